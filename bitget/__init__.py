@@ -1,0 +1,1 @@
+"""Everything that speaks Bitget: signing, REST client, typed errors, parsed models, simulator."""

@@ -1,0 +1,68 @@
+"""The small interface through which the trading rules reach an exchange.
+
+``bitget.client.BitgetClient`` (classic v2 accounts) satisfies it; an adapter for another
+account system must satisfy it too, so the rules never change with the API behind them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Protocol
+
+from bitget.models import Balance, Contract, Order, OrderAck, OrderRequest, Position, PositionMode, Quote
+
+
+class Exchange(Protocol):
+    """What the executor needs from an exchange. Implementations cache what rarely changes."""
+
+    def contract(self, symbol: str) -> Contract:
+        """Trading rules of one symbol (cached). Raises UnknownSymbolError."""
+        ...
+
+    def contracts(self) -> dict[str, Contract]:
+        """All tradable contracts by symbol (cached): used to validate tickers on arrival."""
+        ...
+
+    def quote(self, symbol: str) -> Quote:
+        """Best bid and ask now."""
+        ...
+
+    def balance(self) -> Balance:
+        """Margin-coin balance; ``available`` sizes new orders."""
+        ...
+
+    def position_mode(self) -> PositionMode:
+        """One-way or hedge (cached after first use)."""
+        ...
+
+    def positions(self, symbol: str) -> list[Position]:
+        """Open position legs of a symbol; empty when flat."""
+        ...
+
+    def leverage(self, symbol: str) -> Decimal:
+        """The leverage a new position on this symbol would use."""
+        ...
+
+    def set_leverage(self, symbol: str, leverage: int) -> None:
+        """Set the symbol's leverage for the configured margin mode."""
+        ...
+
+    def place_order(self, request: OrderRequest) -> OrderAck:
+        """Place one order exactly once.
+
+        After an ambiguous failure the implementation asks for ``request.client_oid`` before any
+        resend, so one call never leaves two orders on the book.
+        """
+        ...
+
+    def cancel_order(self, symbol: str, *, order_id: str | None = None, client_oid: str | None = None) -> bool:
+        """Cancel; False when the order was already filled, cancelled or unknown."""
+        ...
+
+    def get_order(self, symbol: str, *, order_id: str | None = None, client_oid: str | None = None) -> Order | None:
+        """One order by id or clientOid; None when the exchange has no such order."""
+        ...
+
+    def open_orders(self, symbol: str) -> list[Order]:
+        """Resting orders of a symbol."""
+        ...
