@@ -1,0 +1,177 @@
+"""Flask entry point: routes parse the request and hand it to the trading service, nothing more.
+
+`python app.py` serves on HOST:PORT (default 0.0.0.0:8080); under gunicorn use `app:create_app()`
+with one worker and several threads (one process owns the journal and the per-symbol order).
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import signal
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from config import ConfigError, Settings
+from trading.dispatcher import Saturated, ShuttingDown
+from trading.log_setup import configure_logging
+from trading.runtime import Runtime, build_runtime
+from trading.service import Unauthorized
+from trading.signals import SignalRejected
+
+log = logging.getLogger("app")
+
+MAX_BODY_BYTES = 16 * 1024
+HTTP_STATUS_BY_CODE = {"invalid-token": 401}
+api = Blueprint("api", __name__)
+
+
+def error(code: str, message: str, status: int, **extra: Any) -> tuple[Response, int]:
+    """Every error is JSON with a stable ``code`` and a readable ``error``."""
+    return jsonify({"code": code, "error": message, **extra}), status
+
+
+def _runtime() -> Runtime:
+    return current_app.extensions["trading_runtime"]
+
+
+def _decode_body() -> Mapping[str, Any]:
+    """JSON object from the body; TradingView sends JSON text as text/plain, so any type is read."""
+    raw = request.get_data(cache=False)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SignalRejected("invalid-encoding", "the body must be UTF-8 text") from None
+    if not text.strip():
+        raise SignalRejected("malformed-json", "the body is empty; send the alert as a JSON object")
+    try:
+        payload = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        raise SignalRejected("malformed-json", "the body is not valid JSON") from None
+    if not isinstance(payload, dict):
+        raise SignalRejected("malformed-json", "the body must be a JSON object")
+    return payload
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+@api.post("/api/webhook")
+def webhook() -> tuple[Response, int]:
+    try:
+        payload = _decode_body()
+        accepted = _runtime().service.accept(
+            payload, source=request.remote_addr or "unknown", header_token=request.headers.get("X-Webhook-Token")
+        )
+    except Unauthorized as exc:
+        return error(exc.code, exc.error, 401)
+    except SignalRejected as exc:
+        status = 400 if exc.code in ("malformed-json", "invalid-encoding") else 422
+        return error(exc.code, exc.error, status)
+    except Saturated as exc:
+        return error("saturated", f"too many signals waiting ({exc}); this one was not taken", 503)
+    except ShuttingDown:
+        return error("shutting-down", "the service is shutting down; this signal was not taken", 503)
+    body: dict[str, Any] = {"status": accepted.status, "signal_id": accepted.signal_id}
+    if accepted.duplicate_of:
+        body["duplicate_of"] = accepted.duplicate_of
+    return jsonify(body), 200
+
+
+@api.get("/api/signals/<signal_id>")
+def signal_status(signal_id: str) -> tuple[Response, int]:
+    """What happened to a signal and its orders (token in the X-Webhook-Token header)."""
+    runtime = _runtime()
+    try:
+        runtime.service.check_token(request.headers.get("X-Webhook-Token"))
+    except Unauthorized as exc:
+        return error(exc.code, exc.error, 401)
+    record = runtime.journal.signal(signal_id)
+    if record is None:
+        return error("unknown-signal", f"no signal {signal_id!r}", 404)
+    return jsonify(
+        {
+            "signal_id": record.id,
+            "status": record.status,
+            "reason": record.reason,
+            "symbol": record.symbol,
+            "intent": record.intent,
+            "received_at": record.received_at,
+            "orders": runtime.journal.orders(record.id),
+        }
+    ), 200
+
+
+@api.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    runtime = _runtime()
+    accepting = runtime.service.dispatcher.accepting
+    return jsonify(
+        {
+            "status": "ok" if accepting else "shutting-down",
+            "mode": runtime.settings.mode,
+            "queue": runtime.service.dispatcher.load(),
+            "signals": runtime.journal.counts(),
+        }
+    ), (200 if accepting else 503)
+
+
+def _http_error(exc: HTTPException) -> tuple[Response, int]:
+    code = {413: "body-too-large", 404: "not-found", 405: "method-not-allowed"}.get(exc.code or 500, "http-error")
+    return error(code, exc.description or exc.name, exc.code or 500)
+
+
+def _unexpected(exc: Exception) -> tuple[Response, int]:
+    log.exception("unexpected error handling %s %s", request.method, request.path)
+    return error("internal-error", "unexpected error; the service log has the details", 500)
+
+
+def create_app(settings: Settings | Mapping[str, str] | None = None, *, runtime: Runtime | None = None) -> Flask:
+    """Application factory: settings from a mapping (tests) or the environment and `.env`."""
+    if not isinstance(settings, Settings):
+        settings = Settings.from_env(settings)
+    configure_logging(settings.log_level, settings.secrets())
+    if runtime is None:
+        runtime = build_runtime(settings)
+        runtime.start()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.extensions["trading_runtime"] = runtime
+    app.register_blueprint(api)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+    atexit.register(runtime.shutdown)
+    return app
+
+
+def main() -> None:
+    """Serve with werkzeug's threaded server; SIGTERM/SIGINT shut down gracefully."""
+    from werkzeug.serving import make_server
+
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        raise SystemExit(f"configuration error: {exc}") from None
+    app = create_app(settings)
+    runtime: Runtime = app.extensions["trading_runtime"]
+    server = make_server(settings.host, settings.port, app, threaded=True)
+    log.info("listening on http://%s:%d", settings.host, settings.port)
+
+    def stop(signum: int, _frame: Any) -> None:
+        log.info("received %s: no new signals; finishing running ones", signal.Signals(signum).name)
+        threading.Thread(target=lambda: (runtime.shutdown(), server.shutdown()), daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    server.serve_forever()
+    log.info("stopped")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,212 @@
+"""Service settings: one frozen object read from the environment (and `.env`), validated at start-up.
+
+A bad value stops start-up with one line naming the variable and what is allowed, so a typo
+never turns into a wrong order size at 3 a.m.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+DEFAULT_TOKEN = "1234"
+MODES = ("paper", "demo", "live")
+PAPER_MARKETS = ("live", "synthetic")
+MARGIN_MODES = ("crossed", "isolated")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off", "")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or out of range; the message is the one line shown at start-up."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service reads from its environment. Secrets are excluded from repr()."""
+
+    mode: str = "paper"
+    bitget_api_key: str = field(default="", repr=False)
+    bitget_secret_key: str = field(default="", repr=False)
+    bitget_passphrase: str = field(default="", repr=False)
+    webhook_expected_token: str = field(default=DEFAULT_TOKEN, repr=False)
+    bitget_base_url: str = "https://api.bitget.com"
+    product_type: str = "USDT-FUTURES"
+    margin_coin: str = "USDT"
+    margin_mode: str = "crossed"
+    max_purchase_ratio: Decimal = Decimal("0.5")
+    leverage: int | None = None
+    allow_add: bool = False
+    max_slippage_pct: Decimal | None = None
+    order_timeout: float = 10.0
+    max_reprices: int = 2
+    poll_interval: float = 0.5
+    connect_timeout: float = 3.05
+    read_timeout: float = 5.0
+    workers: int = 4
+    max_queue: int = 100
+    dedup_window: float = 10.0
+    signal_max_age: float = 60.0
+    shutdown_grace: float = 20.0
+    paper_market: str = "live"
+    paper_balance: Decimal = Decimal("10000")
+    host: str = "0.0.0.0"
+    port: int = 8080
+    data_dir: Path = Path("data")
+    log_level: str = "INFO"
+
+    @property
+    def has_keys(self) -> bool:
+        return bool(self.bitget_api_key and self.bitget_secret_key and self.bitget_passphrase)
+
+    @property
+    def journal_path(self) -> Path:
+        return self.data_dir / "journal.sqlite3"
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never be written anywhere (used by the log redactor)."""
+        values = (self.bitget_api_key, self.bitget_secret_key, self.bitget_passphrase)
+        token = self.webhook_expected_token
+        return tuple(v for v in (*values, token) if v and v != DEFAULT_TOKEN)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+        """Read settings from ``env`` (default: ``os.environ`` after loading ``.env``)."""
+        if env is None:
+            if dotenv:
+                from dotenv import load_dotenv
+
+                load_dotenv(override=False)
+            env = os.environ
+        return _Reader(env).settings()
+
+
+class _Reader:
+    """Parses one variable at a time, failing with a message that names it."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def raw(self, name: str) -> str | None:
+        value = self.env.get(name)
+        if value is None:
+            return None
+        value = value.strip()
+        return value if value else None
+
+    def text(self, name: str, default: str) -> str:
+        return self.raw(name) or default
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...], *, upper: bool = False) -> str:
+        value = self.text(name, default)
+        value = value.upper() if upper else value.lower()
+        if value not in allowed:
+            raise ConfigError(f"{name}={value}: must be one of {', '.join(allowed)}")
+        return value
+
+    def decimal(self, name: str, default: Decimal, *, low: Decimal, high: Decimal, low_open: bool) -> Decimal:
+        raw = self.raw(name)
+        if raw is None:
+            return default
+        bound = f"{'>' if low_open else '≥'} {low} and ≤ {high}"
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            raise ConfigError(f"{name}={raw}: must be a number {bound}") from None
+        too_low = value <= low if low_open else value < low
+        if not value.is_finite() or too_low or value > high:
+            raise ConfigError(f"{name}={raw}: must be a number {bound}")
+        return value
+
+    def number(self, name: str, default: float, *, low: float, high: float) -> float:
+        raw = self.raw(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{name}={raw}: must be a number from {low} to {high}") from None
+        if not (low <= value <= high):
+            raise ConfigError(f"{name}={raw}: must be a number from {low} to {high}")
+        return value
+
+    def integer(self, name: str, default: int | None, *, low: int, high: int) -> int | None:
+        raw = self.raw(name)
+        if raw is None:
+            return default
+        if not raw.isdigit() or not (low <= int(raw) <= high):
+            raise ConfigError(f"{name}={raw}: must be a whole number from {low} to {high}")
+        return int(raw)
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self.raw(name)
+        if raw is None:
+            return default
+        if raw.lower() in TRUE_WORDS:
+            return True
+        if raw.lower() in FALSE_WORDS:
+            return False
+        raise ConfigError(f"{name}={raw}: must be true or false")
+
+    def settings(self) -> Settings:
+        key = self.raw("BITGET_API_KEY") or ""
+        secret = self.raw("BITGET_SECRET_KEY") or ""
+        passphrase = self.raw("BITGET_PASSPHRASE") or ""
+        given = [bool(key), bool(secret), bool(passphrase)]
+        if any(given) and not all(given):
+            raise ConfigError(
+                "BITGET_API_KEY, BITGET_SECRET_KEY and BITGET_PASSPHRASE: set all three or none"
+            )
+        default_mode = "live" if all(given) else "paper"
+        mode = self.choice("BITGET_MODE", default_mode, MODES)
+        if mode in ("demo", "live") and not all(given):
+            raise ConfigError(
+                f"BITGET_MODE={mode}: needs BITGET_API_KEY, BITGET_SECRET_KEY and BITGET_PASSPHRASE"
+            )
+        token = self.raw("WEBHOOK_EXPECTED_TOKEN") or DEFAULT_TOKEN
+        if mode == "live" and token == DEFAULT_TOKEN:
+            raise ConfigError(
+                "WEBHOOK_EXPECTED_TOKEN=1234: live mode refuses the default token; set a long random one"
+            )
+        slippage = self.raw("MAX_SLIPPAGE_PCT")
+        return Settings(
+            mode=mode,
+            bitget_api_key=key,
+            bitget_secret_key=secret,
+            bitget_passphrase=passphrase,
+            webhook_expected_token=token,
+            bitget_base_url=self.text("BITGET_BASE_URL", Settings.bitget_base_url).rstrip("/"),
+            product_type=self.choice("BITGET_PRODUCT_TYPE", Settings.product_type, ("USDT-FUTURES",), upper=True),
+            margin_coin=self.choice("MARGIN_COIN", Settings.margin_coin, ("USDT",), upper=True),
+            margin_mode=self.choice("MARGIN_MODE", Settings.margin_mode, MARGIN_MODES),
+            max_purchase_ratio=self.decimal(
+                "MAX_PURCHASE_RATIO", Settings.max_purchase_ratio, low=Decimal(0), high=Decimal(1), low_open=True
+            ),
+            leverage=self.integer("LEVERAGE", None, low=1, high=125),
+            allow_add=self.flag("ALLOW_ADD", False),
+            max_slippage_pct=None
+            if slippage is None
+            else self.decimal("MAX_SLIPPAGE_PCT", Decimal(0), low=Decimal(0), high=Decimal(100), low_open=True),
+            order_timeout=self.number("ORDER_TIMEOUT", Settings.order_timeout, low=0.1, high=600),
+            max_reprices=self.integer("MAX_REPRICES", Settings.max_reprices, low=0, high=10) or 0,
+            poll_interval=self.number("POLL_INTERVAL", Settings.poll_interval, low=0.05, high=30),
+            connect_timeout=self.number("BITGET_CONNECT_TIMEOUT", Settings.connect_timeout, low=0.1, high=60),
+            read_timeout=self.number("BITGET_READ_TIMEOUT", Settings.read_timeout, low=0.1, high=120),
+            workers=self.integer("WORKERS", Settings.workers, low=1, high=64) or 1,
+            max_queue=self.integer("MAX_QUEUE", Settings.max_queue, low=1, high=100000) or 1,
+            dedup_window=self.number("DEDUP_WINDOW", Settings.dedup_window, low=0, high=86400),
+            signal_max_age=self.number("SIGNAL_MAX_AGE", Settings.signal_max_age, low=1, high=86400),
+            shutdown_grace=self.number("SHUTDOWN_GRACE", Settings.shutdown_grace, low=0, high=600),
+            paper_market=self.choice("PAPER_MARKET", Settings.paper_market, PAPER_MARKETS),
+            paper_balance=self.decimal(
+                "PAPER_BALANCE", Settings.paper_balance, low=Decimal(0), high=Decimal(10) ** 12, low_open=True
+            ),
+            host=self.text("HOST", Settings.host),
+            port=self.integer("PORT", Settings.port, low=1, high=65535) or Settings.port,
+            data_dir=Path(self.text("DATA_DIR", str(Settings.data_dir))),
+            log_level=self.choice("LOG_LEVEL", Settings.log_level, LOG_LEVELS, upper=True),
+        )

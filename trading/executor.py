@@ -1,0 +1,358 @@
+"""Signal → orders: read the real position, trade the difference, make sure it happened once.
+
+Rules (see DESIGN.md, "Execution rules"):
+- buys at the best ask, sells at the best bid, as limit orders rounded to the contract's tick;
+- sizes from available margin × ratio × leverage ÷ price, floored to the size step;
+- waits up to ``order_timeout`` for a fill, cancels the rest (a cancel that loses the race to a
+  fill is a fill), re-prices a bounded number of times; a close then falls back to a market order,
+  because a close must complete;
+- every order carries a clientOid made of the signal id, the step and the attempt number, and is
+  journaled before it is sent, so a retry or a restart can find it instead of placing it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bitget.errors import BitgetError
+from bitget.models import Contract, Order, OrderRequest, OrderState, OrderType, Position, PositionSide, Quote
+from trading.exchange import Exchange
+from trading.journal import DONE, FAILED, SKIPPED, Journal
+from trading.signals import Intent, Signal, SignalRejected, check_stop_loss
+from trading.sizing import below_minimum, open_size
+
+log = logging.getLogger(__name__)
+
+CLOSE, OPEN, MARKET_CLOSE = "c", "o", "m"
+
+
+@dataclass(frozen=True)
+class ExecutionSettings:
+    """The knobs of execution, taken from the service settings."""
+
+    max_purchase_ratio: Decimal = Decimal("0.5")
+    leverage: int | None = None
+    allow_add: bool = False
+    max_slippage_pct: Decimal | None = None
+    order_timeout: float = 10.0
+    max_reprices: int = 2
+    poll_interval: float = 0.5
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a signal ended: ``done``, ``skipped`` or ``failed``, with a sentence saying why."""
+
+    status: str
+    reason: str
+
+
+class ExecutionFailed(Exception):
+    """A rule stopped the signal; the message is the reason a trader reads."""
+
+
+def client_oid(signal_id: str, step: str, attempt: int) -> str:
+    """Deterministic clientOid: the same signal, step and attempt always give the same id."""
+    return f"{signal_id}-{step}{attempt}"
+
+
+class Executor:
+    """Carries out one signal at a time per symbol (the dispatcher guarantees the ordering)."""
+
+    def __init__(
+        self,
+        exchange: Exchange,
+        settings: ExecutionSettings,
+        journal: Journal,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.exchange = exchange
+        self.settings = settings
+        self.journal = journal
+        self._sleep = sleep
+        self._clock = clock
+        self._leverage_applied: set[str] = set()
+        self._fetch = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fetch")
+
+    def close(self) -> None:
+        self._fetch.shutdown(wait=False)
+
+    # -- entry point -------------------------------------------------------------------------
+
+    def execute(self, signal_id: str, signal: Signal) -> Outcome:
+        """Run one signal to its end. Exchange errors become a ``failed`` outcome with their reason."""
+        try:
+            return self._execute(signal_id, signal)
+        except ExecutionFailed as exc:
+            return Outcome(FAILED, str(exc))
+        except SignalRejected as exc:
+            return Outcome(FAILED, exc.error)
+        except BitgetError as exc:
+            log.warning("signal %s: exchange error: %s", signal_id, exc)
+            return Outcome(FAILED, f"exchange error: {exc}")
+
+    def _execute(self, signal_id: str, signal: Signal) -> Outcome:
+        symbol = signal.symbol
+        contract = self.exchange.contract(symbol)
+        if not contract.tradable:
+            raise ExecutionFailed(f"{symbol} is not tradable now")
+        legs = self._legs(symbol)
+        log.info("signal %s: %s %s, position %s", signal_id, signal.intent.value, symbol, _describe(legs))
+        want, unwanted = _sides(signal.intent)
+        done: list[str] = []
+        if unwanted in legs:
+            self._close(signal_id, contract, legs[unwanted])
+            done.append(f"closed {unwanted.value} {legs[unwanted].size}")
+        if want is None:
+            if not done:
+                side = PositionSide.SHORT if signal.intent is Intent.NO_SHORT else PositionSide.LONG
+                return Outcome(SKIPPED, f"no {side.value} position on {symbol}: nothing to close")
+            return Outcome(DONE, "; ".join(done))
+        if want in legs and not self.settings.allow_add:
+            done.append(f"already {want.value} {legs[want].size}: nothing opened")
+            return Outcome(DONE if len(done) > 1 else SKIPPED, "; ".join(done))
+        done.append(self._open(signal_id, signal, contract, want))
+        return Outcome(DONE, "; ".join(done))
+
+    # -- closing -----------------------------------------------------------------------------
+
+    def _close(self, signal_id: str, contract: Contract, leg: Position) -> None:
+        """Close a whole leg: limit at the book, re-priced, then market for what is left."""
+        symbol, side = contract.symbol, leg.side
+        remaining = leg.size
+        for attempt in range(1, self.settings.max_reprices + 2):
+            quote = self.exchange.quote(symbol)
+            self._work_order(signal_id, contract, CLOSE, attempt, side, True, remaining, quote)
+            remaining = self._leg_size(symbol, side)
+            if remaining <= 0:
+                return
+        log.info("signal %s: close of %s %s not filled by limit orders; market order for %s",
+                 signal_id, symbol, side.value, remaining)
+        self._market_close(signal_id, contract, side, remaining)
+        left = self._leg_size(symbol, side)
+        if left > 0:
+            raise ExecutionFailed(f"could not close the {side.value} position on {symbol}: {left} still open")
+
+    def _market_close(self, signal_id: str, contract: Contract, side: PositionSide, size: Decimal) -> None:
+        oid = client_oid(signal_id, MARKET_CLOSE, 1)
+        request = OrderRequest(contract.symbol, side, True, OrderType.MARKET, size, oid)
+        order = self._submit(signal_id, MARKET_CLOSE, request)
+        self._await_fill(order, deadline=self._clock() + self.settings.order_timeout, cancel=True)
+
+    # -- opening -----------------------------------------------------------------------------
+
+    def _open(self, signal_id: str, signal: Signal, contract: Contract, side: PositionSide) -> str:
+        symbol = contract.symbol
+        quote_future = self._fetch.submit(self.exchange.quote, symbol)
+        balance_future = self._fetch.submit(self.exchange.balance)
+        leverage = self._leverage(symbol)
+        quote, balance = quote_future.result(), balance_future.result()
+        price = _limit_price(contract, quote, buying=side is PositionSide.LONG)
+        self._check_slippage(signal, price)
+        if signal.stop_loss is not None:
+            check_stop_loss(signal.intent, signal.stop_loss, price)
+        size = open_size(
+            contract,
+            available=balance.available,
+            ratio=self.settings.max_purchase_ratio,
+            leverage=leverage,
+            price=price,
+        )
+        too_small = below_minimum(contract, size, price)
+        if too_small:
+            raise ExecutionFailed(
+                f"{too_small}; available {balance.available} {balance.coin} × ratio "
+                f"{self.settings.max_purchase_ratio} × leverage {leverage} at {price}: nothing placed"
+            )
+        filled = Decimal(0)
+        remaining = size
+        for attempt in range(1, self.settings.max_reprices + 2):
+            if attempt > 1:
+                quote = self.exchange.quote(symbol)
+            filled += self._work_order(signal_id, contract, OPEN, attempt, side, False, remaining, quote, signal)
+            remaining = size - filled
+            if remaining <= 0:
+                break
+            if below_minimum(contract, remaining, price):
+                break
+        if filled <= 0:
+            raise ExecutionFailed(
+                f"open {side.value} {size} {symbol} not filled after {self.settings.max_reprices + 1} attempts"
+            )
+        if filled < size:
+            return f"opened {side.value} {filled} of {size} {symbol}; the rest was cancelled"
+        return f"opened {side.value} {filled} {symbol}"
+
+    def _check_slippage(self, signal: Signal, price: Decimal) -> None:
+        limit = self.settings.max_slippage_pct
+        if limit is None or signal.price is None:
+            return
+        moved = abs(price - signal.price) / signal.price * 100
+        if moved > limit:
+            raise ExecutionFailed(
+                f"book price {price} is {moved:.3f}% from the alert price {signal.price}, "
+                f"more than MAX_SLIPPAGE_PCT={limit}: nothing placed"
+            )
+
+    def _leverage(self, symbol: str) -> Decimal:
+        wanted = self.settings.leverage
+        if wanted is None:
+            return self.exchange.leverage(symbol)
+        if symbol not in self._leverage_applied:
+            self.exchange.set_leverage(symbol, wanted)
+            self._leverage_applied.add(symbol)
+        return Decimal(wanted)
+
+    # -- one order: place, wait, cancel ------------------------------------------------------
+
+    def _work_order(
+        self,
+        signal_id: str,
+        contract: Contract,
+        step: str,
+        attempt: int,
+        side: PositionSide,
+        reduce: bool,
+        size: Decimal,
+        quote: Quote,
+        signal: Signal | None = None,
+    ) -> Decimal:
+        """Place one limit order at the book, wait for it, cancel what is left; return the filled size."""
+        buying = (side is PositionSide.LONG) != reduce
+        price = _limit_price(contract, quote, buying=buying)
+        request = OrderRequest(
+            symbol=contract.symbol,
+            position_side=side,
+            reduce=reduce,
+            order_type=OrderType.LIMIT,
+            size=size,
+            client_oid=client_oid(signal_id, step, attempt),
+            price=price,
+            stop_loss=None if reduce or signal is None else signal.stop_loss,
+        )
+        order = self._submit(signal_id, step, request)
+        final = self._await_fill(order, deadline=self._clock() + self.settings.order_timeout, cancel=True)
+        return final.filled
+
+    def _submit(self, signal_id: str, step: str, request: OrderRequest) -> Order:
+        """Journal the attempt, then place it; the exchange adapter guarantees at most one order."""
+        self.journal.record_order(
+            signal_id=signal_id,
+            client_oid=request.client_oid,
+            step=step,
+            position_side=request.position_side.value,
+            reduce=request.reduce,
+            order_type=request.order_type.value,
+            price=None if request.price is None else str(request.price),
+            size=str(request.size),
+        )
+        log.info(
+            "signal %s: placing %s %s %s %s size %s price %s (clientOid %s)",
+            signal_id,
+            "close" if request.reduce else "open",
+            request.position_side.value,
+            request.order_type.value,
+            request.symbol,
+            request.size,
+            request.price if request.price is not None else "market",
+            request.client_oid,
+        )
+        try:
+            ack = self.exchange.place_order(request)
+        except BitgetError as exc:
+            self.journal.update_order(request.client_oid, state="rejected")
+            raise ExecutionFailed(f"order {request.client_oid} refused: {exc}") from exc
+        self.journal.update_order(request.client_oid, state="live", order_id=ack.order_id)
+        return Order(
+            order_id=ack.order_id,
+            client_oid=ack.client_oid or request.client_oid,
+            symbol=request.symbol,
+            position_side=request.position_side,
+            reduce=request.reduce,
+            order_type=request.order_type,
+            price=request.price,
+            size=request.size,
+            filled=Decimal(0),
+            avg_price=None,
+            state=OrderState.LIVE,
+        )
+
+    def _await_fill(self, order: Order, *, deadline: float, cancel: bool) -> Order:
+        """Poll until filled or the deadline; then cancel and read the final state."""
+        current = order
+        while True:
+            fresh = self.exchange.get_order(order.symbol, order_id=order.order_id)
+            if fresh is not None:
+                current = fresh
+            if current.state.is_final:
+                break
+            if self._clock() >= deadline:
+                if cancel:
+                    current = self._cancel(current)
+                break
+            self._sleep(self.settings.poll_interval)
+        self.journal.update_order(
+            order.client_oid,
+            state=current.state.value,
+            filled=str(current.filled),
+            avg_price=None if current.avg_price is None else str(current.avg_price),
+        )
+        log.info(
+            "order %s %s: %s, filled %s of %s%s",
+            current.client_oid,
+            current.symbol,
+            current.state.value,
+            current.filled,
+            current.size,
+            f" at {current.avg_price}" if current.avg_price else "",
+        )
+        return current
+
+    def _cancel(self, order: Order) -> Order:
+        """Cancel the rest; whether or not the cancel wins, return the order's final state."""
+        cancelled = self.exchange.cancel_order(order.symbol, order_id=order.order_id)
+        if not cancelled:
+            log.info("order %s: cancel lost the race; reading its final state", order.client_oid)
+        for _ in range(10):
+            fresh = self.exchange.get_order(order.symbol, order_id=order.order_id)
+            if fresh is not None and fresh.state.is_final:
+                return fresh
+            self._sleep(self.settings.poll_interval)
+        raise ExecutionFailed(f"order {order.client_oid} did not reach a final state after cancel")
+
+    # -- positions ---------------------------------------------------------------------------
+
+    def _legs(self, symbol: str) -> dict[PositionSide, Position]:
+        return {p.side: p for p in self.exchange.positions(symbol) if p.size > 0}
+
+    def _leg_size(self, symbol: str, side: PositionSide) -> Decimal:
+        leg = self._legs(symbol).get(side)
+        return leg.size if leg else Decimal(0)
+
+
+def _sides(intent: Intent) -> tuple[PositionSide | None, PositionSide]:
+    """(leg wanted, leg that must not exist) for each intent."""
+    return {
+        Intent.HOLD_LONG: (PositionSide.LONG, PositionSide.SHORT),
+        Intent.HOLD_SHORT: (PositionSide.SHORT, PositionSide.LONG),
+        Intent.NO_SHORT: (None, PositionSide.SHORT),
+        Intent.NO_LONG: (None, PositionSide.LONG),
+    }[intent]
+
+
+def _limit_price(contract: Contract, quote: Quote, *, buying: bool) -> Decimal:
+    """Marketable limit: buys at the ask rounded up to the tick, sells at the bid rounded down."""
+    return contract.round_price(quote.ask if buying else quote.bid, up=buying)
+
+
+def _describe(legs: dict[PositionSide, Position]) -> str:
+    if not legs:
+        return "flat"
+    return ", ".join(f"{side.value} {leg.size}" for side, leg in legs.items())

@@ -1,0 +1,293 @@
+"""SQLite journal: every accepted signal and every order attempt, written before anyone relies on it.
+
+A signal row is committed before the webhook answers 200, and an order row (with its clientOid)
+before the order is sent, so after a crash the service knows what it promised and what it may
+already have placed. WAL mode keeps readers off the writer's back; each state change is one short
+transaction. ``synchronous=NORMAL`` survives a killed process (the case that matters here); it can
+lose the last commits only on an operating-system crash or power loss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from trading.signals import Signal
+
+QUEUED = "queued"
+EXECUTING = "executing"
+DONE = "done"
+SKIPPED = "skipped"
+FAILED = "failed"
+REJECTED = "rejected"
+EXPIRED = "expired"
+DUPLICATE = "duplicate"
+TERMINAL = frozenset({DONE, SKIPPED, FAILED, REJECTED, EXPIRED, DUPLICATE})
+PENDING = frozenset({QUEUED, EXECUTING})
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS signals (
+    id TEXT PRIMARY KEY,
+    received_at REAL NOT NULL,
+    source TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    action TEXT NOT NULL,
+    sentiment TEXT NOT NULL,
+    intent TEXT NOT NULL,
+    alert_id TEXT,
+    fingerprint TEXT NOT NULL,
+    sent_at REAL,
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    updated_at REAL NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS signals_alert_id ON signals(alert_id) WHERE alert_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS signals_fingerprint ON signals(fingerprint, received_at);
+CREATE INDEX IF NOT EXISTS signals_status ON signals(status);
+CREATE TABLE IF NOT EXISTS orders (
+    client_oid TEXT PRIMARY KEY,
+    signal_id TEXT NOT NULL REFERENCES signals(id),
+    step TEXT NOT NULL,
+    position_side TEXT NOT NULL,
+    reduce INTEGER NOT NULL,
+    order_type TEXT NOT NULL,
+    price TEXT,
+    size TEXT NOT NULL,
+    order_id TEXT,
+    filled TEXT NOT NULL DEFAULT '0',
+    avg_price TEXT,
+    state TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_signal ON orders(signal_id);
+"""
+
+_REDACTED_FIELDS = frozenset({"token"})
+
+
+@dataclass(frozen=True)
+class SignalRecord:
+    """One journaled signal as stored."""
+
+    id: str
+    received_at: float
+    source: str
+    payload: dict[str, Any]
+    symbol: str
+    intent: str
+    alert_id: str | None
+    sent_at: float | None
+    status: str
+    reason: str
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class Admission:
+    """Result of recording a signal: the record, and whether it repeats an earlier one."""
+
+    record: SignalRecord
+    duplicate_of: str | None = None
+
+
+def new_signal_id() -> str:
+    """Short, unique, and safe inside a Bitget clientOid (v3 allows 32 characters)."""
+    return "s" + uuid.uuid4().hex[:15]
+
+
+def payload_fingerprint(payload: Mapping[str, Any]) -> str:
+    """Hash of the payload without its token, so identical alerts compare equal."""
+    clean = {k: v for k, v in payload.items() if k not in _REDACTED_FIELDS}
+    text = json.dumps(clean, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Journal:
+    """Thread-safe access to the journal database (one connection, one lock)."""
+
+    def __init__(self, path: Path | str, *, clock: Any = time.time) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def admit(
+        self, signal: Signal, payload: Mapping[str, Any], *, source: str, dedup_window: float
+    ) -> Admission:
+        """Store a new signal as ``queued``, unless it repeats one already stored.
+
+        A repeat is the same ``id`` field at any time, or (without an id) the same payload within
+        ``dedup_window`` seconds. A repeat is stored too, as ``duplicate``, for the record.
+        """
+        now = self._clock()
+        fingerprint = payload_fingerprint(payload)
+        clean = {k: v for k, v in payload.items() if k not in _REDACTED_FIELDS}
+        with self._tx() as db:
+            original = None
+            if signal.alert_id is not None:
+                original = db.execute("SELECT id FROM signals WHERE alert_id = ?", (signal.alert_id,)).fetchone()
+            elif dedup_window > 0:
+                original = db.execute(
+                    "SELECT id FROM signals WHERE fingerprint = ? AND received_at >= ? AND status != ? "
+                    "ORDER BY received_at LIMIT 1",
+                    (fingerprint, now - dedup_window, DUPLICATE),
+                ).fetchone()
+            duplicate_of = original["id"] if original else None
+            signal_id = new_signal_id()
+            status = DUPLICATE if duplicate_of else QUEUED
+            reason = f"repeats signal {duplicate_of}" if duplicate_of else ""
+            db.execute(
+                "INSERT INTO signals (id, received_at, source, payload, symbol, action, sentiment, intent, alert_id,"
+                " fingerprint, sent_at, status, reason, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    signal_id,
+                    now,
+                    source,
+                    json.dumps(clean, default=str),
+                    signal.symbol,
+                    signal.action,
+                    signal.sentiment,
+                    signal.intent.value,
+                    None if duplicate_of else signal.alert_id,
+                    fingerprint,
+                    signal.sent_at.timestamp() if signal.sent_at else None,
+                    status,
+                    reason,
+                    now,
+                ),
+            )
+        record = self.signal(signal_id)
+        assert record is not None
+        return Admission(record=record, duplicate_of=duplicate_of)
+
+    def set_status(self, signal_id: str, status: str, reason: str = "") -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE signals SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
+                (status, reason, self._clock(), signal_id),
+            )
+
+    def signal(self, signal_id: str) -> SignalRecord | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM signals WHERE id = ?", (signal_id,)).fetchone()
+        return _signal_record(row) if row else None
+
+    def signals(self, *, statuses: frozenset[str] | None = None, limit: int = 1000) -> list[SignalRecord]:
+        """Signals in arrival order, optionally only those in ``statuses``."""
+        query = "SELECT * FROM signals"
+        params: list[Any] = []
+        if statuses:
+            query += f" WHERE status IN ({','.join('?' * len(statuses))})"
+            params.extend(sorted(statuses))
+        query += " ORDER BY received_at, rowid LIMIT ?"
+        params.append(limit)
+        with self._lock:
+            rows = self._db.execute(query, params).fetchall()
+        return [_signal_record(row) for row in rows]
+
+    def last_executed_sent_at(self, symbol: str) -> float | None:
+        """The newest alert time among signals of ``symbol`` already carried out."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT MAX(sent_at) AS t FROM signals WHERE symbol = ? AND status IN (?, ?)",
+                (symbol, DONE, SKIPPED),
+            ).fetchone()
+        return row["t"] if row and row["t"] is not None else None
+
+    def record_order(
+        self,
+        *,
+        signal_id: str,
+        client_oid: str,
+        step: str,
+        position_side: str,
+        reduce: bool,
+        order_type: str,
+        price: str | None,
+        size: str,
+    ) -> None:
+        """Write the order attempt before it is sent (state ``sending``)."""
+        now = self._clock()
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO orders (client_oid, signal_id, step, position_side, reduce, order_type, price,"
+                " size, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (client_oid, signal_id, step, position_side, int(reduce), order_type, price, size, "sending", now, now),
+            )
+
+    def update_order(
+        self,
+        client_oid: str,
+        *,
+        state: str,
+        order_id: str | None = None,
+        filled: str | None = None,
+        avg_price: str | None = None,
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE orders SET state = ?, order_id = COALESCE(?, order_id), filled = COALESCE(?, filled),"
+                " avg_price = COALESCE(?, avg_price), updated_at = ? WHERE client_oid = ?",
+                (state, order_id, filled, avg_price, self._clock(), client_oid),
+            )
+
+    def orders(self, signal_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM orders WHERE signal_id = ? ORDER BY created_at, rowid", (signal_id,)
+            ).fetchall()
+        return [dict(row) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        """Signals per status, for health checks and tallies."""
+        with self._lock:
+            rows = self._db.execute("SELECT status, COUNT(*) AS n FROM signals GROUP BY status").fetchall()
+        return {row["status"]: row["n"] for row in rows}
+
+
+def _signal_record(row: sqlite3.Row) -> SignalRecord:
+    return SignalRecord(
+        id=row["id"],
+        received_at=row["received_at"],
+        source=row["source"],
+        payload=json.loads(row["payload"]),
+        symbol=row["symbol"],
+        intent=row["intent"],
+        alert_id=row["alert_id"],
+        sent_at=row["sent_at"],
+        status=row["status"],
+        reason=row["reason"],
+        updated_at=row["updated_at"],
+    )

@@ -1,0 +1,113 @@
+"""Assembles one running service from settings: exchange adapter, journal, executor, dispatcher.
+
+Paper mode starts the simulator in-process and trades against it through the same signed client
+that live mode uses, so a paper trial exercises the real code path.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bitget.client import BitgetClient
+from config import Settings
+from trading.executor import ExecutionSettings, Executor
+from trading.journal import Journal
+from trading.service import ServiceSettings, SignalService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """A running service and how to stop it."""
+
+    settings: Settings
+    service: SignalService
+    exchange: BitgetClient
+    journal: Journal
+    mode_line: str
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def start(self) -> None:
+        """Log the mode, warm the caches that sit on the signal path, resume interrupted work."""
+        log.info(self.mode_line)
+        try:
+            self.exchange.contracts()
+            mode = self.exchange.position_mode()
+            log.info("exchange reachable: %d contracts, position mode %s", len(self.exchange.contracts()), mode.value)
+        except Exception as exc:  # the service still starts; each signal reports its own failure
+            log.warning("exchange not reachable at start-up: %s", exc)
+        resumed = self.service.recover()
+        if resumed:
+            log.info("resumed %d signal(s) left pending by the previous run", resumed)
+
+    def shutdown(self, grace: float | None = None) -> bool:
+        """Stop taking signals, finish running ones within the grace period, close resources."""
+        finished = self.service.shutdown(self.settings.shutdown_grace if grace is None else grace)
+        for close in reversed(self._closers):
+            close()
+        self._closers.clear()
+        return finished
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    closers: list[Callable[[], None]] = []
+    if settings.mode == "paper":
+        from bitget.sim.paper import start_embedded_sim
+
+        sim = start_embedded_sim(market=settings.paper_market, balance=settings.paper_balance)
+        closers.append(sim.stop)
+        base_url, key, secret, passphrase = sim.base_url, sim.api_key, sim.secret_key, sim.passphrase
+        mode_line = (
+            f"MODE PAPER: no real orders; trading the built-in simulator at {base_url} "
+            f"({settings.paper_market} market, {settings.paper_balance} USDT)"
+        )
+    else:
+        base_url = settings.bitget_base_url
+        key, secret, passphrase = settings.bitget_api_key, settings.bitget_secret_key, settings.bitget_passphrase
+        if settings.mode == "demo":
+            mode_line = f"MODE DEMO: Bitget demo trading at {base_url} (paptrading: 1), no real money"
+        else:
+            mode_line = f"MODE LIVE: REAL ORDERS on Bitget at {base_url}"
+    exchange = BitgetClient(
+        base_url,
+        key,
+        secret,
+        passphrase,
+        product_type=settings.product_type,
+        margin_coin=settings.margin_coin,
+        margin_mode=settings.margin_mode,
+        demo=settings.mode == "demo",
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+    )
+    journal = Journal(settings.journal_path)
+    closers.insert(0, journal.close)
+    executor = Executor(
+        exchange,
+        ExecutionSettings(
+            max_purchase_ratio=settings.max_purchase_ratio,
+            leverage=settings.leverage,
+            allow_add=settings.allow_add,
+            max_slippage_pct=settings.max_slippage_pct,
+            order_timeout=settings.order_timeout,
+            max_reprices=settings.max_reprices,
+            poll_interval=settings.poll_interval,
+        ),
+        journal,
+    )
+    service = SignalService(
+        settings=ServiceSettings(
+            token=settings.webhook_expected_token,
+            dedup_window=settings.dedup_window,
+            signal_max_age=settings.signal_max_age,
+            workers=settings.workers,
+            max_queue=settings.max_queue,
+        ),
+        exchange=exchange,
+        executor=executor,
+        journal=journal,
+    )
+    return Runtime(settings, service, exchange, journal, mode_line, closers)

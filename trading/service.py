@@ -1,0 +1,152 @@
+"""The signal lifecycle: authenticate, validate, journal, dispatch, execute, record.
+
+``accept`` is what the webhook calls; it never waits for the exchange. ``run`` is what a worker
+thread calls. ``recover`` resumes what a crash interrupted.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bitget.errors import BitgetError
+from trading.dispatcher import Dispatcher
+from trading.exchange import Exchange
+from trading.executor import Executor
+from trading.journal import DUPLICATE, EXECUTING, EXPIRED, FAILED, PENDING, QUEUED, Journal, SignalRecord
+from trading.signals import SignalRejected, parse_signal
+
+log = logging.getLogger(__name__)
+
+
+class Unauthorized(SignalRejected):
+    """Wrong or missing token."""
+
+    def __init__(self) -> None:
+        super().__init__("invalid-token", "the webhook token is missing or wrong")
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The reply to a signal that was stored."""
+
+    signal_id: str
+    status: str  # "accepted" or "duplicate"
+    duplicate_of: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    token: str
+    dedup_window: float = 10.0
+    signal_max_age: float = 60.0
+    workers: int = 4
+    max_queue: int = 100
+
+
+class SignalService:
+    """Owns the journal, the dispatcher and the executor for one process."""
+
+    def __init__(
+        self,
+        *,
+        settings: ServiceSettings,
+        exchange: Exchange,
+        executor: Executor,
+        journal: Journal,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.exchange = exchange
+        self.executor = executor
+        self.journal = journal
+        self._clock = clock
+        self.dispatcher = Dispatcher(self.run, workers=settings.workers, max_queue=settings.max_queue)
+
+    # -- arrival -----------------------------------------------------------------------------
+
+    def accept(self, payload: Mapping[str, Any], *, source: str, header_token: str | None = None) -> Accepted:
+        """Check, store and queue a signal. Raises SignalRejected, Saturated or ShuttingDown."""
+        self._authenticate(payload.get("token"), header_token)
+        signal = parse_signal(payload, self._known_symbols())
+        self.dispatcher.reserve()
+        try:
+            admission = self.journal.admit(signal, payload, source=source, dedup_window=self.settings.dedup_window)
+        except BaseException:
+            self.dispatcher.release()
+            raise
+        record = admission.record
+        if admission.duplicate_of:
+            self.dispatcher.release()
+            log.info("signal %s: duplicate of %s, nothing placed", record.id, admission.duplicate_of)
+            return Accepted(record.id, DUPLICATE, admission.duplicate_of)
+        log.info(
+            "signal %s: accepted %s %s %s from %s", record.id, signal.action, signal.sentiment, signal.symbol, source
+        )
+        self.dispatcher.submit(record.id, record.symbol)
+        return Accepted(record.id, "accepted")
+
+    def check_token(self, token: Any) -> None:
+        """Raise Unauthorized unless ``token`` is the expected one (constant-time compare)."""
+        self._authenticate(token, None)
+
+    def _authenticate(self, body_token: Any, header_token: str | None) -> None:
+        expected = self.settings.token.encode()
+        for candidate in (body_token, header_token):
+            if isinstance(candidate, str) and hmac.compare_digest(candidate.encode(), expected):
+                return
+        raise Unauthorized()
+
+    def _known_symbols(self) -> set[str] | None:
+        """Listed contracts (cached by the exchange adapter); None when the exchange cannot say now."""
+        try:
+            return set(self.exchange.contracts())
+        except BitgetError as exc:
+            log.warning("contract list unavailable (%s); ticker checked at execution instead", exc)
+            return None
+
+    # -- execution ---------------------------------------------------------------------------
+
+    def run(self, signal_id: str) -> None:
+        """Carry out one stored signal (called by a dispatcher worker)."""
+        record = self.journal.signal(signal_id)
+        if record is None or record.status not in PENDING:
+            return
+        age = self._clock() - record.received_at
+        if age > self.settings.signal_max_age:
+            self._expire(record, f"not started within SIGNAL_MAX_AGE={self.settings.signal_max_age:g}s ({age:.0f}s)")
+            return
+        self.journal.set_status(signal_id, EXECUTING)
+        try:
+            signal = parse_signal(record.payload)
+        except SignalRejected as exc:
+            self.journal.set_status(signal_id, FAILED, exc.error)
+            return
+        started = time.monotonic()
+        outcome = self.executor.execute(signal_id, signal)
+        self.journal.set_status(signal_id, outcome.status, outcome.reason)
+        elapsed_ms = (time.monotonic() - started) * 1000
+        log.info("signal %s: %s in %.0f ms: %s", signal_id, outcome.status, elapsed_ms, outcome.reason)
+
+    def _expire(self, record: SignalRecord, reason: str) -> None:
+        self.journal.set_status(record.id, EXPIRED, reason)
+        log.warning("signal %s: expired: %s", record.id, reason)
+
+    def recover(self) -> int:
+        """Resume signals a crash left queued or executing, in their original order; returns how many."""
+        pending = self.journal.signals(statuses=PENDING)
+        for record in pending:
+            log.info("signal %s: resuming after restart (was %s)", record.id, record.status)
+            if record.status == EXECUTING:
+                self.journal.set_status(record.id, QUEUED, "resumed after restart")
+            self.dispatcher.submit(record.id, record.symbol, reserved=False)
+        return len(pending)
+
+    def shutdown(self, grace: float) -> bool:
+        finished = self.dispatcher.shutdown(grace)
+        self.executor.close()
+        return finished
