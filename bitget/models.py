@@ -19,7 +19,7 @@ class PositionSide(str, Enum):
     SHORT = "short"
 
     @property
-    def opposite(self) -> "PositionSide":
+    def opposite(self) -> PositionSide:
         return PositionSide.SHORT if self is PositionSide.LONG else PositionSide.LONG
 
 
