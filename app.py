@@ -12,6 +12,7 @@ import logging
 import signal
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
@@ -19,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from config import ConfigError, Settings
 from trading.dispatcher import Saturated, ShuttingDown
+from trading.guard import SourceRefused
 from trading.log_setup import configure_logging
 from trading.runtime import Runtime, build_runtime
 from trading.service import Unauthorized
@@ -27,7 +29,8 @@ from trading.signals import SignalRejected
 log = logging.getLogger("app")
 
 MAX_BODY_BYTES = 16 * 1024
-HTTP_STATUS_BY_CODE = {"invalid-token": 401}
+ACCEPTED_TYPES = ("application/json", "text/plain")
+OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
 api = Blueprint("api", __name__)
 
 
@@ -41,7 +44,9 @@ def _runtime() -> Runtime:
 
 
 def _decode_body() -> Mapping[str, Any]:
-    """JSON object from the body; TradingView sends JSON text as text/plain, so any type is read."""
+    """JSON object from the body; TradingView sends JSON as application/json, other text as text/plain."""
+    if request.mimetype and request.mimetype not in ACCEPTED_TYPES and not request.mimetype.endswith("+json"):
+        raise UnsupportedMediaType()
     raw = request.get_data(cache=False)
     try:
         text = raw.decode("utf-8")
@@ -58,19 +63,29 @@ def _decode_body() -> Mapping[str, Any]:
     return payload
 
 
+class UnsupportedMediaType(SignalRejected):
+    def __init__(self) -> None:
+        super().__init__("unsupported-media-type", "send the alert as application/json or text/plain")
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
 
 
 @api.post("/api/webhook")
 def webhook() -> tuple[Response, int]:
+    service = _runtime().service
+    source = service.guard.client_address(request.remote_addr or "unknown", request.headers.get("X-Forwarded-For"))
     try:
+        service.guard.admit(source)
         payload = _decode_body()
-        accepted = _runtime().service.accept(
-            payload, source=request.remote_addr or "unknown", header_token=request.headers.get("X-Webhook-Token")
-        )
+        accepted = service.accept(payload, source=source, header_token=request.headers.get("X-Webhook-Token"))
+    except SourceRefused as exc:
+        return error(exc.code, exc.error, exc.status)
     except Unauthorized as exc:
         return error(exc.code, exc.error, 401)
+    except UnsupportedMediaType as exc:
+        return error(exc.code, exc.error, 415)
     except SignalRejected as exc:
         status = 400 if exc.code in ("malformed-json", "invalid-encoding") else 422
         return error(exc.code, exc.error, status)
@@ -81,6 +96,8 @@ def webhook() -> tuple[Response, int]:
     body: dict[str, Any] = {"status": accepted.status, "signal_id": accepted.signal_id}
     if accepted.duplicate_of:
         body["duplicate_of"] = accepted.duplicate_of
+    if accepted.reason:
+        body["reason"] = accepted.reason
     return jsonify(body), 200
 
 
@@ -120,6 +137,11 @@ def healthz() -> tuple[Response, int]:
             "signals": runtime.journal.counts(),
         }
     ), (200 if accepting else 503)
+
+
+@api.get("/openapi.yaml")
+def openapi() -> Response:
+    return Response(OPENAPI_PATH.read_bytes(), mimetype="application/yaml")
 
 
 def _http_error(exc: HTTPException) -> tuple[Response, int]:

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from trading.guard import Network, parse_networks
+
 DEFAULT_TOKEN = "1234"
+MIN_TOKEN_LENGTH = 16
 MODES = ("paper", "demo", "live")
 PAPER_MARKETS = ("live", "synthetic")
 MARGIN_MODES = ("crossed", "isolated")
@@ -52,6 +55,14 @@ class Settings:
     dedup_window: float = 10.0
     signal_max_age: float = 60.0
     shutdown_grace: float = 20.0
+    trading_enabled: bool = True
+    symbol_allowlist: frozenset[str] | None = None
+    max_leverage: int | None = None
+    max_position_usdt: Decimal | None = None
+    trusted_ips: tuple[Network, ...] = ()
+    trust_proxy: tuple[Network, ...] = ()
+    auth_fail_limit: int = 10
+    auth_fail_window: float = 60.0
     paper_market: str = "live"
     paper_balance: Decimal = Decimal("10000")
     host: str = "0.0.0.0"
@@ -152,6 +163,29 @@ class _Reader:
             return False
         raise ConfigError(f"{name}={raw}: must be true or false")
 
+    def networks(self, name: str) -> tuple[Network, ...]:
+        raw = self.raw(name)
+        if raw is None:
+            return ()
+        try:
+            return parse_networks(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{name}={raw}: {exc}; use addresses or CIDRs separated by commas") from None
+
+    def symbols(self, name: str) -> frozenset[str] | None:
+        from trading.symbols import normalize_ticker
+
+        raw = self.raw(name)
+        if raw is None:
+            return None
+        found = set()
+        for item in (part.strip() for part in raw.split(",") if part.strip()):
+            symbol = normalize_ticker(item)
+            if symbol is None:
+                raise ConfigError(f"{name}={raw}: {item!r} is not a USDT-M symbol such as BTCUSDT")
+            found.add(symbol)
+        return frozenset(found)
+
     def settings(self) -> Settings:
         key = self.raw("BITGET_API_KEY") or ""
         secret = self.raw("BITGET_SECRET_KEY") or ""
@@ -168,11 +202,21 @@ class _Reader:
                 f"BITGET_MODE={mode}: needs BITGET_API_KEY, BITGET_SECRET_KEY and BITGET_PASSPHRASE"
             )
         token = self.raw("WEBHOOK_EXPECTED_TOKEN") or DEFAULT_TOKEN
-        if mode == "live" and token == DEFAULT_TOKEN:
+        if mode in ("demo", "live") and token == DEFAULT_TOKEN:
             raise ConfigError(
-                "WEBHOOK_EXPECTED_TOKEN=1234: live mode refuses the default token; set a long random one"
+                f"WEBHOOK_EXPECTED_TOKEN=1234: {mode} mode refuses the default token; set a long random one"
+            )
+        if mode in ("demo", "live") and len(token) < MIN_TOKEN_LENGTH:
+            raise ConfigError(
+                f"WEBHOOK_EXPECTED_TOKEN: {mode} mode needs a token of at least {MIN_TOKEN_LENGTH} characters"
+                f" (this one has {len(token)})"
             )
         slippage = self.raw("MAX_SLIPPAGE_PCT")
+        max_position = self.raw("MAX_POSITION_USDT")
+        leverage = self.integer("LEVERAGE", None, low=1, high=125)
+        max_leverage = self.integer("MAX_LEVERAGE", None, low=1, high=125)
+        if leverage and max_leverage and leverage > max_leverage:
+            raise ConfigError(f"LEVERAGE={leverage}: must not exceed MAX_LEVERAGE={max_leverage}")
         return Settings(
             mode=mode,
             bitget_api_key=key,
@@ -186,7 +230,7 @@ class _Reader:
             max_purchase_ratio=self.decimal(
                 "MAX_PURCHASE_RATIO", Settings.max_purchase_ratio, low=Decimal(0), high=Decimal(1), low_open=True
             ),
-            leverage=self.integer("LEVERAGE", None, low=1, high=125),
+            leverage=leverage,
             allow_add=self.flag("ALLOW_ADD", False),
             max_slippage_pct=None
             if slippage is None
@@ -201,6 +245,16 @@ class _Reader:
             dedup_window=self.number("DEDUP_WINDOW", Settings.dedup_window, low=0, high=86400),
             signal_max_age=self.number("SIGNAL_MAX_AGE", Settings.signal_max_age, low=1, high=86400),
             shutdown_grace=self.number("SHUTDOWN_GRACE", Settings.shutdown_grace, low=0, high=600),
+            trading_enabled=self.flag("TRADING_ENABLED", True),
+            symbol_allowlist=self.symbols("SYMBOL_ALLOWLIST"),
+            max_leverage=max_leverage,
+            max_position_usdt=None
+            if max_position is None
+            else self.decimal("MAX_POSITION_USDT", Decimal(0), low=Decimal(0), high=Decimal(10) ** 12, low_open=True),
+            trusted_ips=self.networks("TRUSTED_IPS"),
+            trust_proxy=self.networks("TRUST_PROXY"),
+            auth_fail_limit=self.integer("AUTH_FAIL_LIMIT", Settings.auth_fail_limit, low=1, high=100000) or 1,
+            auth_fail_window=self.number("AUTH_FAIL_WINDOW", Settings.auth_fail_window, low=1, high=86400),
             paper_market=self.choice("PAPER_MARKET", Settings.paper_market, PAPER_MARKETS),
             paper_balance=self.decimal(
                 "PAPER_BALANCE", Settings.paper_balance, low=Decimal(0), high=Decimal(10) ** 12, low_open=True

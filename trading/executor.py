@@ -42,6 +42,8 @@ class ExecutionSettings:
     order_timeout: float = 10.0
     max_reprices: int = 2
     poll_interval: float = 0.5
+    max_leverage: int | None = None
+    max_position_usdt: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,8 @@ class Executor:
         if want in legs and not self.settings.allow_add:
             done.append(f"already {want.value} {legs[want].size}: nothing opened")
             return Outcome(DONE if len(done) > 1 else SKIPPED, "; ".join(done))
-        done.append(self._open(signal_id, signal, contract, want))
+        held = legs[want].size * legs[want].entry_price if want in legs else Decimal(0)
+        done.append(self._open(signal_id, signal, contract, want, held))
         return Outcome(DONE, "; ".join(done))
 
     # -- closing -----------------------------------------------------------------------------
@@ -148,7 +151,7 @@ class Executor:
 
     # -- opening -----------------------------------------------------------------------------
 
-    def _open(self, signal_id: str, signal: Signal, contract: Contract, side: PositionSide) -> str:
+    def _open(self, signal_id: str, signal: Signal, contract: Contract, side: PositionSide, held: Decimal) -> str:
         symbol = contract.symbol
         quote_future = self._fetch.submit(self.exchange.quote, symbol)
         balance_future = self._fetch.submit(self.exchange.balance)
@@ -165,6 +168,7 @@ class Executor:
             leverage=leverage,
             price=price,
         )
+        size = self._cap_position(contract, size, price, held)
         too_small = below_minimum(contract, size, price)
         if too_small:
             raise ExecutionFailed(
@@ -190,6 +194,19 @@ class Executor:
             return f"opened {side.value} {filled} of {size} {symbol}; the rest was cancelled"
         return f"opened {side.value} {filled} {symbol}"
 
+    def _cap_position(self, contract: Contract, size: Decimal, price: Decimal, held: Decimal) -> Decimal:
+        """MAX_POSITION_USDT: the position after this order stays within the cap."""
+        cap = self.settings.max_position_usdt
+        if cap is None:
+            return size
+        room = cap - held
+        if room <= 0:
+            raise ExecutionFailed(f"position on {contract.symbol} already at MAX_POSITION_USDT={cap}: nothing placed")
+        capped = min(size, contract.floor_size(room / price))
+        if capped < size:
+            log.info("%s: size %s capped to %s by MAX_POSITION_USDT=%s", contract.symbol, size, capped, cap)
+        return capped
+
     def _check_slippage(self, signal: Signal, price: Decimal) -> None:
         limit = self.settings.max_slippage_pct
         if limit is None or signal.price is None:
@@ -204,7 +221,12 @@ class Executor:
     def _leverage(self, symbol: str) -> Decimal:
         wanted = self.settings.leverage
         if wanted is None:
-            return self.exchange.leverage(symbol)
+            current = self.exchange.leverage(symbol)
+            cap = self.settings.max_leverage
+            if cap is not None and current > cap:
+                log.info("%s: account leverage %s above MAX_LEVERAGE=%s; sizing with %s", symbol, current, cap, cap)
+                return Decimal(cap)
+            return current
         if symbol not in self._leverage_applied:
             self.exchange.set_leverage(symbol, wanted)
             self._leverage_applied.add(symbol)

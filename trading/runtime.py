@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from bitget.client import BitgetClient
 from config import Settings
 from trading.executor import ExecutionSettings, Executor
+from trading.guard import AccessGuard
 from trading.journal import Journal
 from trading.service import ServiceSettings, SignalService
 
@@ -95,6 +96,8 @@ def build_runtime(settings: Settings) -> Runtime:
             order_timeout=settings.order_timeout,
             max_reprices=settings.max_reprices,
             poll_interval=settings.poll_interval,
+            max_leverage=settings.max_leverage,
+            max_position_usdt=settings.max_position_usdt,
         ),
         journal,
     )
@@ -105,9 +108,17 @@ def build_runtime(settings: Settings) -> Runtime:
             signal_max_age=settings.signal_max_age,
             workers=settings.workers,
             max_queue=settings.max_queue,
+            trading_enabled=settings.trading_enabled,
+            symbol_allowlist=settings.symbol_allowlist,
         ),
         exchange=exchange,
         executor=executor,
         journal=journal,
+        guard=AccessGuard(
+            trusted=settings.trusted_ips,
+            proxies=settings.trust_proxy,
+            fail_limit=settings.auth_fail_limit,
+            fail_window=settings.auth_fail_window,
+        ),
     )
     return Runtime(settings, service, exchange, journal, mode_line, closers)

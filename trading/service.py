@@ -17,7 +17,8 @@ from bitget.errors import BitgetError
 from trading.dispatcher import Dispatcher
 from trading.exchange import Exchange
 from trading.executor import Executor
-from trading.journal import DUPLICATE, EXECUTING, EXPIRED, FAILED, PENDING, QUEUED, Journal, SignalRecord
+from trading.guard import AccessGuard
+from trading.journal import DUPLICATE, EXECUTING, EXPIRED, FAILED, PENDING, QUEUED, REJECTED, Journal, SignalRecord
 from trading.signals import SignalRejected, parse_signal
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,9 @@ class Accepted:
     """The reply to a signal that was stored."""
 
     signal_id: str
-    status: str  # "accepted" or "duplicate"
+    status: str  # "accepted", "duplicate" or "rejected"
     duplicate_of: str | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class ServiceSettings:
     signal_max_age: float = 60.0
     workers: int = 4
     max_queue: int = 100
+    trading_enabled: bool = True
+    symbol_allowlist: frozenset[str] | None = None
 
 
 class SignalService:
@@ -58,9 +62,11 @@ class SignalService:
         exchange: Exchange,
         executor: Executor,
         journal: Journal,
+        guard: AccessGuard | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
+        self.guard = guard or AccessGuard()
         self.exchange = exchange
         self.executor = executor
         self.journal = journal
@@ -71,8 +77,16 @@ class SignalService:
 
     def accept(self, payload: Mapping[str, Any], *, source: str, header_token: str | None = None) -> Accepted:
         """Check, store and queue a signal. Raises SignalRejected, Saturated or ShuttingDown."""
-        self._authenticate(payload.get("token"), header_token)
+        try:
+            self._authenticate(payload.get("token"), header_token)
+        except Unauthorized:
+            self.guard.record_failure(source)
+            log.warning("webhook from %s refused: wrong or missing token", source)
+            raise
         signal = parse_signal(payload, self._known_symbols())
+        allowed = self.settings.symbol_allowlist
+        if allowed is not None and signal.symbol not in allowed:
+            raise SignalRejected("symbol-not-allowed", f"{signal.symbol} is not in SYMBOL_ALLOWLIST")
         self.dispatcher.reserve()
         try:
             admission = self.journal.admit(signal, payload, source=source, dedup_window=self.settings.dedup_window)
@@ -84,6 +98,12 @@ class SignalService:
             self.dispatcher.release()
             log.info("signal %s: duplicate of %s, nothing placed", record.id, admission.duplicate_of)
             return Accepted(record.id, DUPLICATE, admission.duplicate_of)
+        if not self.settings.trading_enabled:
+            self.dispatcher.release()
+            reason = "TRADING_ENABLED=false: journaled, nothing sent to the exchange"
+            self.journal.set_status(record.id, REJECTED, reason)
+            log.warning("signal %s: %s", record.id, reason)
+            return Accepted(record.id, REJECTED, reason=reason)
         log.info(
             "signal %s: accepted %s %s %s from %s", record.id, signal.action, signal.sentiment, signal.symbol, source
         )
