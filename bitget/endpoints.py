@@ -1,0 +1,96 @@
+"""Bitget v2 (classic) USDT-M futures paths, and the wire form of the requests sent to them.
+
+Kept apart from the client so the side/tradeSide/reduceOnly rules — the part of Bitget most
+easily got wrong — are plain functions a test can check against the documentation's table.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from bitget.models import OrderRequest, OrderType, PositionMode, PositionSide
+
+PUBLIC_TIME = "/api/v2/public/time"
+CONTRACTS = "/api/v2/mix/market/contracts"
+TICKER = "/api/v2/mix/market/ticker"
+MERGE_DEPTH = "/api/v2/mix/market/merge-depth"
+ACCOUNT = "/api/v2/mix/account/account"
+ACCOUNTS = "/api/v2/mix/account/accounts"
+SET_LEVERAGE = "/api/v2/mix/account/set-leverage"
+SET_MARGIN_MODE = "/api/v2/mix/account/set-margin-mode"
+SET_POSITION_MODE = "/api/v2/mix/account/set-position-mode"
+SINGLE_POSITION = "/api/v2/mix/position/single-position"
+PLACE_ORDER = "/api/v2/mix/order/place-order"
+CANCEL_ORDER = "/api/v2/mix/order/cancel-order"
+ORDER_DETAIL = "/api/v2/mix/order/detail"
+ORDERS_PENDING = "/api/v2/mix/order/orders-pending"
+
+DUPLICATE_CLIENT_OID = "43118"
+POSITION_MODE_MISMATCH = "40774"
+
+
+def fmt_decimal(value: Decimal) -> str:
+    """Plain decimal text, no exponent and no trailing zeros: ``Decimal("1E+2")`` → ``"100"``.
+
+    Trailing zeros are dropped because Bitget checks the number of decimals (40808/41103), and
+    ``Decimal("0.0010")`` would claim four.
+    """
+    if not value.is_finite():
+        raise ValueError(f"cannot send a non-finite amount: {value}")
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def side_fields(mode: PositionMode, position_side: PositionSide, reduce: bool) -> dict[str, str]:
+    """``side`` plus ``tradeSide`` (hedge) or ``reduceOnly`` (one-way) for one order intent.
+
+    Hedge mode: ``side`` names the position (buy = long leg, sell = short leg) and ``tradeSide``
+    says open or close — so closing a long is ``buy`` + ``close``. One-way mode: ``side`` is the
+    trade direction and a close is the opposite trade flagged ``reduceOnly=YES``; ``tradeSide``
+    must not be sent.
+    """
+    if mode is PositionMode.HEDGE:
+        side = "buy" if position_side is PositionSide.LONG else "sell"
+        return {"side": side, "tradeSide": "close" if reduce else "open"}
+    opens_with = "buy" if position_side is PositionSide.LONG else "sell"
+    if not reduce:
+        return {"side": opens_with}
+    return {"side": "sell" if opens_with == "buy" else "buy", "reduceOnly": "YES"}
+
+
+def order_body(
+    request: OrderRequest,
+    mode: PositionMode,
+    *,
+    product_type: str,
+    margin_coin: str,
+    margin_mode: str,
+) -> dict[str, Any]:
+    """The place-order JSON body for ``request`` in the account's position ``mode``."""
+    if request.size <= 0:
+        raise ValueError(f"order size must be positive, got {request.size}")
+    body: dict[str, Any] = {
+        "symbol": request.symbol,
+        "productType": product_type,
+        "marginMode": margin_mode,
+        "marginCoin": margin_coin,
+        "size": fmt_decimal(request.size),
+    }
+    if request.order_type is OrderType.LIMIT:
+        if request.price is None or request.price <= 0:
+            raise ValueError("a limit order needs a positive price")
+        body["price"] = fmt_decimal(request.price)
+    fields = side_fields(mode, request.position_side, request.reduce)
+    body["side"] = fields["side"]
+    if "tradeSide" in fields:
+        body["tradeSide"] = fields["tradeSide"]
+    body["orderType"] = request.order_type.value
+    if request.order_type is OrderType.LIMIT:
+        body["force"] = "gtc"
+    if "reduceOnly" in fields:
+        body["reduceOnly"] = fields["reduceOnly"]
+    body["clientOid"] = request.client_oid
+    if request.stop_loss is not None:
+        body["presetStopLossPrice"] = fmt_decimal(request.stop_loss)
+    return body
