@@ -1,0 +1,65 @@
+"""``python -m bitget.sim``: serve the simulator on its own (see the package docstring)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from decimal import Decimal
+
+from bitget.sim.app import create_sim_app
+from bitget.sim.auth import Credentials
+from bitget.sim.engine import POSITION_MODES, Engine
+from bitget.sim.feed import LiveBookFeeder
+from bitget.sim.server import base_url, make_sim_server
+
+log = logging.getLogger("bitget.sim")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bitget.sim", description="Bitget v2 USDT-M futures simulator"
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9000)
+    parser.add_argument(
+        "--balance", type=Decimal, default=None, help="starting USDT (default SIM_START_BALANCE or 10000)"
+    )
+    parser.add_argument("--position-mode", choices=POSITION_MODES, default=None)
+    parser.add_argument("--market", choices=("synthetic", "live"), default="synthetic")
+    parser.add_argument("--log-level", default="INFO")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    env = dict(os.environ)
+    if args.balance is not None:
+        env["SIM_START_BALANCE"] = str(args.balance)
+    if args.position_mode:
+        env["SIM_POSITION_MODE"] = args.position_mode
+    engine = Engine.from_env(env)
+    credentials = Credentials.from_env(env)
+    server = make_sim_server(create_sim_app(engine, credentials), args.host, args.port)
+    feeder = None
+    if args.market == "live":
+        feeder = LiveBookFeeder(engine)
+        feeder.start()
+    log.info(
+        "Bitget simulator on %s (%s market), API key %r", base_url(server), args.market, credentials.api_key
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if feeder is not None:
+            feeder.stop()
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

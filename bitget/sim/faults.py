@@ -1,0 +1,277 @@
+"""Injected failures and request counters: the network and gateway trouble a client must survive.
+
+:class:`FaultInjector` wraps the WSGI app. Before a request reaches the routes it looks for a
+matching rule; control paths (``/sim/...``) are never faulted or counted. Kinds:
+
+* ``latency``    - sleep ``delay`` (default 0.5 s), then process normally.
+* ``error_5xx``  - answer ``status`` (500/502/503, default 503) without processing; ``body`` is
+  ``"html"`` (default, as Bitget's gateway sometimes sends) or ``"json"`` (Bitget envelope with
+  code = the status).
+* ``rate_limit`` - HTTP 429 with ``{"code":"429","msg":"Too Many Requests",...}`` without processing.
+* ``timeout``    - sleep ``delay`` (default 10 s) BEFORE processing, then process: a client with a
+  shorter timeout gives up although the request takes effect.
+* ``lost_reply`` - process the request, then drop the connection without any HTTP response
+  (werkzeug's server: the socket is shut down). Under a server that does not expose the socket it
+  sleeps ``delay`` (default 10 s) and then answers, so the client still times out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import random
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+KINDS = ("latency", "error_5xx", "rate_limit", "timeout", "lost_reply")
+DEFAULT_DELAY = {"latency": 0.5, "timeout": 10.0, "lost_reply": 10.0}
+CONTROL_PREFIX = "/sim/"
+_REASONS = {
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+@dataclass
+class FaultRule:
+    """One rule: which requests (path, optional method), what happens, how often."""
+
+    path: str  # exact, or a prefix ending in "*"
+    kind: str
+    method: str | None = None
+    times: int | None = None  # fire this many times, then the rule is removed
+    probability: float = 1.0
+    delay: float | None = None
+    status: int = 503
+    body: str = "html"
+    fired: int = 0
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method and self.method.upper() != method.upper():
+            return False
+        if self.path.endswith("*"):
+            return path.startswith(self.path[:-1])
+        return path == self.path
+
+    @property
+    def wait(self) -> float:
+        return self.delay if self.delay is not None else DEFAULT_DELAY.get(self.kind, 0.0)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "method": self.method,
+            "times": self.times,
+            "probability": str(self.probability),
+            "delay": str(self.wait),
+            "status": self.status,
+            "body": self.body,
+            "fired": self.fired,
+        }
+
+
+def parse_rule(raw: dict[str, Any]) -> FaultRule:
+    """A rule from its JSON form; ValueError names what is wrong."""
+    if not isinstance(raw, dict):
+        raise ValueError("each rule must be an object")
+    path = raw.get("path")
+    kind = raw.get("kind")
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise ValueError("rule.path must be a path starting with /")
+    if kind not in KINDS:
+        raise ValueError(f"rule.kind must be one of {', '.join(KINDS)}")
+    rule = FaultRule(path=path, kind=kind)
+    if raw.get("method") is not None:
+        rule.method = str(raw["method"]).upper()
+    if raw.get("times") is not None:
+        rule.times = int(raw["times"])
+        if rule.times < 1:
+            raise ValueError("rule.times must be at least 1")
+    if raw.get("probability") is not None:
+        rule.probability = float(raw["probability"])
+        if not 0 <= rule.probability <= 1:
+            raise ValueError("rule.probability must be within 0..1")
+    if raw.get("delay") is not None:
+        rule.delay = float(raw["delay"])
+        if rule.delay < 0:
+            raise ValueError("rule.delay must be >= 0")
+    if raw.get("status") is not None:
+        rule.status = int(raw["status"])
+        if not 500 <= rule.status <= 599:
+            raise ValueError("rule.status must be a 5xx status")
+    if raw.get("body") is not None:
+        if raw["body"] not in ("html", "json"):
+            raise ValueError("rule.body must be html or json")
+        rule.body = raw["body"]
+    return rule
+
+
+@dataclass
+class RequestStats:
+    """Counters per path, auth failures and faults fired: lets a test count what the client sent."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    by_path: Counter[str] = field(default_factory=Counter)
+    by_method_path: Counter[str] = field(default_factory=Counter)
+    auth_failures: Counter[str] = field(default_factory=Counter)
+    faults: Counter[str] = field(default_factory=Counter)
+
+    def request(self, method: str, path: str) -> None:
+        with self.lock:
+            self.by_path[path] += 1
+            self.by_method_path[f"{method} {path}"] += 1
+
+    def auth_failure(self, code: str) -> None:
+        with self.lock:
+            self.auth_failures[code] += 1
+
+    def fault(self, kind: str) -> None:
+        with self.lock:
+            self.faults[kind] += 1
+
+    def reset(self) -> None:
+        with self.lock:
+            self.by_path.clear()
+            self.by_method_path.clear()
+            self.auth_failures.clear()
+            self.faults.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "total": sum(self.by_path.values()),
+                "by_path": dict(self.by_path),
+                "by_method_path": dict(self.by_method_path),
+                "auth_failures": sum(self.auth_failures.values()),
+                "auth_failures_by_code": dict(self.auth_failures),
+                "faults": dict(self.faults),
+            }
+
+
+class FaultInjector:
+    """WSGI middleware applying the active fault rules and counting requests."""
+
+    def __init__(
+        self,
+        app: WSGIApp,
+        stats: RequestStats,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.app = app
+        self.stats = stats
+        self._sleep = sleep
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._rules: list[FaultRule] = []
+        self._rng = random.Random()
+
+    def set_rules(self, rules: list[FaultRule], seed: int | None = None, *, append: bool = False) -> None:
+        with self._lock:
+            self._rules = [*self._rules, *rules] if append else list(rules)
+            self._rng = random.Random(seed)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules = []
+
+    def rules(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [r.describe() for r in self._rules]
+
+    def _pick(self, method: str, path: str) -> FaultRule | None:
+        with self._lock:
+            for rule in self._rules:
+                if not rule.matches(method, path):
+                    continue
+                if rule.probability < 1 and self._rng.random() >= rule.probability:
+                    continue
+                rule.fired += 1
+                if rule.times is not None and rule.fired >= rule.times:
+                    self._rules.remove(rule)
+                return rule
+        return None
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/"):
+            return self.app(environ, start_response)
+        self.stats.request(method, path)
+        rule = self._pick(method, path)
+        if rule is None:
+            return self.app(environ, start_response)
+        self.stats.fault(rule.kind)
+        log.info("fault %s on %s %s", rule.kind, method, path)
+        if rule.kind in ("latency", "timeout"):
+            self._sleep(rule.wait)
+            return self.app(environ, start_response)
+        if rule.kind == "rate_limit":
+            return self._reply(start_response, 429, "Too Many Requests", "429", json_body=True)
+        if rule.kind == "error_5xx":
+            reason = _REASONS.get(rule.status, "Server Error")
+            return self._reply(
+                start_response, rule.status, reason, str(rule.status), json_body=rule.body == "json"
+            )
+        return self._lose_reply(rule, environ, start_response)
+
+    def _reply(
+        self, start_response: StartResponse, status: int, reason: str, code: str, *, json_body: bool
+    ) -> list[bytes]:
+        if json_body:
+            body = json.dumps(
+                {"code": code, "msg": reason, "requestTime": int(self._clock() * 1000), "data": None}
+            ).encode()
+            ctype = "application/json"
+        else:
+            body = (
+                f"<html><head><title>{status} {reason}</title></head><body><center><h1>{status} {reason}"
+                "</h1></center><hr><center>gateway</center></body></html>"
+            ).encode()
+            ctype = "text/html"
+        start_response(f"{status} {reason}", [("Content-Type", ctype), ("Content-Length", str(len(body)))])
+        return [body]
+
+    def _lose_reply(
+        self, rule: FaultRule, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """Process fully, then cut the connection so no HTTP response ever reaches the client."""
+        captured: dict[str, Any] = {}
+
+        def hold_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], None]:
+            captured["status"], captured["headers"] = status, headers
+            return lambda _data: None
+
+        result = self.app(environ, hold_response)
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        sock = environ.get("werkzeug.socket")
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            # werkzeug treats ConnectionError as a dropped client and writes nothing more.
+            raise ConnectionAbortedError("simulated lost reply")
+        self._sleep(rule.wait)
+        start_response(captured.get("status", "200 OK"), captured.get("headers", []))
+        return [body]

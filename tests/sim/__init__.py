@@ -1,0 +1,1 @@
+"""Tests of the Bitget simulator, over real HTTP."""

@@ -1,0 +1,39 @@
+"""A simulator served over real HTTP once per session, reset before each test."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from bitget.sim import create_sim_app
+from bitget.sim.auth import Credentials
+from bitget.sim.engine import Engine
+from tests.sim.support import Api, Sim
+
+
+@pytest.fixture(scope="session")
+def sim_server() -> Iterator[Sim]:
+    engine = Engine()
+    app = create_sim_app(engine, Credentials())
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    yield Sim(base_url=base_url, api=Api(base_url), engine=engine)
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture()
+def sim(sim_server: Sim) -> Sim:
+    """A freshly reset simulator (one-way mode, 10000 USDT, leverage 10, synthetic books)."""
+    sim_server.control("POST", "/sim/reset", {})
+    return sim_server
+
+
+@pytest.fixture()
+def api(sim: Sim) -> Api:
+    return sim.api
