@@ -58,7 +58,8 @@ def build_runtime(settings: Settings) -> Runtime:
     if settings.mode == "paper":
         from bitget.sim.paper import start_embedded_sim
 
-        sim = start_embedded_sim(market=settings.paper_market, balance=settings.paper_balance)
+        sim = start_embedded_sim(market=settings.paper_market)
+        sim.engine.set_balance(settings.paper_balance)
         closers.append(sim.stop)
         base_url, key, secret, passphrase = sim.base_url, sim.api_key, sim.secret_key, sim.passphrase
         mode_line = (
