@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterable
 
 REDACTED = "***"
+HANDLER_NAME = "trading-bitget"
 
 
 class RedactingFormatter(logging.Formatter):
@@ -24,12 +25,14 @@ class RedactingFormatter(logging.Formatter):
 
 
 def configure_logging(level: str, secrets: Iterable[str]) -> None:
-    """Send the service's log to stderr, redacted; replaces handlers set up earlier."""
+    """Send the service's log to stderr, redacted; replaces the handler an earlier call installed."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets))
+    handler.set_name(HANDLER_NAME)
     root = logging.getLogger()
     for old in list(root.handlers):
-        root.removeHandler(old)
+        if old.get_name() == HANDLER_NAME:
+            root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("werkzeug").setLevel(max(logging.getLevelName(level), logging.INFO))

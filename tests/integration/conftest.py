@@ -1,0 +1,51 @@
+"""Fixtures: one simulator per module on 127.0.0.1, reset before each test; a fresh service per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bitget.sim.paper import start_embedded_sim
+from tests.integration.support import Service, SimControl
+
+BTC_BOOK = {"bids": [["65000.0", "50"]], "asks": [["65000.1", "50"]]}
+
+
+@pytest.fixture(scope="module")
+def sim_server() -> Iterator[str]:
+    sim = start_embedded_sim(market="synthetic")
+    yield sim.base_url
+    sim.stop()
+
+
+@pytest.fixture(params=["one_way_mode", "hedge_mode"])
+def position_mode(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def sim(sim_server: str, position_mode: str) -> SimControl:
+    control = SimControl(sim_server)
+    control.reset(position_mode=position_mode, balance="10000", leverage="10")
+    control.book("BTCUSDT", **BTC_BOOK)
+    return control
+
+
+@pytest.fixture
+def make_service(sim_server: str, tmp_path):
+    services: list[Service] = []
+
+    def make(**env: str) -> Service:
+        service = Service(sim_server, tmp_path / f"data{len(services)}", **env)
+        services.append(service)
+        return service
+
+    yield make
+    for service in services:
+        service.close()
+
+
+@pytest.fixture
+def service(sim: SimControl, make_service) -> Service:
+    return make_service()
