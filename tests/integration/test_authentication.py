@@ -1,0 +1,31 @@
+"""A request signed with the wrong secret is refused by the simulator and surfaces as a clear error."""
+
+from __future__ import annotations
+
+import pytest
+
+from bitget.client import BitgetClient
+from bitget.errors import AuthenticationError
+from tests.integration.support import SIM_KEYS
+
+
+def test_wrong_secret_is_refused_with_bitgets_signature_code_and_not_retried(sim):
+    client = BitgetClient(
+        sim.base_url, SIM_KEYS["BITGET_API_KEY"], "not-the-secret", SIM_KEYS["BITGET_PASSPHRASE"],
+        retry_wait_initial=0.01, retry_wait_max=0.01,
+    )
+    with pytest.raises(AuthenticationError) as err:
+        client.balance()
+    assert err.value.code == "40009"
+    assert err.value.retryable is False
+    assert "not-the-secret" not in str(err.value)
+    counters = sim.requests()
+    assert counters["auth_failures_by_code"] == {"40009": 1}
+
+
+def test_wrong_secret_fails_the_signal_with_the_reason(sim, make_service):
+    service = make_service(BITGET_SECRET_KEY="not-the-secret")
+    outcome = service.signal({"action": "buy", "sentiment": "long", "ticker": "BTCUSDT"})
+    assert outcome["status"] == "failed"
+    assert "40009" in outcome["reason"]
+    assert sim.orders() == []
