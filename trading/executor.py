@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bitget.errors import BitgetError
+from bitget.errors import AmbiguousResultError, BitgetError
 from bitget.models import Contract, Order, OrderRequest, OrderState, OrderType, Position, PositionSide, Quote
 from trading.exchange import Exchange
 from trading.journal import DONE, FAILED, SKIPPED, Journal
@@ -29,6 +29,8 @@ from trading.sizing import below_minimum, open_size
 log = logging.getLogger(__name__)
 
 CLOSE, OPEN, MARKET_CLOSE = "c", "o", "m"
+SETTLED_ORDER_STATES = frozenset({"filled", "canceled", "rejected", "not-placed"})
+MAX_ROUNDS = 5
 
 
 @dataclass(frozen=True)
@@ -89,22 +91,85 @@ class Executor:
     # -- entry point -------------------------------------------------------------------------
 
     def execute(self, signal_id: str, signal: Signal) -> Outcome:
-        """Run one signal to its end. Exchange errors become a ``failed`` outcome with their reason."""
-        try:
-            return self._execute(signal_id, signal)
-        except ExecutionFailed as exc:
-            return Outcome(FAILED, str(exc))
-        except SignalRejected as exc:
-            return Outcome(FAILED, exc.error)
-        except BitgetError as exc:
-            log.warning("signal %s: exchange error: %s", signal_id, exc)
-            return Outcome(FAILED, f"exchange error: {exc}")
+        """Run one signal to its end. Exchange errors become a ``failed`` outcome with their reason.
+
+        A transient error (network, 5xx, 429, an ambiguous reply) that outlasts the client's own
+        retries does not fail the signal: the next round starts again from the exchange's state —
+        the journaled orders are looked up by clientOid first — so nothing is placed twice.
+        """
+        for round_number in range(1, MAX_ROUNDS + 1):
+            try:
+                return self._execute(signal_id, signal)
+            except ExecutionFailed as exc:
+                return Outcome(FAILED, str(exc))
+            except SignalRejected as exc:
+                return Outcome(FAILED, exc.error)
+            except BitgetError as exc:
+                if not _transient(exc) or round_number == MAX_ROUNDS:
+                    log.warning("signal %s: exchange error: %s", signal_id, exc)
+                    return Outcome(FAILED, f"exchange error: {exc}")
+                log.warning(
+                    "signal %s: transient exchange error (%s); resuming from the exchange's state (round %d of %d)",
+                    signal_id, exc, round_number + 1, MAX_ROUNDS,
+                )
+                self._sleep(min(0.25 * 2**round_number, 4.0))
+        raise AssertionError("unreachable")
 
     def _execute(self, signal_id: str, signal: Signal) -> Outcome:
         symbol = signal.symbol
         contract = self.exchange.contract(symbol)
         if not contract.tradable:
             raise ExecutionFailed(f"{symbol} is not tradable now")
+        earlier = self._reconcile(signal_id, contract)
+        outcome = self._reach_target(signal_id, signal, contract)
+        if earlier and outcome.status == SKIPPED:
+            return Outcome(DONE, f"{earlier}; {outcome.reason}")
+        return outcome
+
+    def _reconcile(self, signal_id: str, contract: Contract) -> str:
+        """Settle orders an earlier round or process left behind; describe what they filled.
+
+        An order journaled but unknown to the exchange was never placed; one still resting is
+        adopted (waited for, then cancelled as usual) rather than placed again.
+        """
+        for row in self.journal.orders(signal_id):
+            if row["state"] in SETTLED_ORDER_STATES:
+                continue
+            order = self.exchange.get_order(contract.symbol, client_oid=row["client_oid"])
+            if order is None:
+                self.journal.update_order(row["client_oid"], state="not-placed")
+                log.info("signal %s: order %s was never placed", signal_id, row["client_oid"])
+                continue
+            log.info("signal %s: resuming order %s (%s)", signal_id, order.client_oid, order.state.value)
+            self._await_fill(order, deadline=self._clock() + self.settings.order_timeout, cancel=True)
+        filled = [row for row in self.journal.orders(signal_id) if Decimal(row["filled"] or 0) > 0]
+        return ", ".join(
+            f"{'closed' if row['reduce'] else 'opened'} {row['position_side']} {row['filled']} earlier"
+            for row in filled
+        )
+
+    def cancel_leftovers(self, signal_id: str, symbol: str) -> int:
+        """Cancel the resting orders a signal placed before a crash; return how many were cancelled."""
+        cancelled = 0
+        for row in self.journal.orders(signal_id):
+            if row["state"] in SETTLED_ORDER_STATES:
+                continue
+            order = self.exchange.get_order(symbol, client_oid=row["client_oid"])
+            if order is None:
+                self.journal.update_order(row["client_oid"], state="not-placed")
+                continue
+            if not order.state.is_final and self.exchange.cancel_order(symbol, order_id=order.order_id):
+                cancelled += 1
+            final = self.exchange.get_order(symbol, order_id=order.order_id) or order
+            self.journal.update_order(row["client_oid"], state=final.state.value, filled=str(final.filled))
+        return cancelled
+
+    def _next_attempt(self, signal_id: str, step: str) -> int:
+        """Attempt numbers continue across rounds and restarts, so every clientOid is new."""
+        return 1 + sum(1 for row in self.journal.orders(signal_id) if row["step"] == step)
+
+    def _reach_target(self, signal_id: str, signal: Signal, contract: Contract) -> Outcome:
+        symbol = contract.symbol
         legs = self._legs(symbol)
         log.info("signal %s: %s %s, position %s", signal_id, signal.intent.value, symbol, _describe(legs))
         want, unwanted = _sides(signal.intent)
@@ -130,9 +195,9 @@ class Executor:
         """Close a whole leg: limit at the book, re-priced, then market for what is left."""
         symbol, side = contract.symbol, leg.side
         remaining = leg.size
-        for attempt in range(1, self.settings.max_reprices + 2):
+        for _ in range(self.settings.max_reprices + 1):
             quote = self.exchange.quote(symbol)
-            self._work_order(signal_id, contract, CLOSE, attempt, side, True, remaining, quote)
+            self._work_order(signal_id, contract, CLOSE, side, True, remaining, quote)
             remaining = self._leg_size(symbol, side)
             if remaining <= 0:
                 return
@@ -144,7 +209,7 @@ class Executor:
             raise ExecutionFailed(f"could not close the {side.value} position on {symbol}: {left} still open")
 
     def _market_close(self, signal_id: str, contract: Contract, side: PositionSide, size: Decimal) -> None:
-        oid = client_oid(signal_id, MARKET_CLOSE, 1)
+        oid = client_oid(signal_id, MARKET_CLOSE, self._next_attempt(signal_id, MARKET_CLOSE))
         request = OrderRequest(contract.symbol, side, True, OrderType.MARKET, size, oid)
         order = self._submit(signal_id, MARKET_CLOSE, request)
         self._await_fill(order, deadline=self._clock() + self.settings.order_timeout, cancel=True)
@@ -180,7 +245,7 @@ class Executor:
         for attempt in range(1, self.settings.max_reprices + 2):
             if attempt > 1:
                 quote = self.exchange.quote(symbol)
-            filled += self._work_order(signal_id, contract, OPEN, attempt, side, False, remaining, quote, signal)
+            filled += self._work_order(signal_id, contract, OPEN, side, False, remaining, quote, signal)
             remaining = size - filled
             if remaining <= 0:
                 break
@@ -239,7 +304,6 @@ class Executor:
         signal_id: str,
         contract: Contract,
         step: str,
-        attempt: int,
         side: PositionSide,
         reduce: bool,
         size: Decimal,
@@ -255,7 +319,7 @@ class Executor:
             reduce=reduce,
             order_type=OrderType.LIMIT,
             size=size,
-            client_oid=client_oid(signal_id, step, attempt),
+            client_oid=client_oid(signal_id, step, self._next_attempt(signal_id, step)),
             price=price,
             stop_loss=None if reduce or signal is None else signal.stop_loss,
         )
@@ -289,6 +353,8 @@ class Executor:
         try:
             ack = self.exchange.place_order(request)
         except BitgetError as exc:
+            if _transient(exc):
+                raise  # state unknown: the next round looks the clientOid up
             self.journal.update_order(request.client_oid, state="rejected")
             raise ExecutionFailed(f"order {request.client_oid} refused: {exc}") from exc
         self.journal.update_order(request.client_oid, state="live", order_id=ack.order_id)
@@ -357,6 +423,10 @@ class Executor:
     def _leg_size(self, symbol: str, side: PositionSide) -> Decimal:
         leg = self._legs(symbol).get(side)
         return leg.size if leg else Decimal(0)
+
+
+def _transient(exc: BitgetError) -> bool:
+    return exc.retryable or isinstance(exc, AmbiguousResultError)
 
 
 def _sides(intent: Intent) -> tuple[PositionSide | None, PositionSide]:

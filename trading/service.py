@@ -98,6 +98,12 @@ class SignalService:
             self.dispatcher.release()
             log.info("signal %s: duplicate of %s, nothing placed", record.id, admission.duplicate_of)
             return Accepted(record.id, DUPLICATE, admission.duplicate_of)
+        stale = self._stale_on_arrival(signal.sent_at.timestamp() if signal.sent_at else None)
+        if stale:
+            self.dispatcher.release()
+            self.journal.set_status(record.id, EXPIRED, stale)
+            log.warning("signal %s: expired on arrival: %s", record.id, stale)
+            return Accepted(record.id, EXPIRED, reason=stale)
         if not self.settings.trading_enabled:
             self.dispatcher.release()
             reason = "TRADING_ENABLED=false: journaled, nothing sent to the exchange"
@@ -109,6 +115,15 @@ class SignalService:
         )
         self.dispatcher.submit(record.id, record.symbol)
         return Accepted(record.id, "accepted")
+
+    def _stale_on_arrival(self, sent_at: float | None) -> str:
+        """Why a signal is too old to trade, judged by the alert's own ``time``; empty when fresh."""
+        if sent_at is None:
+            return ""
+        age = self._clock() - sent_at
+        if age > self.settings.signal_max_age:
+            return f"alert time is {age:.0f}s old, more than SIGNAL_MAX_AGE={self.settings.signal_max_age:g}s"
+        return ""
 
     def check_token(self, token: Any) -> None:
         """Raise Unauthorized unless ``token`` is the expected one (constant-time compare)."""
@@ -140,6 +155,12 @@ class SignalService:
         if age > self.settings.signal_max_age:
             self._expire(record, f"not started within SIGNAL_MAX_AGE={self.settings.signal_max_age:g}s ({age:.0f}s)")
             return
+        newest = self.journal.last_executed_sent_at(record.symbol)
+        if record.sent_at is not None and newest is not None and record.sent_at < newest:
+            reason = f"alert time is older than the last signal already executed for {record.symbol}"
+            self.journal.set_status(signal_id, REJECTED, reason)
+            log.warning("signal %s: rejected: %s", signal_id, reason)
+            return
         self.journal.set_status(signal_id, EXECUTING)
         try:
             signal = parse_signal(record.payload)
@@ -153,6 +174,14 @@ class SignalService:
         log.info("signal %s: %s in %.0f ms: %s", signal_id, outcome.status, elapsed_ms, outcome.reason)
 
     def _expire(self, record: SignalRecord, reason: str) -> None:
+        """Too old to trade: cancel anything it left resting (after a crash), then record why."""
+        try:
+            cancelled = self.executor.cancel_leftovers(record.id, record.symbol)
+        except BitgetError as exc:
+            cancelled = 0
+            reason += f"; could not check its earlier orders: {exc}"
+        if cancelled:
+            reason += f"; cancelled {cancelled} resting order(s) it had placed"
         self.journal.set_status(record.id, EXPIRED, reason)
         log.warning("signal %s: expired: %s", record.id, reason)
 
