@@ -13,6 +13,7 @@ Rules (see DESIGN.md, "Execution rules"):
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 CLOSE, OPEN, MARKET_CLOSE = "c", "o", "m"
 SETTLED_ORDER_STATES = frozenset({"filled", "canceled", "rejected", "not-placed"})
+UNCERTAIN_ORDER_STATES = frozenset({"sending", "unknown"})  # may exist on the exchange, or arrive there late
 MAX_ROUNDS = 5
 
 
@@ -83,6 +85,7 @@ class Executor:
         self._sleep = sleep
         self._clock = clock
         self._leverage_applied: set[str] = set()
+        self._margin_lock = threading.Lock()
         self._fetch = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fetch")
 
     def close(self) -> None:
@@ -137,11 +140,10 @@ class Executor:
                 continue
             order = self.exchange.get_order(contract.symbol, client_oid=row["client_oid"])
             if order is None:
-                self.journal.update_order(row["client_oid"], state="not-placed")
-                log.info("signal %s: order %s was never placed", signal_id, row["client_oid"])
+                log.info("signal %s: order %s not on the exchange yet; clientOid kept", signal_id, row["client_oid"])
                 continue
             log.info("signal %s: resuming order %s (%s)", signal_id, order.client_oid, order.state.value)
-            self._await_fill(order, deadline=self._clock() + self.settings.order_timeout, cancel=True)
+            self._settle(order)
         filled = [row for row in self.journal.orders(signal_id) if Decimal(row["filled"] or 0) > 0]
         return ", ".join(
             f"{'closed' if row['reduce'] else 'opened'} {row['position_side']} {row['filled']} earlier"
@@ -165,8 +167,16 @@ class Executor:
         return cancelled
 
     def _next_attempt(self, signal_id: str, step: str) -> int:
-        """Attempt numbers continue across rounds and restarts, so every clientOid is new."""
-        return 1 + sum(1 for row in self.journal.orders(signal_id) if row["step"] == step)
+        """The attempt number of the next order of ``step``.
+
+        Numbers continue across rounds and restarts. An attempt whose fate is uncertain (sent, no
+        answer, not found yet) keeps its number: the next order reuses its clientOid, so if the
+        first request still reaches the exchange late, one of the two is refused as a duplicate.
+        """
+        rows = [row for row in self.journal.orders(signal_id) if row["step"] == step]
+        if rows and rows[-1]["state"] in UNCERTAIN_ORDER_STATES:
+            return len(rows)
+        return len(rows) + 1
 
     def _reach_target(self, signal_id: str, signal: Signal, contract: Contract) -> Outcome:
         symbol = contract.symbol
@@ -211,46 +221,51 @@ class Executor:
     def _market_close(self, signal_id: str, contract: Contract, side: PositionSide, size: Decimal) -> None:
         oid = client_oid(signal_id, MARKET_CLOSE, self._next_attempt(signal_id, MARKET_CLOSE))
         request = OrderRequest(contract.symbol, side, True, OrderType.MARKET, size, oid)
-        order = self._submit(signal_id, MARKET_CLOSE, request)
-        self._await_fill(order, deadline=self._clock() + self.settings.order_timeout, cancel=True)
+        self._settle(self._submit(signal_id, MARKET_CLOSE, request))
 
     # -- opening -----------------------------------------------------------------------------
 
     def _open(self, signal_id: str, signal: Signal, contract: Contract, side: PositionSide, held: Decimal) -> str:
+        """Size from the margin available now and place; the first placement holds the margin lock.
+
+        Symbols execute in parallel and share one margin balance: without the lock two opens could
+        both size from the same balance and together ask for more than there is.
+        """
         symbol = contract.symbol
-        quote_future = self._fetch.submit(self.exchange.quote, symbol)
-        balance_future = self._fetch.submit(self.exchange.balance)
         leverage = self._leverage(symbol)
-        quote, balance = quote_future.result(), balance_future.result()
-        price = _limit_price(contract, quote, buying=side is PositionSide.LONG)
-        self._check_slippage(signal, price)
-        if signal.stop_loss is not None:
-            check_stop_loss(signal.intent, signal.stop_loss, price)
-        size = open_size(
-            contract,
-            available=balance.available,
-            ratio=self.settings.max_purchase_ratio,
-            leverage=leverage,
-            price=price,
-        )
-        size = self._cap_position(contract, size, price, held)
-        too_small = below_minimum(contract, size, price)
-        if too_small:
-            raise ExecutionFailed(
-                f"{too_small}; available {balance.available} {balance.coin} × ratio "
-                f"{self.settings.max_purchase_ratio} × leverage {leverage} at {price}: nothing placed"
+        with self._margin_lock:
+            quote_future = self._fetch.submit(self.exchange.quote, symbol)
+            balance_future = self._fetch.submit(self.exchange.balance)
+            quote, balance = quote_future.result(), balance_future.result()
+            price = _limit_price(contract, quote, buying=side is PositionSide.LONG)
+            self._check_slippage(signal, price)
+            if signal.stop_loss is not None:
+                check_stop_loss(signal.intent, signal.stop_loss, price)
+            size = open_size(
+                contract,
+                available=balance.available,
+                ratio=self.settings.max_purchase_ratio,
+                leverage=leverage,
+                price=price,
             )
-        filled = Decimal(0)
-        remaining = size
-        for attempt in range(1, self.settings.max_reprices + 2):
-            if attempt > 1:
-                quote = self.exchange.quote(symbol)
-            filled += self._work_order(signal_id, contract, OPEN, side, False, remaining, quote, signal)
+            size = self._cap_position(contract, size, price, held)
+            too_small = below_minimum(contract, size, price)
+            if too_small:
+                raise ExecutionFailed(
+                    f"{too_small}; available {balance.available} {balance.coin} × ratio "
+                    f"{self.settings.max_purchase_ratio} × leverage {leverage} at {price}: nothing placed"
+                )
+            order = self._place_at_book(signal_id, contract, OPEN, side, False, size, quote, signal)
+        filled = self._settle(order).filled
+        for _ in range(self.settings.max_reprices):
             remaining = size - filled
-            if remaining <= 0:
+            if remaining <= 0 or below_minimum(contract, remaining, price):
                 break
-            if below_minimum(contract, remaining, price):
-                break
+            with self._margin_lock:
+                order = self._place_at_book(
+                    signal_id, contract, OPEN, side, False, remaining, self.exchange.quote(symbol), signal
+                )
+            filled += self._settle(order).filled
         if filled <= 0:
             raise ExecutionFailed(
                 f"open {side.value} {size} {symbol} not filled after {self.settings.max_reprices + 1} attempts"
@@ -308,11 +323,23 @@ class Executor:
         reduce: bool,
         size: Decimal,
         quote: Quote,
-        signal: Signal | None = None,
     ) -> Decimal:
         """Place one limit order at the book, wait for it, cancel what is left; return the filled size."""
+        return self._settle(self._place_at_book(signal_id, contract, step, side, reduce, size, quote)).filled
+
+    def _place_at_book(
+        self,
+        signal_id: str,
+        contract: Contract,
+        step: str,
+        side: PositionSide,
+        reduce: bool,
+        size: Decimal,
+        quote: Quote,
+        signal: Signal | None = None,
+    ) -> Order:
+        """A marketable limit order: buys at the ask, sells at the bid."""
         buying = (side is PositionSide.LONG) != reduce
-        price = _limit_price(contract, quote, buying=buying)
         request = OrderRequest(
             symbol=contract.symbol,
             position_side=side,
@@ -320,12 +347,14 @@ class Executor:
             order_type=OrderType.LIMIT,
             size=size,
             client_oid=client_oid(signal_id, step, self._next_attempt(signal_id, step)),
-            price=price,
+            price=_limit_price(contract, quote, buying=buying),
             stop_loss=None if reduce or signal is None else signal.stop_loss,
         )
-        order = self._submit(signal_id, step, request)
-        final = self._await_fill(order, deadline=self._clock() + self.settings.order_timeout, cancel=True)
-        return final.filled
+        return self._submit(signal_id, step, request)
+
+    def _settle(self, order: Order) -> Order:
+        """Wait up to ORDER_TIMEOUT for the fill, then cancel the rest."""
+        return self._await_fill(order, deadline=self._clock() + self.settings.order_timeout, cancel=True)
 
     def _submit(self, signal_id: str, step: str, request: OrderRequest) -> Order:
         """Journal the attempt, then place it; the exchange adapter guarantees at most one order."""
@@ -354,7 +383,8 @@ class Executor:
             ack = self.exchange.place_order(request)
         except BitgetError as exc:
             if _transient(exc):
-                raise  # state unknown: the next round looks the clientOid up
+                self.journal.update_order(request.client_oid, state="unknown")
+                raise  # the next round looks the clientOid up, and reuses it if still unknown
             self.journal.update_order(request.client_oid, state="rejected")
             raise ExecutionFailed(f"order {request.client_oid} refused: {exc}") from exc
         self.journal.update_order(request.client_oid, state="live", order_id=ack.order_id)
