@@ -46,7 +46,18 @@ class Runtime:
 
     def shutdown(self, grace: float | None = None) -> bool:
         """Stop taking signals, finish running ones within the grace period, close resources."""
-        finished = self.service.shutdown(self.settings.shutdown_grace if grace is None else grace)
+        if not self._closers:
+            return True
+        grace = self.settings.shutdown_grace if grace is None else grace
+        load = self.service.dispatcher.load()
+        log.info("shutting down: %d running (grace %gs), %d waiting", load["running"], grace, load["waiting"])
+        finished = self.service.shutdown(grace)
+        left = self.service.dispatcher.load()
+        if left["running"] or left["waiting"]:
+            log.warning(
+                "stopped with %d running and %d waiting signal(s); they stay journaled and resume at the next start",
+                left["running"], left["waiting"],
+            )
         for close in reversed(self._closers):
             close()
         self._closers.clear()

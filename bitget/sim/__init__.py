@@ -1,4 +1,5 @@
-"""A Bitget-compatible exchange simulator: classic v2 USDT-M perpetual futures, over real HTTP.
+"""A Bitget-compatible exchange simulator: USDT-M perpetual futures over real HTTP, for a classic
+account (the v2 API) or a Unified Trading Account (the v3 API), on one matching engine.
 
 It stands in for Bitget in paper mode, in the integration tests and in offline trials. It is an
 independent check of the service's client: it shares no code with ``bitget.client`` /
@@ -9,8 +10,8 @@ Running it
 
 * Stand-alone: ``python -m bitget.sim --host 127.0.0.1 --port 9000`` (threaded werkzeug server;
   logs one line with the URL and the accepted API key, never the secret). Options:
-  ``--balance N``, ``--position-mode one_way_mode|hedge_mode``, ``--market synthetic|live``
-  (default synthetic), ``--log-level``.
+  ``--balance N``, ``--position-mode one_way_mode|hedge_mode``, ``--account-mode classic|uta``,
+  ``--market synthetic|live`` (default synthetic), ``--log-level``.
 * As a WSGI app: ``create_sim_app(engine=None, credentials=None)`` returns a Flask app. Serve it
   with werkzeug's threaded server if you need the ``lost_reply`` fault (see Faults).
 * In-process, for the service's paper mode: ``bitget.sim.paper.start_embedded_sim(market=
@@ -29,11 +30,13 @@ SIM_PASSPHRASE      ``sim-passphrase``  its ACCESS-PASSPHRASE
 SIM_START_BALANCE   ``10000``           starting USDT wallet balance (also for /sim/reset)
 SIM_POSITION_MODE   ``one_way_mode``    starting position mode (or ``hedge_mode``)
 SIM_LEVERAGE        ``10``              starting leverage of every symbol (capped at maxLever)
+SIM_ACCOUNT_MODE    ``classic``         ``classic`` (v2 API) or ``uta`` (v3 API); also the
+                                        mode ``/sim/reset`` returns to when given none
 ==================  ==================  ==================================================
 
-The account starts as a *classic* account (``account_mode="classic"``) with 10000 USDT, one-way
-position mode, crossed margin and leverage 10 on every symbol, no orders, no positions, and a
-synthetic book per contract.
+The account starts as a *classic* account (``account_mode="classic"``, unless SIM_ACCOUNT_MODE
+says ``uta``) with 10000 USDT, one-way position mode, crossed margin and leverage 10 on every
+symbol, no orders, no positions, and a synthetic book per contract.
 
 Contracts
 =========
@@ -160,7 +163,7 @@ JSON numbers or strings; numbers come back as strings.
 
 * ``POST /sim/reset`` ``{"balance"?, "position_mode"?, "leverage"?, "account_mode"?: "classic"|"uta"}``
   - full reset: orders, positions, books (synthetic), fill modes (normal), faults and request
-  counters; omitted values take the defaults above.
+  counters; omitted values take the defaults above (``account_mode``: SIM_ACCOUNT_MODE).
 * ``POST /sim/book`` ``{"symbol", "bids": [[p, s], ...], "asks": [[p, s], ...]}`` or
   ``{"symbol", "price"?, "spread"?, "depth"?, "size"?}`` - set the book (explicit levels, or a
   synthetic book: ``depth`` levels a side (default 5) one tick apart, best bid at ``price``
@@ -181,6 +184,8 @@ JSON numbers or strings; numbers come back as strings.
   positions (with ``stop_loss``), open orders, leverage, fill modes, top of each book.
 * ``GET /sim/orders`` - every order accepted since the last reset (orderId, clientOid, symbol,
   side, tradeSide, reduceOnly, orderType, price, size, filled, state, presetStopLossPrice, ...).
+  ``side``/``tradeSide`` use the engine's (v2) vocabulary whichever API placed the order;
+  ``direction`` is the real trade direction (buy/sell) and ``api`` says ``v2`` or ``v3``.
 * ``GET /sim/requests`` - requests per path and per "METHOD path", auth failures (total and by
   code), faults fired by kind. Control paths are not counted.
 
@@ -213,8 +218,132 @@ Paper mode and market data
 orders. Without internet it logs one warning and the synthetic market stays. Only the contracts
 above can be traded. ``start_embedded_sim(random_walk=True)`` lets a synthetic market drift.
 
-Bitget's unified account (v3) is not served yet: the engine is API-neutral and keeps
-``account_mode`` (``classic``/``uta``) so v3 routes can be added beside the v2 ones.
+Unified Trading Account (v3)
+============================
+
+Start one with ``SIM_ACCOUNT_MODE=uta`` (or ``python -m bitget.sim --account-mode uta``), or at
+any time with ``POST /sim/reset {"account_mode": "uta"}`` (``POST /sim/account-mode {"mode":
+"uta"}`` switches without a reset). It is the same engine, account and books: a v3 order matches,
+fills, pays fees, moves positions and obeys fill modes and faults exactly as a v2 order does, and
+shows in ``/sim/state`` and ``/sim/orders`` (``"api": "v3"``). Only the paths, field names and
+error codes differ. Source of the facts: Bitget's UTA API pages (``/api-doc/uta/...``) and the
+project's ``docs/bitget-api-v3-uta.md``.
+
+Which API answers: signed paths check the signature first, exactly as v2 (same headers, same
+prehash, same 4000x codes, counted by ``/sim/requests``), then the account mode. A classic
+account gets **40084** ("You are in Classic Account mode ...") on every signed v3 path; a unified
+account gets **40085** on every signed v2 path. Both with HTTP **400**: Bitget sends these with a
+non-2xx status whose exact value no source settles, and 400 is what every other refusal here
+uses. Public paths (v2 and v3 market data, ``GET /api/v2/public/time``) answer in both modes; the
+v2 time path is the shared server-time endpoint (the v3 time path is not simulated: sources
+disagree on it).
+
+Paths (``category`` must be exactly ``USDT-FUTURES``; anything else is 400172):
+
+* ``GET /api/v3/market/instruments?category[&symbol]`` - a list: ``symbol``, ``baseCoin``,
+  ``quoteCoin``, ``pricePrecision`` (= v2 pricePlace), ``priceMultiplier`` (the tick),
+  ``quantityPrecision``, ``quantityMultiplier`` (the size step), ``minOrderQty``,
+  ``minOrderAmount`` (USDT), ``maxOrderQty`` ``""`` (no limit), ``minLeverage``, ``maxLeverage``,
+  ``status`` ``online``, ``type`` and ``symbolType`` ``perpetual``, fee rates, ...;
+  ``quotePrecision`` is null as on Bitget's futures rows.
+* ``GET /api/v3/market/tickers?category[&symbol]`` - always a list: ``lastPrice``,
+  ``bid1Price``/``bid1Size``/``ask1Price``/``ask1Size``, ``markPrice``, ``indexPrice``, ...
+* ``GET /api/v3/market/orderbook?category&symbol[&limit]`` - ``{"a": [[p, s], ...], "b": [...],
+  "ts": "..."}``; levels are JSON numbers, best first; ``limit`` 1..200, default 5.
+* ``GET /api/v3/account/settings`` - ``uid``, ``accountMode`` ``unified``, ``assetMode``
+  ``multi_assets``, ``accountLevel`` ``basic``, ``holdMode``, ``stpMode`` ``none``,
+  ``symbolConfigList`` (one row per contract: category, symbol, marginMode, leverage),
+  ``coinConfigList`` ``[]`` (no spot-margin coins).
+* ``GET /api/v3/account/assets`` - ``accountEquity`` = ``usdtEquity`` = ``effEquity`` = balance +
+  unrealized PnL (USDT counts 1:1 as USD, no haircut), ``unrealisedPnl``, ``imr`` (position +
+  order margin), ``mmr`` (0.4 % of position value), and ``assets: [{coin "USDT", equity,
+  usdValue, balance, available, locked (order margin), debt, bonus}]`` (empty list at zero).
+* ``GET /api/v3/position/current-position?category[&symbol][&posSide]`` - ``{"list": [...]}`` or
+  ``{"list": null}`` when flat. Rows: ``posSide``, ``total``, ``available``, ``frozen`` (held by
+  resting closes), ``avgPrice``, ``leverage``, ``marginMode``, ``holdMode``, ``markPrice``,
+  ``unrealisedPnl``, ``curRealisedPnl``, ``positionBalance`` (margin), ``openFeeTotal`` /
+  ``closeFeeTotal`` (negative: paid), ... One-way positions also carry ``posSide`` long/short.
+* ``POST /api/v3/account/set-leverage`` ``{category, symbol, leverage, marginMode?, posSide?}``
+  - ``"success"``. Above maxLeverage 25223; fractional or below minLeverage 400172. A
+  ``marginMode`` different from the symbol's switches it (refused with 25107 while the symbol has
+  a position or order). One leverage per symbol: ``posSide``/``longLeverage``/``shortLeverage``
+  are accepted and do not split it.
+* ``POST /api/v3/account/set-hold-mode`` ``{holdMode}`` - ``"success"``; account-wide; refused
+  with 25010 while any position or resting order exists (as v2 refuses with 40920).
+* ``POST /api/v3/trade/place-order`` ``{category, symbol, qty, side, orderType, price?,
+  timeInForce?, posSide?, reduceOnly?, marginMode?, clientOid?, stopLoss?, takeProfit?, ...}`` -
+  ``{"orderId", "clientOid"}``. Enums are lower-case and matched exactly (``"YES"`` or
+  ``"Buy"`` is 400172). See the order rules below.
+* ``POST /api/v3/trade/cancel-order`` ``{orderId | clientOid, category?, symbol?}`` (orderId
+  wins) - ``{"orderId", "clientOid"}``. Unknown, filled or cancelled, or a ``symbol`` that is not
+  the order's: 25204.
+* ``GET /api/v3/trade/order-info?orderId|clientOid`` - one order; unknown 25204; neither given
+  400172. No symbol or category needed.
+* ``GET /api/v3/trade/unfilled-orders?[category][&symbol][&limit][&cursor][&startTime][&endTime]``
+  and ``GET /api/v3/trade/history-orders?category[&...]`` (category required there) -
+  ``{"list": [...], "cursor": ...}`` newest first; ``limit`` 1..100 (default 100); ``cursor`` is
+  the last orderId of a page when more rows follow (pass it back for the next page) and null on
+  the last page; an empty page is ``{"list": null, "cursor": null}``.
+* ``POST /api/v3/trade/close-positions`` ``{category, symbol?, posSide?}`` - market-closes the
+  chosen legs (``posSide`` filters in both modes) - ``{"list": [{orderId, clientOid, code
+  "00000", msg "success"}, ...]}``; nothing to close 25227.
+
+Order rules. ``side`` is the real trade direction; in hedge mode ``posSide`` names the position:
+open long buy+long, open short sell+short, **close long sell+long**, close short buy+short (v2's
+hedge close was buy+close for a long: the side flips). In one-way mode close long is sell +
+``reduceOnly: "yes"`` and close short buy + ``reduceOnly: "yes"``; a plain opposite order nets
+and may flip, as in v2. The engine receives the v2 form (``bitget.sim.v3_orders``). Checks, in
+order, with the codes chosen:
+
+=======  ======================================================================================
+25236    (Bitget: "Incorrect position open type") a v2-only field ``holdSide``, ``oneWayMode`` or
+         ``tradeSide`` is present; hedge mode without ``posSide``; ``posSide`` in one-way mode
+         (refused rather than ignored: Bitget's docs say to leave it out, and a simulator that
+         is stricter than the exchange cannot hide a client bug); hedge ``reduceOnly: "yes"``
+         on a side/posSide pair that opens (on a closing pair it is accepted and shown).
+400172   a parameter is missing or bad (also ``category``, lower-case enums, a ``clientOid``
+         not matching ``^[.A-Za-z:/0-9_-]{1,32}$``, a ``marginMode`` other than the symbol's
+         current one - switch it with set-leverage first), and a ``qty`` that is not a
+         positive multiple of ``quantityMultiplier`` (Bitget's error-code page has no code
+         for the quantity step outside its TP/SL block; 400172 is the v3 parameter error).
+25244    price not a multiple of ``priceMultiplier`` ("Price should be a multiple of ...").
+25603 /  ``stopLoss`` / ``takeProfit`` not > 0; 25607 / 25606 when off the price step.
+25602
+25612    ``stopLoss``/``takeProfit`` on a closing order ("Only opening orders are allowed to
+         have preset take-profit and stop-loss").
+25100    unknown symbol ("Trading pair ... does not exist").
+25212    ``clientOid`` used by any order since the last reset ("Duplicate clientOid", from
+         Bitget's UTA error-code page; v2's 43118 is never sent on v3).
+25227    a close with nothing closable ("No position available to close"; the UTA WebSocket
+         page's 22002 is not used on REST).
+25207    ``qty`` below ``minOrderQty``; 25611 when ``qty`` x price is below ``minOrderAmount``
+         (a market order is priced by walking the book).
+25590 /  ``stopLoss`` not below (long) / above (short) the mark price. The check is against the
+25592    mark price whatever ``slTriggerBy`` says, and order rows show ``slTriggerBy "mark"``.
+25203    not enough available USDT for margin + taker fee ("Insufficient margin"; 25202,
+         "Insufficient balance", is for spot-style debits and not used here).
+=======  ======================================================================================
+
+Cancel/lookup codes: 25204 ("Order does not exist") for both an unknown order and one that is
+already filled or cancelled; 22001 appears only in Bitget's WebSocket table. Code mapping lives in
+``bitget.sim.codes_v3``: the engine raises its v2 codes, the v3 routes translate them.
+
+Order rows (order-info, unfilled-orders, history-orders): ``side`` is the real direction,
+``posSide`` the position (one-way: the leg the order opens or closes), ``holdMode``,
+``tradeSide`` from Bitget's enumeration (``open_long``/``close_long``/``open_short``/
+``close_short`` in hedge mode, ``buy_single``/``sell_single`` one-way), ``reduceOnly``
+upper-case ``YES``/``NO`` (as sent: a hedge close without the flag reads ``NO``), ``qty``,
+``cumExecQty``, ``cumExecValue``, ``avgPrice`` (``"0"`` before a fill), ``price`` (``"0"`` for
+market orders), ``orderStatus`` ``live``/``partially_filled``/``filled``/``cancelled`` (two l's),
+``feeDetail`` ``[{"feeCoin": "USDT", "fee": "<paid, positive>"}]`` (``[{"feeCoin": null, "fee":
+null}]`` before a fill), ``stopLoss``/``takeProfit`` (``""`` when unset; their trigger/type
+fields null), ``cancelReason`` (``normal_cancel``, ``ioc_not_full_cancel``,
+``fok_not_full_cancel``, ``post_only_fill_cancel``, else the simulator's own reason),
+``createdTime``/``updatedTime``.
+
+Simplifications: one-way reduce-only orders that together exceed the position are capped (Bitget
+cancels the older ones instead); no ``/api/v3/trade/fills``, batch, modify or strategy-order
+paths; ``stpMode`` and the TP/SL trigger fields are validated but have no effect.
 """
 
 from bitget.sim.app import create_sim_app

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from bitget.sim.app import create_sim_app
 from bitget.sim.auth import Credentials
-from bitget.sim.engine import POSITION_MODES, Engine
+from bitget.sim.engine import ACCOUNT_MODES, POSITION_MODES, Engine
 from bitget.sim.feed import LiveBookFeeder
 from bitget.sim.server import base_url, make_sim_server
 
@@ -18,7 +18,7 @@ log = logging.getLogger("bitget.sim")
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m bitget.sim", description="Bitget v2 USDT-M futures simulator"
+        prog="python -m bitget.sim", description="Bitget USDT-M futures simulator (classic v2, unified v3)"
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9000)
@@ -26,6 +26,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--balance", type=Decimal, default=None, help="starting USDT (default SIM_START_BALANCE or 10000)"
     )
     parser.add_argument("--position-mode", choices=POSITION_MODES, default=None)
+    parser.add_argument(
+        "--account-mode",
+        choices=ACCOUNT_MODES,
+        default=None,
+        help="classic (v2 API) or uta (v3 API); default SIM_ACCOUNT_MODE or classic",
+    )
     parser.add_argument("--market", choices=("synthetic", "live"), default="synthetic")
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
@@ -41,6 +47,8 @@ def main(argv: list[str] | None = None) -> None:
         env["SIM_START_BALANCE"] = str(args.balance)
     if args.position_mode:
         env["SIM_POSITION_MODE"] = args.position_mode
+    if args.account_mode:
+        env["SIM_ACCOUNT_MODE"] = args.account_mode
     engine = Engine.from_env(env)
     credentials = Credentials.from_env(env)
     server = make_sim_server(create_sim_app(engine, credentials), args.host, args.port)
@@ -49,7 +57,11 @@ def main(argv: list[str] | None = None) -> None:
         feeder = LiveBookFeeder(engine)
         feeder.start()
     log.info(
-        "Bitget simulator on %s (%s market), API key %r", base_url(server), args.market, credentials.api_key
+        "Bitget simulator on %s (%s market, %s account), API key %r",
+        base_url(server),
+        args.market,
+        engine.account_mode,
+        credentials.api_key,
     )
     try:
         server.serve_forever()

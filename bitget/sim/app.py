@@ -1,4 +1,4 @@
-"""Assembles one simulator: engine + v2 routes + control routes, wrapped in fault injection."""
+"""Assembles one simulator: engine + v2 and v3 routes + control routes, wrapped in fault injection."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bitget.sim.engine import Engine
 from bitget.sim.errors import SimError
 from bitget.sim.faults import FaultInjector, RequestStats
 from bitget.sim.routes import build_v2_blueprint
+from bitget.sim.routes_v3 import build_v3_blueprint
 from bitget.sim.wire import envelope
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ EXTENSION_KEY = "bitget_sim"
 
 
 def create_sim_app(engine: Engine | None = None, credentials: Credentials | None = None) -> Flask:
-    """A WSGI app serving Bitget's v2 paths and the /sim control paths.
+    """A WSGI app serving Bitget's v2 and v3 (unified account) paths and the /sim control paths.
 
     ``engine`` defaults to :meth:`Engine.from_env` and ``credentials`` to
     :meth:`Credentials.from_env`. The :class:`SimContext` is at ``app.extensions["bitget_sim"]``.
@@ -35,6 +36,7 @@ def create_sim_app(engine: Engine | None = None, credentials: Credentials | None
     ctx = SimContext(engine=engine, credentials=credentials, stats=stats, faults=faults)
     app.extensions[EXTENSION_KEY] = ctx
     app.register_blueprint(build_v2_blueprint(ctx))
+    app.register_blueprint(build_v3_blueprint(ctx))
     app.register_blueprint(build_control_blueprint(ctx))
 
     @app.errorhandler(SimError)

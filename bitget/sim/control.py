@@ -89,6 +89,7 @@ def order_json(o: Order) -> dict[str, Any]:
         "clientOid": o.client_oid,
         "symbol": o.symbol,
         "side": o.side,
+        "direction": o.direction,
         "tradeSide": o.trade_side,
         "reduceOnly": o.reduce_only,
         "reduce": o.reduce,
@@ -107,6 +108,7 @@ def order_json(o: Order) -> dict[str, Any]:
         "presetStopSurplusPrice": num(o.preset_take_profit),
         "leverage": num(o.leverage),
         "posMode": o.pos_mode,
+        "api": o.api,
         "cTime": o.c_time,
     }
 
@@ -152,7 +154,7 @@ def build_control_blueprint(ctx: SimContext) -> Blueprint:
             balance=_dec(body, "balance"),
             position_mode=_text(body, "position_mode") or None,
             leverage=leverage,
-            account_mode=_text(body, "account_mode") or "classic",
+            account_mode=_text(body, "account_mode") or None,
         )
         ctx.faults.clear()
         ctx.stats.reset()

@@ -1,8 +1,8 @@
 """The exchange itself: account, books, orders, matching and positions, behind one lock.
 
 The engine knows nothing of HTTP or of any API version's field names. Routes translate requests
-into :class:`OrderRequest` and calls, and records back into their own replies, so a second API
-(Bitget's v3 unified account) can sit on the same engine.
+into :class:`OrderRequest` and calls, and records back into their own replies, so the second API
+(Bitget's v3 unified account, ``routes_v3``) sits on the same engine.
 
 The wallet and position legs live in :class:`~bitget.sim.ledger.Ledger`; this module adds the
 books, the orders and the matching. On top of the ledger's rules:
@@ -54,7 +54,9 @@ from bitget.sim.records import (
 DEFAULT_BALANCE = Decimal("10000")
 DEFAULT_LEVERAGE = Decimal("10")
 POSITION_MODES = (ONE_WAY, HEDGE)
-ACCOUNT_MODES = ("classic", "uta")
+CLASSIC = "classic"
+UTA = "uta"
+ACCOUNT_MODES = (CLASSIC, UTA)
 FILL_MODES = ("normal", "partial", "none")
 _ORDER_ID_BASE = 1_300_000_000_000_000_000
 _CLIENT_OID_BASE = 1_300_500_000_000_000_000
@@ -70,25 +72,32 @@ class Engine:
         balance: Decimal = DEFAULT_BALANCE,
         position_mode: str = ONE_WAY,
         leverage: Decimal = DEFAULT_LEVERAGE,
+        account_mode: str = CLASSIC,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._lock = threading.RLock()
         self._clock = clock
         self.contracts: dict[str, ContractSpec] = contracts_by_symbol(tuple(contracts))
         self._seq = itertools.count(1)
-        self._defaults = (Decimal(balance), position_mode, Decimal(leverage))
+        self._defaults = (Decimal(balance), position_mode, Decimal(leverage), account_mode)
         self.reset()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, clock: Callable[[], float] = time.time) -> Engine:
-        """Balance, position mode, leverage from SIM_START_BALANCE, SIM_POSITION_MODE, SIM_LEVERAGE."""
+        """Balance, position mode, leverage and account mode from SIM_START_BALANCE,
+        SIM_POSITION_MODE, SIM_LEVERAGE and SIM_ACCOUNT_MODE (``classic`` or ``uta``)."""
         env = os.environ if env is None else env
         balance = Decimal(env.get("SIM_START_BALANCE") or DEFAULT_BALANCE)
         mode = env.get("SIM_POSITION_MODE") or ONE_WAY
         if mode not in POSITION_MODES:
             raise ValueError(f"SIM_POSITION_MODE must be one of {POSITION_MODES}")
         leverage = Decimal(env.get("SIM_LEVERAGE") or DEFAULT_LEVERAGE)
-        return cls(balance=balance, position_mode=mode, leverage=leverage, clock=clock)
+        account_mode = (env.get("SIM_ACCOUNT_MODE") or CLASSIC).strip().lower()
+        if account_mode not in ACCOUNT_MODES:
+            raise ValueError(f"SIM_ACCOUNT_MODE must be one of {ACCOUNT_MODES}")
+        return cls(
+            balance=balance, position_mode=mode, leverage=leverage, account_mode=account_mode, clock=clock
+        )
 
     # ------------------------------------------------------------------ time, lookups
 
@@ -109,10 +118,14 @@ class Engine:
         balance: Decimal | None = None,
         position_mode: str | None = None,
         leverage: Decimal | None = None,
-        account_mode: str = "classic",
+        account_mode: str | None = None,
     ) -> None:
-        """Back to a fresh account: no orders, no positions, synthetic books, normal fills."""
-        default_balance, default_mode, default_leverage = self._defaults
+        """Back to a fresh account: no orders, no positions, synthetic books, normal fills.
+
+        Omitted values take the engine's defaults (those it was built with, e.g. from the env).
+        """
+        default_balance, default_mode, default_leverage, default_account = self._defaults
+        account_mode = account_mode or default_account
         mode = position_mode or default_mode
         if mode not in POSITION_MODES:
             raise SimError("40017", f"position mode must be one of {POSITION_MODES}")
@@ -399,6 +412,12 @@ class Engine:
                 )
             return replace(order)
 
+    def find_order(self, order_id: str = "", client_oid: str = "") -> Order | None:
+        """One order by id (preferred) or clientOid, whatever its symbol (v3 looks orders up so)."""
+        with self._lock:
+            order = self._orders.get(order_id or self._by_client_oid.get(client_oid, ""))
+            return replace(order) if order is not None else None
+
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         """Resting orders, newest first."""
         with self._lock:
@@ -422,16 +441,24 @@ class Engine:
         with self._lock:
             return [replace(o) for o in self._orders.values()]
 
-    def close_positions(self, symbol: str | None = None, hold_side: str | None = None) -> list[Order]:
-        """Flash close: market-close the chosen legs (hold_side counts in hedge mode only); 22002 if none."""
+    def close_positions(
+        self,
+        symbol: str | None = None,
+        hold_side: str | None = None,
+        *,
+        side_in_one_way: bool = False,
+        api: str = "v2",
+    ) -> list[Order]:
+        """Flash close: market-close the chosen legs; 22002 if none.
+
+        ``hold_side`` picks a leg in hedge mode; in one-way mode only with ``side_in_one_way``
+        (v2 ignores holdSide there, v3's posSide filter applies in both modes).
+        """
         with self._lock:
             if symbol is not None:
                 self.spec(symbol)
-            legs = [
-                p
-                for p in self._ledger.legs(symbol)
-                if self.position_mode == ONE_WAY or hold_side is None or p.hold_side == hold_side
-            ]
+            use_side = hold_side is not None and (self.position_mode == HEDGE or side_in_one_way)
+            legs = [p for p in self._ledger.legs(symbol) if not use_side or p.hold_side == hold_side]
             if not legs:
                 raise SimError("22002", "No position to close")
             orders = []
@@ -441,9 +468,13 @@ class Engine:
                         self._cancel(o, "flash_close")
                 long = pos.hold_side == LONG
                 if self.position_mode == ONE_WAY:
-                    req = OrderRequest(pos.symbol, SELL if long else BUY, MARKET, pos.total, reduce_only=True)
+                    req = OrderRequest(
+                        pos.symbol, SELL if long else BUY, MARKET, pos.total, reduce_only=True, api=api
+                    )
                 else:
-                    req = OrderRequest(pos.symbol, BUY if long else SELL, MARKET, pos.total, trade_side=CLOSE)
+                    req = OrderRequest(
+                        pos.symbol, BUY if long else SELL, MARKET, pos.total, trade_side=CLOSE, api=api
+                    )
                 order = self._new_order(
                     req, size=pos.total, direction=SELL if long else BUY, leg=pos.hold_side, reduce=True
                 )
@@ -454,6 +485,10 @@ class Engine:
     def leverages(self) -> dict[str, Decimal]:
         with self._lock:
             return dict(self._ledger.leverage)
+
+    def margin_modes(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._ledger.margin_mode)
 
     def fill_modes(self) -> dict[str, tuple[str, Decimal]]:
         with self._lock:
@@ -524,6 +559,7 @@ class Engine:
             preset_take_profit=None if reduce else req.preset_take_profit,
             c_time=now,
             u_time=now,
+            api=req.api,
         )
         self._orders[order.order_id] = order
         self._by_client_oid[order.client_oid] = order.order_id

@@ -167,6 +167,7 @@ class Ledger:
         pos.total -= qty
         pos.achieved_profits += pnl
         pos.total_fee += fee
+        pos.close_fee += fee
         pos.u_time = now
         if pos.total <= 0:
             del self.positions[(symbol, side)]

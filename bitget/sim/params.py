@@ -32,6 +32,11 @@ class Params:
     def __init__(self, values: Mapping[str, Any]) -> None:
         self._values = values
 
+    def has(self, name: str) -> bool:
+        """Sent with a value (any type): how v3 spots a v2-only field such as ``holdSide``."""
+        value = self._values.get(name)
+        return value is not None and not (isinstance(value, str) and value.strip() == "")
+
     def text(self, name: str, *, required: bool = False) -> str:
         value = self._values.get(name)
         if value is None or (isinstance(value, str) and value.strip() == ""):

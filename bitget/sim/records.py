@@ -1,6 +1,6 @@
 """The simulator's records: orders and position legs, in exchange terms but no API's spelling.
 
-Each route module (v2 today, v3 later) turns these into its own field names; the engine never
+Each route module (``routes`` for v2, ``routes_v3`` for v3) turns these into its own field names; the engine never
 formats a reply.
 """
 
@@ -47,6 +47,7 @@ class OrderRequest:
     preset_stop_loss: Decimal | None = None
     preset_take_profit: Decimal | None = None
     margin_mode: str = CROSSED
+    api: str = "v2"  # which API placed it (v2 | v3): shown by /sim/orders
 
 
 @dataclass
@@ -79,6 +80,7 @@ class Order:
     profit: Decimal = Decimal(0)  # realized PnL of its closing fills
     state: str = LIVE
     cancel_reason: str = ""
+    api: str = "v2"
 
     @property
     def remaining(self) -> Decimal:
@@ -107,7 +109,8 @@ class Position:
     stop_loss: Decimal | None = None
     take_profit: Decimal | None = None
     achieved_profits: Decimal = Decimal(0)
-    total_fee: Decimal = Decimal(0)
+    total_fee: Decimal = Decimal(0)  # every fee paid on the leg, opening and closing
+    close_fee: Decimal = Decimal(0)  # the closing part of total_fee
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,14 @@ the envelope with ``"data": null`` and HTTP 400 (auth errors included).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, request
 
-from bitget.sim.auth import verify
 from bitget.sim.context import SimContext, json_response
-from bitget.sim.errors import SimError, invalid, missing
+from bitget.sim.engine import CLASSIC
+from bitget.sim.errors import invalid, missing
 from bitget.sim.params import MARGIN_COIN, Params, parse_body
 from bitget.sim.records import (
     CLOSE,
@@ -37,11 +35,12 @@ from bitget.sim.records import (
     PositionView,
     Ticker,
 )
+from bitget.sim.signed import signed
 from bitget.sim.wire import envelope, money, num
 
 DEPTH_DEFAULT_LIMIT = 100
 DEPTH_MAX_LIMIT = 1000
-UTA_MSG = "The account is in unified trading account mode; classic API is not supported"
+UTA_MSG = "You are in Unified Account mode, and the Classic Account API is not supported at this time"
 
 
 # ---------------------------------------------------------------------- formatting
@@ -227,29 +226,8 @@ def build_v2_blueprint(ctx: SimContext) -> Blueprint:
     def ok(data: Any) -> Response:
         return json_response(envelope(data, engine.now_ms()))
 
-    def private(view: Callable[[], Response]) -> Callable[[], Response]:
-        """Signed paths: verify like Bitget, then refuse a unified (v3) account with 40085."""
-
-        @wraps(view)
-        def wrapper() -> Response:
-            try:
-                verify(
-                    request.headers,
-                    method=request.method,
-                    path=request.path,
-                    query=request.environ.get("QUERY_STRING", ""),
-                    body=request.get_data(cache=True),
-                    credentials=ctx.credentials,
-                    now_ms=engine.now_ms(),
-                )
-            except SimError as err:
-                ctx.stats.auth_failure(err.code)
-                raise
-            if engine.account_mode != "classic":
-                raise SimError("40085", UTA_MSG)
-            return view()
-
-        return wrapper
+    # signed paths: verify like Bitget, then refuse a unified (v3) account with 40085
+    private = signed(ctx, account_mode=CLASSIC, code="40085", msg=UTA_MSG)
 
     def query() -> Params:
         return Params(request.args)

@@ -12,6 +12,7 @@ from bitget.sim import create_sim_app
 from bitget.sim.auth import Credentials
 from bitget.sim.engine import Engine
 from tests.sim.support import Api, Sim
+from tests.sim.uta_support import V3
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +38,17 @@ def sim(sim_server: Sim) -> Sim:
 @pytest.fixture()
 def api(sim: Sim) -> Api:
     return sim.api
+
+
+@pytest.fixture()
+def uta(sim: Sim) -> V3:
+    """The same simulator reset as a unified (v3) account: one-way mode, 10000 USDT, leverage 10."""
+    sim.control("POST", "/sim/reset", {"account_mode": "uta"})
+    return V3(sim.api)
+
+
+@pytest.fixture()
+def uta_hedge(sim: Sim) -> V3:
+    """A unified account in hedge mode."""
+    sim.control("POST", "/sim/reset", {"account_mode": "uta", "position_mode": "hedge_mode"})
+    return V3(sim.api)
