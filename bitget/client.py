@@ -18,13 +18,7 @@ import requests
 
 from bitget import endpoints as ep
 from bitget.auth import Credentials
-from bitget.errors import (
-    AmbiguousResultError,
-    BitgetAPIError,
-    BitgetError,
-    OrderNotFoundError,
-    UnknownSymbolError,
-)
+from bitget.errors import BitgetAPIError, BitgetError, OrderNotFoundError, UnknownSymbolError
 from bitget.models import Balance, Contract, Order, OrderAck, OrderRequest, Position, PositionMode, Quote
 from bitget.parsing import (
     first,
@@ -37,6 +31,7 @@ from bitget.parsing import (
     parse_position_mode,
     parse_ticker_quote,
 )
+from bitget.placement import place_exactly_once
 from bitget.transport import SignedTransport
 
 log = logging.getLogger(__name__)
@@ -271,77 +266,40 @@ class BitgetClient:
     # ------------------------------------------------------------------ orders
 
     def place_order(self, request: OrderRequest) -> OrderAck:
-        """Place one order exactly once.
+        """Place one order exactly once (``bitget.placement.place_exactly_once``).
 
         An ambiguous send (read timeout, connection lost, 5xx) is followed by a lookup of the
         ``clientOid``: found → that order; not found → the same body is sent again (at most
         ``max_order_sends`` sends in all). A duplicate-clientOid refusal (43118) also resolves
         by lookup. A position-mode mismatch (40774) re-reads the mode once and rebuilds the body.
         """
-        sends = 0
-        mode_reread = False
-        while True:
+        modes: list[PositionMode] = []
+
+        def send() -> Any:
             mode = self.position_mode()
+            modes.append(mode)
             body = ep.order_body(request, mode, product_type=self.product_type,
                                  margin_coin=self.margin_coin, margin_mode=self.margin_mode)
-            sends += 1
-            try:
-                data = self._t.post(ep.PLACE_ORDER, body)
-            except AmbiguousResultError as err:
-                log.warning("order %s: %s; looking it up", request.client_oid, err)
-                found = self._find_placed(request, wait=True)
-                if found is not None:
-                    return found
-                if sends >= self._max_order_sends:
-                    raise AmbiguousResultError(
-                        f"order {request.client_oid}: not found after {sends} ambiguous sends"
-                    ) from err
-                log.warning("order %s: not on the exchange; sending it again (same clientOid)",
-                            request.client_oid)
-                continue
-            except BitgetAPIError as err:
-                if err.code == ep.DUPLICATE_CLIENT_OID:
-                    found = self._find_placed(request, wait=False)
-                    if found is not None:
-                        log.info("order %s: already placed as %s", request.client_oid, found.order_id)
-                        return found
-                    raise
-                if err.code == ep.POSITION_MODE_MISMATCH and not mode_reread:
-                    mode_reread = True
-                    with self._lock:
-                        self._position_mode = None
-                    log.warning("order %s: position mode mismatch (was %s); re-reading it",
-                                request.client_oid, mode.value)
-                    continue
-                raise
-            return self._ack(request, data)
+            return self._t.post(ep.PLACE_ORDER, body)
 
-    def _ack(self, request: OrderRequest, data: Any) -> OrderAck:
-        order_id = str(data.get("orderId") or "") if isinstance(data, dict) else ""
-        client_oid = str(data.get("clientOid") or "") if isinstance(data, dict) else ""
-        if not order_id:
-            # Bitget may omit orderId (one-way reduce-only that displaced older ones): ask by clientOid.
-            try:
-                found = self._find_placed(request, wait=False)
-            except AmbiguousResultError:
-                found = None
-            if found is not None:
-                return found
-        return OrderAck(order_id=order_id, client_oid=client_oid or request.client_oid)
+        def reread_mode(err: BitgetAPIError) -> bool:
+            if err.code != ep.POSITION_MODE_MISMATCH:
+                return False
+            with self._lock:
+                self._position_mode = None
+            log.warning("order %s: position mode mismatch (was %s); re-reading it",
+                        request.client_oid, modes[-1].value if modes else "?")
+            return True
 
-    def _find_placed(self, request: OrderRequest, *, wait: bool) -> OrderAck | None:
-        """The order with ``request.client_oid`` if the exchange has it; raises Ambiguous if unsure."""
-        if wait and self._lookup_delay > 0:
-            time.sleep(self._lookup_delay)
-        try:
-            order = self.get_order(request.symbol, client_oid=request.client_oid)
-        except BitgetError as err:
-            raise AmbiguousResultError(
-                f"order {request.client_oid}: outcome unknown and the lookup failed: {err}"
-            ) from err
-        if order is None:
-            return None
-        return OrderAck(order_id=order.order_id, client_oid=order.client_oid or request.client_oid)
+        return place_exactly_once(
+            request,
+            send,
+            lambda: self.get_order(request.symbol, client_oid=request.client_oid),
+            max_sends=self._max_order_sends,
+            lookup_delay=self._lookup_delay,
+            duplicate_codes=(ep.DUPLICATE_CLIENT_OID,),
+            retry_refusal=reread_mode,
+        )
 
     def cancel_order(self, symbol: str, *, order_id: str | None = None, client_oid: str | None = None) -> bool:
         """Cancel; False when Bitget says the order does not exist (filled, cancelled or unknown).

@@ -61,7 +61,7 @@ class UnknownSymbolError(BitgetAPIError):
 
 
 class OrderNotFoundError(BitgetAPIError):
-    """The order does not exist (40768, 43001, 40109, 25204…)."""
+    """The order does not exist (40768, 43001, 40109, 25204, 22001…)."""
 
 
 class NoPositionError(BitgetAPIError):
@@ -70,6 +70,20 @@ class NoPositionError(BitgetAPIError):
 
 class AccountModeError(BitgetAPIError):
     """Classic key on a v3 path (40084) or UTA key on a v2 path (40085)."""
+
+
+class AccountSystemMismatch(AccountModeError):
+    """The configured account system (classic or UTA) is not the one the API key belongs to."""
+
+
+class AccountSwitchingError(AccountModeError):
+    """The account is being upgraded to, or switched between, account systems: try again later."""
+
+    retryable = True
+
+
+class NoDataError(BitgetAPIError):
+    """The query matched nothing (40054): an empty answer, not a failure of the request."""
 
 
 class NetworkError(BitgetError):

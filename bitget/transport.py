@@ -48,6 +48,7 @@ from bitget.errors import (
     InsufficientBalanceError,
     InvalidOrderError,
     NetworkError,
+    NoDataError,
     NoPositionError,
     OrderNotFoundError,
     RateLimitError,
@@ -60,20 +61,23 @@ SUCCESS_CODE = "00000"
 TIMESTAMP_CODES = frozenset({"40004", "40005", "40008"})
 RATE_LIMIT_CODES = frozenset({"429", "1001"})
 
-# Bitget code -> error class. Codes from docs/bitget-api-v2.md §5 (ccxt/tsdk quote real replies).
+# Bitget code -> error class, one table for both account systems (as ccxt keeps it). Codes from
+# docs/bitget-api-v2.md §5 and, for v3 (UTA), docs/bitget-api-v3-uta.md §5.2.
 _CODE_TABLE: dict[type[BitgetAPIError], tuple[str, ...]] = {
     AuthenticationError: (
         "40001", "40002", "40003", "40011", "40004", "40005", "40008", "40006",
         "40009", "40010", "40012", "40014", "40018", "40037", "40099",
     ),
     ExchangeUnavailableError: ("40200", "40308", "41114"),
-    InsufficientBalanceError: ("40762", "43012", "40711", "40712"),
+    InsufficientBalanceError: ("40762", "43012", "40711", "40712", "25202", "25203"),
     UnknownSymbolError: ("40102",),
-    OrderNotFoundError: ("40768", "43001", "40109", "25204", "43025"),
+    OrderNotFoundError: ("40768", "43001", "40109", "25204", "43025", "22001"),
     NoPositionError: ("22002", "25227", "40891"),
     AccountModeError: ("40084", "40085"),
+    NoDataError: ("40054",),
     InvalidOrderError: (
         "43006", "45110", "40808", "41103", "40774", "40917", "45122", "43118", "40017", "40019",
+        "400172", "25236",
     ),
 }  # fmt: skip
 CODE_CLASSES: dict[str, type[BitgetAPIError]] = {
@@ -98,6 +102,7 @@ _HINTS = {
     "40037": "API key does not exist (a demo key needs demo mode, a live key live mode)",
     "40084": "this is a classic account: use the classic (v2) API",
     "40085": "this is a Unified Trading Account: the classic (v2) API does not serve it",
+    "25236": "a classic-only (v2) parameter was sent to the unified (v3) API",
 }
 
 

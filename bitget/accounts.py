@@ -1,0 +1,193 @@
+"""Which Bitget account system an API key belongs to, and the matching exchange adapter.
+
+A Bitget account is either *classic* (v2 API) or a *Unified Trading Account* (v3 API), never both,
+and each API refuses the other's keys. The probe follows docs/bitget-api-v3-uta.md §1.1:
+
+1. ``GET /api/v3/account/settings``: success → UTA (unless ``accountMode`` says the account is
+   mid-switch: then stop, nothing can be assumed); code 40084 → classic.
+2. Auth failures, rate limits and network errors are *unknown*, never "classic": guessing wrong
+   sends every order to an API that refuses it. They are raised.
+3. Any other refusal (a key without UTA-management read permission, 40014, above all) falls back
+   to v2 ``GET /api/v2/mix/account/accounts``: success → classic; 40085 → UTA.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, cast
+
+from bitget import endpoints_v3 as ep
+from bitget.auth import Credentials
+from bitget.client import BitgetClient
+from bitget.client_v3 import TRANSITIONAL_ACCOUNT_MODES, BitgetUtaClient
+from bitget.errors import (
+    AccountModeError,
+    AccountSwitchingError,
+    AccountSystemMismatch,
+    AuthenticationError,
+    BitgetAPIError,
+    BitgetError,
+)
+from bitget.parsing import text
+from bitget.transport import SignedTransport
+
+log = logging.getLogger(__name__)
+
+AccountSystem = Literal["classic", "uta"]
+AccountMode = Literal["auto", "classic", "uta"]
+ACCOUNT_MODES: tuple[str, ...] = ("auto", "classic", "uta")
+MISSING_PERMISSION = "40014"
+_NAMES = {"classic": "a classic account (v2 API)", "uta": "a Unified Trading Account (v3 API)"}
+# SignedTransport keywords a client's keywords may carry; the rest (margin coin, caches…) are ignored.
+_TRANSPORT_KEYS = ("demo", "connect_timeout", "read_timeout", "retry_attempts", "retry_deadline",
+                   "retry_wait_initial", "retry_wait_max", "session")
+
+
+class HasTransport(Protocol):
+    @property
+    def transport(self) -> SignedTransport: ...
+
+
+@dataclass(frozen=True)
+class Probe:
+    """The answer of one detection: the system, how it was told, and the v3 settings if read."""
+
+    system: AccountSystem
+    evidence: str
+    settings: dict[str, Any] | None = None
+
+
+def probe_account_system(transport: SignedTransport, *, product_type: str = "USDT-FUTURES") -> Probe:
+    """Tell classic from UTA with as few signed calls as possible (one, usually). See the module doc."""
+    try:
+        settings = transport.get(ep.ACCOUNT_SETTINGS)
+    except AccountModeError as err:
+        if err.code == ep.CLASSIC_KEY_ON_V3:
+            return Probe("classic", "v3 account settings refused the key as classic (40084)")
+        first: BitgetAPIError = err
+    except AuthenticationError as err:
+        if err.code != MISSING_PERMISSION:
+            raise
+        first = err
+    except BitgetAPIError as err:
+        if err.retryable:
+            raise
+        first = err
+    else:
+        return _uta_from_settings(settings)
+    log.info("v3 account settings did not tell the account system (%s); asking the classic API", first)
+    try:
+        transport.get(ep.CLASSIC_ACCOUNTS, {"productType": product_type})
+    except AccountModeError as err:
+        if err.code == ep.UTA_KEY_ON_V2:
+            return Probe("uta", "classic accounts endpoint refused the key as unified (40085)")
+        raise _undecided(first, err) from err
+    except BitgetError as err:
+        raise _undecided(first, err) from err
+    return Probe("classic", f"classic accounts endpoint answered (v3 settings said: {first.code or first.msg})")
+
+
+def _uta_from_settings(settings: Any) -> Probe:
+    data = settings if isinstance(settings, dict) else None
+    mode = text(data.get("accountMode")) if data else ""
+    if mode in TRANSITIONAL_ACCOUNT_MODES:
+        raise AccountSwitchingError(f"account is switching systems; try again later (Bitget accountMode: {mode})")
+    if mode and mode not in ("unified", "hybrid"):
+        log.warning("unexpected Bitget accountMode %r; treating the account as unified", mode)
+    return Probe("uta", "v3 account settings answered", data)
+
+
+def _undecided(first: BitgetError, second: BitgetError) -> BitgetError:
+    """Neither probe answered: keep the second error's class (auth, rate limit…) and say both."""
+    msg = f"could not tell the Bitget account system: v3 settings said {first}; v2 accounts said {second}"
+    if isinstance(second, BitgetAPIError):
+        return type(second)(msg, code=second.code, http_status=second.http_status)
+    return type(second)(msg)
+
+
+def detect_account_system(
+    source: SignedTransport | HasTransport | None = None,
+    *,
+    product_type: str = "USDT-FUTURES",
+    **client_kwargs: Any,
+) -> AccountSystem:
+    """``"classic"`` or ``"uta"`` for a key; raises rather than guess.
+
+    ``source`` is a ``SignedTransport`` or a client (anything with ``.transport``); without one, a
+    throwaway transport is built from the same keywords ``BitgetClient`` takes (``base_url``,
+    ``api_key``, ``secret_key``, ``passphrase``, ``demo``, timeouts, retry knobs, ``session``).
+    """
+    if source is None:
+        transport = _transport_from(client_kwargs)
+        try:
+            return probe_account_system(transport, product_type=product_type).system
+        finally:
+            transport.close()
+    transport = source if isinstance(source, SignedTransport) else source.transport
+    return probe_account_system(transport, product_type=product_type).system
+
+
+def _transport_from(kwargs: dict[str, Any]) -> SignedTransport:
+    try:
+        base_url, key, secret, passphrase = (kwargs[k] for k in ("base_url", "api_key", "secret_key", "passphrase"))
+    except KeyError as missing:
+        raise TypeError(f"detect_account_system needs a transport, a client or {missing.args[0]}") from None
+    options = {k: kwargs[k] for k in _TRANSPORT_KEYS if k in kwargs}
+    return SignedTransport(base_url, Credentials(key, secret, passphrase), time_path=ep.PUBLIC_TIME, **options)
+
+
+def mismatch_message(setting: str, configured: str, detected: AccountSystem) -> str:
+    """One line saying what is configured, what the key is, and what to set instead."""
+    return (f"{setting}={configured} but this API key belongs to {_NAMES[detected]}; "
+            f"set {setting}={detected} or auto")
+
+
+def make_exchange(
+    account_mode: str = "auto",
+    *,
+    setting_name: str = "BITGET_ACCOUNT_MODE",
+    **client_kwargs: Any,
+) -> tuple[BitgetClient | BitgetUtaClient, AccountSystem]:
+    """The exchange adapter for the key in ``client_kwargs`` (``BitgetClient``'s keywords) and its system.
+
+    ``auto`` probes and picks; an undecidable probe is raised. A forced ``classic``/``uta`` is still
+    verified with the same probe, so a key of the other system stops start-up with an
+    ``AccountSystemMismatch`` naming ``setting_name``; if that probe cannot get an answer (network,
+    rate limit, exchange down) the forced setting is trusted, with a warning, so an outage at
+    start-up does not stop a correctly configured service. A mid-switch account always raises.
+    """
+    mode = str(account_mode).strip().lower()
+    if mode not in ACCOUNT_MODES:
+        raise ValueError(f"{setting_name}={account_mode!r}: must be one of {', '.join(ACCOUNT_MODES)}")
+    client = _build("classic" if mode == "classic" else "uta", client_kwargs)
+    try:
+        probe = probe_account_system(client.transport, product_type=client_kwargs.get("product_type", "USDT-FUTURES"))
+    except AccountSwitchingError:
+        client.close()
+        raise
+    except BitgetError as err:
+        if mode != "auto" and err.retryable:
+            log.warning("%s=%s: could not verify the account system (%s); trusting the setting",
+                        setting_name, mode, err)
+            return client, cast(AccountSystem, mode)
+        client.close()
+        raise
+    if mode != "auto" and probe.system != mode:
+        client.close()
+        raise AccountSystemMismatch(mismatch_message(setting_name, mode, probe.system))
+    if probe.system == "classic" and isinstance(client, BitgetUtaClient):
+        client.close()
+        client = _build("classic", client_kwargs)
+    if isinstance(client, BitgetUtaClient) and probe.settings is not None:
+        try:
+            client.remember_settings(probe.settings)  # saves the first settings read
+        except BitgetAPIError as err:
+            log.warning("could not read the account settings the probe returned: %s", err)
+    log.info("Bitget account system: %s (%s)", probe.system, probe.evidence)
+    return client, probe.system
+
+
+def _build(system: AccountSystem, kwargs: dict[str, Any]) -> BitgetClient | BitgetUtaClient:
+    cls = BitgetUtaClient if system == "uta" else BitgetClient
+    return cls(**kwargs)

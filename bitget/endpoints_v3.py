@@ -1,0 +1,117 @@
+"""Bitget v3 (Unified Trading Account) USDT-M futures paths, and the wire form of requests to them.
+
+Kept apart from the client, like ``bitget.endpoints`` for v2, so the side/posSide/reduceOnly rules
+are plain functions a test can hold against docs/bitget-api-v3-uta.md §4. The one trap: in v3 hedge
+mode ``side`` is the real trade direction, so closing a long is ``sell`` + ``posSide=long`` — the
+opposite of v2's ``buy`` + ``tradeSide=close``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bitget import endpoints as v2
+from bitget.endpoints import fmt_decimal
+from bitget.models import OrderRequest, OrderType, PositionMode, PositionSide
+
+# Server time has no confirmed v3 path; the shared v2 public endpoint serves both systems (§2.1).
+PUBLIC_TIME = v2.PUBLIC_TIME
+# The classic endpoint a UTA key is refused on (40085): the detection fallback asks it.
+CLASSIC_ACCOUNTS = v2.ACCOUNTS
+INSTRUMENTS = "/api/v3/market/instruments"
+TICKERS = "/api/v3/market/tickers"
+ORDERBOOK = "/api/v3/market/orderbook"
+ACCOUNT_SETTINGS = "/api/v3/account/settings"
+ACCOUNT_ASSETS = "/api/v3/account/assets"
+SET_LEVERAGE = "/api/v3/account/set-leverage"
+SET_HOLD_MODE = "/api/v3/account/set-hold-mode"
+CURRENT_POSITION = "/api/v3/position/current-position"
+PLACE_ORDER = "/api/v3/trade/place-order"
+CANCEL_ORDER = "/api/v3/trade/cancel-order"
+ORDER_INFO = "/api/v3/trade/order-info"
+UNFILLED_ORDERS = "/api/v3/trade/unfilled-orders"
+
+# Duplicate-clientOid refusals. The v3 code is unconfirmed (docs/bitget-api-v3-uta.md §5.2): v2's
+# 43118, and 25212, the code the project's simulator takes from Bitget's UTA error-code page. A
+# message naming a duplicate clientOid counts too (bitget.placement.is_duplicate_refusal); a wrong
+# guess costs only a lookup.
+DUPLICATE_CLIENT_OIDS = (v2.DUPLICATE_CLIENT_OID, "25212")
+CLASSIC_KEY_ON_V3 = "40084"
+UTA_KEY_ON_V2 = "40085"
+
+
+def v3_category(product_type: str) -> str:
+    """The v3 ``category`` for a v2 ``productType``.
+
+    v3 has no demo product types: a classic demo setting ``SUSDT-FUTURES`` maps to ``USDT-FUTURES``
+    (demo is the ``paptrading`` header alone, §6).
+    """
+    value = product_type.strip().upper()
+    if value in ("SUSDT-FUTURES", "SCOIN-FUTURES", "SUSDC-FUTURES"):
+        return value[1:]
+    return value
+
+
+def v3_coin(margin_coin: str) -> str:
+    """``SUSDT``/``SUSDC`` (classic demo coins) → ``USDT``/``USDC``; others unchanged, upper-cased."""
+    value = margin_coin.strip().upper()
+    return value[1:] if value in ("SUSDT", "SUSDC") else value
+
+
+def side_fields(mode: PositionMode, position_side: PositionSide, reduce: bool) -> dict[str, str]:
+    """``side`` plus ``posSide`` (hedge) or ``reduceOnly`` (one-way) for one order intent.
+
+    ``side`` is always the real direction: opening a long and closing a short buy, the other two
+    sell. Hedge mode names the leg in ``posSide`` and sends no ``reduceOnly`` (side and posSide
+    together already say open or close, as ccxt does). One-way mode flags a close ``reduceOnly=yes``
+    (lower case in v3) and must not send ``posSide``.
+    """
+    buys = (position_side is PositionSide.LONG) != reduce
+    fields = {"side": "buy" if buys else "sell"}
+    if mode is PositionMode.HEDGE:
+        fields["posSide"] = position_side.value
+    elif reduce:
+        fields["reduceOnly"] = "yes"
+    return fields
+
+
+def order_body(request: OrderRequest, mode: PositionMode, *, category: str, margin_mode: str) -> dict[str, Any]:
+    """The place-order JSON body for ``request`` in the account's hold ``mode``.
+
+    No v2 field (``productType``, ``marginCoin``, ``size``, ``force``, ``tradeSide``) appears: v3
+    refuses some of them outright (25236). ``stopLoss`` is the preset stop's trigger price.
+    """
+    if request.size <= 0:
+        raise ValueError(f"order size must be positive, got {request.size}")
+    body: dict[str, Any] = {
+        "category": category,
+        "symbol": request.symbol,
+        "qty": fmt_decimal(request.size),
+    }
+    if request.order_type is OrderType.LIMIT:
+        if request.price is None or request.price <= 0:
+            raise ValueError("a limit order needs a positive price")
+        body["price"] = fmt_decimal(request.price)
+    fields = side_fields(mode, request.position_side, request.reduce)
+    body["side"] = fields["side"]
+    if "posSide" in fields:
+        body["posSide"] = fields["posSide"]
+    body["orderType"] = request.order_type.value
+    if request.order_type is OrderType.LIMIT:
+        body["timeInForce"] = "gtc"
+    if "reduceOnly" in fields:
+        body["reduceOnly"] = fields["reduceOnly"]
+    body["marginMode"] = margin_mode
+    body["clientOid"] = request.client_oid
+    if request.stop_loss is not None:
+        body["stopLoss"] = fmt_decimal(request.stop_loss)
+    return body
+
+
+def order_ref(order_id: str | None, client_oid: str | None) -> dict[str, str]:
+    """``orderId`` when given (Bitget prefers it when both are sent), else ``clientOid``."""
+    if order_id:
+        return {"orderId": order_id}
+    if client_oid:
+        return {"clientOid": client_oid}
+    raise ValueError("give order_id or client_oid")

@@ -1,0 +1,225 @@
+"""Bitget v3 (Unified Trading Account) replies → the neutral models in ``bitget.models``.
+
+The number and flag helpers are v2's (``bitget.parsing``): v3 too sends numbers as strings, absent
+values as ``""`` or ``null``, and flags in either case (``"YES"`` in replies, ``"yes"`` in requests).
+What differs is the field names, lists that arrive as ``null`` when empty, the order-book levels as
+JSON numbers under ``a``/``b``, and the meaning of ``side`` in hedge mode (docs/bitget-api-v3-uta.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from bitget.errors import BitgetAPIError
+from bitget.models import Balance, Contract, Order, OrderType, Position, PositionMode, PositionSide, Quote
+from bitget.parsing import (
+    DEFAULT_TAKER_FEE,
+    dec,
+    first,
+    is_yes,
+    opt_dec,
+    parse_order_state,
+    parse_position_mode,
+    positive_or_none,
+    text,
+)
+
+log = logging.getLogger(__name__)
+
+# execType values of orders Bitget places itself to shrink a position (§3.8).
+_SYSTEM_CLOSES = ("offset", "reduce", "liquidation", "delivery")
+_MODES = {m.value: m for m in PositionMode}
+
+
+def rows(data: Any) -> list[dict[str, Any]]:
+    """The rows of a ``{"list": [...] | null}`` reply (or of a bare list); ``[]`` for null or absent."""
+    items = data.get("list") if isinstance(data, dict) else data
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def is_perpetual(item: dict[str, Any]) -> bool:
+    """USDT-FUTURES also lists dated contracts; only ``type=perpetual`` (or an unstated type) counts."""
+    kind = text(item.get("type"))
+    return kind in ("", "perpetual")
+
+
+def _step(multiplier: Any, precision: Any, name: str) -> Decimal:
+    """``multiplier`` when positive, else 10^-``precision``."""
+    step = positive_or_none(multiplier, f"{name}Multiplier")
+    if step is not None:
+        return step
+    return Decimal(1).scaleb(-int(dec(precision, f"{name}Precision")))
+
+
+def parse_instrument(item: dict[str, Any]) -> Contract:
+    """Contract rules from ``/market/instruments``.
+
+    The price tick is ``priceMultiplier`` when positive, else 10^-``pricePrecision``; the size step
+    likewise from ``quantityMultiplier``/``quantityPrecision``. That the multipliers are the steps is
+    the doc's reading (unconfirmed); the precision fallback is what ccxt uses. Only ``online`` trades.
+    """
+    symbol = str(item.get("symbol") or "").upper()
+    return Contract(
+        symbol=symbol,
+        base_coin=str(item.get("baseCoin") or ""),
+        quote_coin=str(item.get("quoteCoin") or ""),
+        price_tick=_step(item.get("priceMultiplier"), item.get("pricePrecision"), f"{symbol}.price"),
+        size_step=_step(item.get("quantityMultiplier"), item.get("quantityPrecision"), f"{symbol}.quantity"),
+        min_size=opt_dec(item.get("minOrderQty"), f"{symbol}.minOrderQty") or Decimal(0),
+        min_notional=opt_dec(item.get("minOrderAmount"), f"{symbol}.minOrderAmount") or Decimal(0),
+        max_leverage=positive_or_none(item.get("maxLeverage"), f"{symbol}.maxLeverage"),
+        taker_fee_rate=opt_dec(item.get("takerFeeRate"), f"{symbol}.takerFeeRate") or DEFAULT_TAKER_FEE,
+        tradable=text(item.get("status")) == "online",
+    )
+
+
+def parse_ticker_quote(symbol: str, data: Any) -> Quote | None:
+    """Best bid/ask from ``/market/tickers`` (a list even for one symbol); None if a side is missing."""
+    items = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
+    item = next((i for i in items if isinstance(i, dict) and str(i.get("symbol") or "").upper() == symbol),
+                first(items))
+    if item is None:
+        return None
+    bid = positive_or_none(item.get("bid1Price"), f"{symbol}.bid1Price")
+    ask = positive_or_none(item.get("ask1Price"), f"{symbol}.ask1Price")
+    return Quote(symbol, bid, ask) if bid is not None and ask is not None else None
+
+
+def parse_orderbook_quote(symbol: str, data: Any) -> Quote | None:
+    """Best bid/ask from ``/market/orderbook``: levels ``[price, size]`` as JSON numbers under ``a``/``b``."""
+    if not isinstance(data, dict):
+        return None
+    bids, asks = data.get("b") or [], data.get("a") or []
+    bid = positive_or_none(bids[0][0], f"{symbol}.b") if bids and bids[0] else None
+    ask = positive_or_none(asks[0][0], f"{symbol}.a") if asks and asks[0] else None
+    return Quote(symbol, bid, ask) if bid is not None and ask is not None else None
+
+
+def parse_balance(data: Any, margin_coin: str) -> Balance:
+    """The margin coin's balance from ``/account/assets`` (one object for the whole unified account).
+
+    ``available`` is ``assets[coin == margin_coin].available``: what that coin can still commit. A
+    unified account lists only coins it holds, so a missing row means none of it (0, not an error).
+    Never below zero (a coin in debt has nothing to commit).
+
+    ``equity`` is account-wide, since UTA margin is shared across coins: ``usdtEquity`` (the whole
+    account valued in USDT, the unit ``Balance`` speaks) when present, else ``accountEquity`` (valued
+    in USD), else the coin's own ``equity``.
+    """
+    if not isinstance(data, dict):
+        raise BitgetAPIError(f"unreadable account assets reply: {type(data).__name__}")
+    wanted = margin_coin.upper()
+    asset = next((a for a in rows({"list": data.get("assets")}) if str(a.get("coin") or "").upper() == wanted), None)
+    available = (opt_dec(asset.get("available"), f"{wanted}.available") if asset else None) or Decimal(0)
+    equity = opt_dec(data.get("usdtEquity"), "usdtEquity")
+    if equity is None:
+        equity = opt_dec(data.get("accountEquity"), "accountEquity")
+    if equity is None and asset is not None:
+        equity = opt_dec(asset.get("equity"), f"{wanted}.equity")
+    return Balance(coin=wanted, available=max(available, Decimal(0)), equity=equity or Decimal(0))
+
+
+def parse_hold_mode(settings: Any) -> PositionMode:
+    """The account-wide ``holdMode`` of ``/account/settings``."""
+    if not isinstance(settings, dict):
+        raise BitgetAPIError("unreadable account settings reply")
+    return parse_position_mode(settings.get("holdMode"))
+
+
+def settings_leverage(settings: Any, category: str, margin_mode: str) -> dict[str, Decimal]:
+    """Leverage by symbol from ``symbolConfigList``, for ``category``.
+
+    When a symbol has entries for both margin modes the configured ``margin_mode``'s wins.
+    """
+    found: dict[str, tuple[bool, Decimal]] = {}
+    if not isinstance(settings, dict):
+        return {}
+    for item in rows({"list": settings.get("symbolConfigList")}):
+        if text(item.get("category")) not in ("", category.lower()):
+            continue
+        symbol = str(item.get("symbol") or "").upper()
+        leverage = positive_or_none(item.get("leverage"), f"{symbol}.leverage")
+        if not symbol or leverage is None:
+            continue
+        preferred = text(item.get("marginMode")) == margin_mode
+        if symbol not in found or (preferred and not found[symbol][0]):
+            found[symbol] = (preferred, leverage)
+    return {symbol: leverage for symbol, (_, leverage) in found.items()}
+
+
+def parse_position(item: dict[str, Any]) -> Position | None:
+    """One row of ``/position/current-position``; None when its size is zero."""
+    symbol = str(item.get("symbol") or "").upper()
+    size = opt_dec(item.get("total"), f"{symbol}.total") or Decimal(0)
+    if size <= 0:
+        return None
+    side = text(item.get("posSide"))
+    if side not in ("long", "short"):
+        raise BitgetAPIError(f"unknown posSide {item.get('posSide')!r} for {symbol}")
+    available = opt_dec(item.get("available"), f"{symbol}.available")
+    return Position(
+        symbol=symbol,
+        side=PositionSide(side),
+        size=size,
+        available=size if available is None else available,
+        entry_price=opt_dec(item.get("avgPrice"), f"{symbol}.avgPrice") or Decimal(0),
+        leverage=opt_dec(item.get("leverage"), f"{symbol}.leverage") or Decimal(0),
+        stop_loss=positive_or_none(item.get("stopLoss"), f"{symbol}.stopLoss"),
+    )
+
+
+def row_mode(item: dict[str, Any]) -> PositionMode | None:
+    """The order row's own ``holdMode``, when it states one."""
+    return _MODES.get(text(item.get("holdMode")))
+
+
+def order_intent(item: dict[str, Any], mode: PositionMode) -> tuple[PositionSide, bool]:
+    """(position side, reduce) of a v3 order row.
+
+    Hedge: ``posSide`` names the leg and ``side`` is the real trade, so sell+long and buy+short
+    close. One-way (or a hedge row without ``posSide``): a trade flagged ``reduceOnly`` (any case),
+    ``tradeSide`` close, or a system close (``execType`` offset/reduce/liquidation/delivery)
+    reduces the opposite position; otherwise it opens in its own direction.
+    """
+    side = text(item.get("side"))
+    if side not in ("buy", "sell"):
+        raise BitgetAPIError(f"unknown order side {item.get('side')!r}")
+    trade = PositionSide.LONG if side == "buy" else PositionSide.SHORT
+    pos_side = text(item.get("posSide"))
+    if mode is PositionMode.HEDGE and pos_side in ("long", "short"):
+        leg = PositionSide(pos_side)
+        return leg, leg is not trade
+    reduce = (
+        is_yes(item.get("reduceOnly"))
+        or "close" in text(item.get("tradeSide"))
+        or text(item.get("execType")) in _SYSTEM_CLOSES
+    )
+    return (trade.opposite if reduce else trade), reduce
+
+
+def parse_order(item: dict[str, Any], default_mode: PositionMode) -> Order:
+    """One order from ``/trade/order-info`` or ``/trade/unfilled-orders``.
+
+    ``orderStatus`` ``cancelled`` (two l's) maps to CANCELED like v2's ``canceled``; ``cumExecQty``
+    is the filled size and ``avgPrice`` its average price (``""``/``"0"`` → None).
+    """
+    mode = row_mode(item) or default_mode
+    position_side, reduce = order_intent(item, mode)
+    symbol = str(item.get("symbol") or "").upper()
+    order_type = OrderType.MARKET if text(item.get("orderType")) == "market" else OrderType.LIMIT
+    return Order(
+        order_id=str(item.get("orderId") or ""),
+        client_oid=str(item.get("clientOid") or ""),
+        symbol=symbol,
+        position_side=position_side,
+        reduce=reduce,
+        order_type=order_type,
+        price=positive_or_none(item.get("price"), f"{symbol}.price"),
+        size=dec(item.get("qty"), f"{symbol}.qty"),
+        filled=opt_dec(item.get("cumExecQty"), f"{symbol}.cumExecQty") or Decimal(0),
+        avg_price=positive_or_none(item.get("avgPrice"), f"{symbol}.avgPrice"),
+        state=parse_order_state(item.get("orderStatus")),
+        stop_loss=positive_or_none(item.get("stopLoss"), f"{symbol}.stopLoss"),
+    )
