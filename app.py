@@ -22,7 +22,7 @@ from config import ConfigError, Settings
 from trading.dispatcher import Saturated, ShuttingDown
 from trading.guard import SourceRefused
 from trading.log_setup import configure_logging
-from trading.runtime import Runtime, build_runtime
+from trading.runtime import Runtime, StartupError, build_runtime
 from trading.service import Unauthorized
 from trading.signals import SignalRejected
 
@@ -180,7 +180,10 @@ def main() -> None:
         settings = Settings.from_env()
     except ConfigError as exc:
         raise SystemExit(f"configuration error: {exc}") from None
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except StartupError as exc:
+        raise SystemExit(str(exc)) from None
     runtime: Runtime = app.extensions["trading_runtime"]
     server = make_server(settings.host, settings.port, app, threaded=True)
     log.info("listening on http://%s:%d", settings.host, settings.port)

@@ -19,6 +19,8 @@ MIN_TOKEN_LENGTH = 16
 MODES = ("paper", "demo", "live")
 PAPER_MARKETS = ("live", "synthetic")
 MARGIN_MODES = ("crossed", "isolated")
+ACCOUNT_MODES = ("auto", "classic", "uta")
+PAPER_ACCOUNT_MODES = ("classic", "uta")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
@@ -38,6 +40,8 @@ class Settings:
     bitget_passphrase: str = field(default="", repr=False)
     webhook_expected_token: str = field(default=DEFAULT_TOKEN, repr=False)
     bitget_base_url: str = "https://api.bitget.com"
+    account_mode: str = "auto"
+    paper_account_mode: str = "classic"
     product_type: str = "USDT-FUTURES"
     margin_coin: str = "USDT"
     margin_mode: str = "crossed"
@@ -224,6 +228,8 @@ class _Reader:
             bitget_passphrase=passphrase,
             webhook_expected_token=token,
             bitget_base_url=self.text("BITGET_BASE_URL", Settings.bitget_base_url).rstrip("/"),
+            account_mode=self.choice("BITGET_ACCOUNT_MODE", Settings.account_mode, ACCOUNT_MODES),
+            paper_account_mode=self.choice("PAPER_ACCOUNT_MODE", Settings.paper_account_mode, PAPER_ACCOUNT_MODES),
             product_type=self.choice("BITGET_PRODUCT_TYPE", Settings.product_type, ("USDT-FUTURES",), upper=True),
             margin_coin=self.choice("MARGIN_COIN", Settings.margin_coin, ("USDT",), upper=True),
             margin_mode=self.choice("MARGIN_MODE", Settings.margin_mode, MARGIN_MODES),

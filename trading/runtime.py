@@ -10,8 +10,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bitget.client import BitgetClient
+from bitget.accounts import make_exchange
+from bitget.errors import BitgetError
 from config import Settings
+from trading.exchange import Exchange
 from trading.executor import ExecutionSettings, Executor
 from trading.guard import AccessGuard
 from trading.journal import Journal
@@ -26,7 +28,7 @@ class Runtime:
 
     settings: Settings
     service: SignalService
-    exchange: BitgetClient
+    exchange: Exchange
     journal: Journal
     mode_line: str
     _closers: list[Callable[[], None]] = field(default_factory=list)
@@ -64,13 +66,22 @@ class Runtime:
         return finished
 
 
+class StartupError(Exception):
+    """The service cannot start; the message is one line saying why and what to change."""
+
+
+SYSTEM_NAMES = {"classic": "classic account, v2 API", "uta": "Unified Trading Account, v3 API"}
+
+
 def build_runtime(settings: Settings) -> Runtime:
     closers: list[Callable[[], None]] = []
+    account_mode = settings.account_mode
     if settings.mode == "paper":
         from bitget.sim.paper import start_embedded_sim
 
         sim = start_embedded_sim(market=settings.paper_market)
         sim.engine.set_balance(settings.paper_balance)
+        sim.engine.set_account_mode(settings.paper_account_mode)
         closers.append(sim.stop)
         base_url, key, secret, passphrase = sim.base_url, sim.api_key, sim.secret_key, sim.passphrase
         mode_line = (
@@ -84,18 +95,25 @@ def build_runtime(settings: Settings) -> Runtime:
             mode_line = f"MODE DEMO: Bitget demo trading at {base_url} (paptrading: 1), no real money"
         else:
             mode_line = f"MODE LIVE: REAL ORDERS on Bitget at {base_url}"
-    exchange = BitgetClient(
-        base_url,
-        key,
-        secret,
-        passphrase,
-        product_type=settings.product_type,
-        margin_coin=settings.margin_coin,
-        margin_mode=settings.margin_mode,
-        demo=settings.mode == "demo",
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.read_timeout,
-    )
+    try:
+        exchange, system = make_exchange(
+            account_mode,
+            base_url=base_url,
+            api_key=key,
+            secret_key=secret,
+            passphrase=passphrase,
+            product_type=settings.product_type,
+            margin_coin=settings.margin_coin,
+            margin_mode=settings.margin_mode,
+            demo=settings.mode == "demo",
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+        )
+    except BitgetError as exc:
+        for close in closers:
+            close()
+        raise StartupError(f"cannot start: {exc}") from None
+    mode_line = mode_line.replace(":", f" ({SYSTEM_NAMES[system]}):", 1)
     journal = Journal(settings.journal_path)
     closers.insert(0, journal.close)
     executor = Executor(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import time
 
+import pytest
 import requests
 
 from tests.e2e.processes import TOKEN, free_port, start_service, start_sim
@@ -13,9 +14,13 @@ from tests.e2e.processes import TOKEN, free_port, start_service, start_sim
 SEED_PAYLOAD = {"token": TOKEN, "action": "buy", "sentiment": "long", "ticker": "BTCUSDT", "price": "65000"}
 
 
-def test_webhook_to_order_across_real_processes(tmp_path):
+@pytest.mark.parametrize(
+    ("account_mode", "system_line"),
+    [("classic", "classic account, v2 API"), ("uta", "Unified Trading Account, v3 API")],
+)
+def test_webhook_to_order_across_real_processes(tmp_path, account_mode, system_line):
     sim_port, app_port = free_port(), free_port()
-    sim = start_sim(tmp_path, sim_port)
+    sim = start_sim(tmp_path, sim_port, account_mode=account_mode)
     service = None
     try:
         service = start_service(tmp_path, app_port, sim_port)
@@ -46,7 +51,7 @@ def test_webhook_to_order_across_real_processes(tmp_path):
         service.signal(signal.SIGTERM)
         assert service.wait(15) == 0
         log = service.output()
-        assert "MODE LIVE" in log
+        assert f"MODE LIVE ({system_line})" in log
         assert "e2e-secret-value" not in log
     finally:
         if service:

@@ -24,10 +24,16 @@ def position_mode(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+@pytest.fixture(params=["classic", "uta"])
+def account_system(request: pytest.FixtureRequest) -> str:
+    """Bitget's two account systems: classic (v2 API) and Unified Trading Account (v3 API)."""
+    return request.param
+
+
 @pytest.fixture
-def sim(sim_server: str, position_mode: str) -> SimControl:
+def sim(sim_server: str, position_mode: str, account_system: str) -> SimControl:
     control = SimControl(sim_server)
-    control.reset(position_mode=position_mode, balance="10000", leverage="10")
+    control.reset(position_mode=position_mode, balance="10000", leverage="10", account_mode=account_system)
     control.book("BTCUSDT", **BTC_BOOK)
     return control
 

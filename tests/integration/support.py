@@ -25,6 +25,9 @@ SIM_KEYS = {
 }
 
 
+PLACE_ORDER_PATH = {"classic": "/api/v2/mix/order/place-order", "uta": "/api/v3/trade/place-order"}
+
+
 class SimControl:
     """The simulator's `/sim/...` control endpoints, over HTTP."""
 
@@ -67,6 +70,11 @@ class SimControl:
 
     def state(self) -> dict[str, Any]:
         return self._get("/sim/state")
+
+    @property
+    def place_order_path(self) -> str:
+        """Where orders are placed for the current account system."""
+        return PLACE_ORDER_PATH[self.state()["account_mode"]]
 
     def orders(self) -> list[dict[str, Any]]:
         return self._get("/sim/orders")["orders"]

@@ -7,6 +7,7 @@ import pytest
 from bitget.client import BitgetClient
 from bitget.errors import AuthenticationError
 from tests.integration.support import SIM_KEYS
+from trading.runtime import StartupError
 
 
 def test_wrong_secret_is_refused_with_bitgets_signature_code_and_not_retried(sim):
@@ -23,9 +24,10 @@ def test_wrong_secret_is_refused_with_bitgets_signature_code_and_not_retried(sim
     assert counters["auth_failures_by_code"] == {"40009": 1}
 
 
-def test_wrong_secret_fails_the_signal_with_the_reason(sim, make_service):
-    service = make_service(BITGET_SECRET_KEY="not-the-secret")
-    outcome = service.signal({"action": "buy", "sentiment": "long", "ticker": "BTCUSDT"})
-    assert outcome["status"] == "failed"
-    assert "40009" in outcome["reason"]
+def test_a_service_with_the_wrong_secret_refuses_to_start_with_one_line(sim, make_service):
+    with pytest.raises(StartupError) as err:
+        make_service(BITGET_SECRET_KEY="not-the-secret")
+    line = str(err.value)
+    assert "40009" in line and "secret" in line and "\n" not in line
+    assert "not-the-secret" not in line
     assert sim.orders() == []

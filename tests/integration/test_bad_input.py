@@ -8,6 +8,17 @@ import pytest
 
 from tests.integration.support import TOKEN
 
+
+@pytest.fixture
+def position_mode() -> str:
+    return "one_way_mode"
+
+
+@pytest.fixture
+def account_system() -> str:
+    return "classic"
+
+
 GOOD = {"token": TOKEN, "action": "buy", "sentiment": "long", "ticker": "BTCUSDT", "price": "65000"}
 
 

@@ -1,4 +1,4 @@
-"""Signal → order over real HTTP against the simulator, in one-way and hedge mode.
+"""Signal → order over real HTTP against the simulator: one-way and hedge mode, classic and UTA accounts.
 
 Every test posts a webhook to the real Flask app and then reads the simulator's own record of
 orders and positions: what a trader would see on the exchange.
@@ -131,7 +131,8 @@ def test_stop_loss_price_reaches_the_exchange(sim, service):
 
 
 def test_a_size_under_the_contract_minimum_fails_with_that_reason_and_places_nothing(sim, service):
-    sim.reset(position_mode=sim.state()["position_mode"], balance="0.5")
+    state = sim.state()
+    sim.reset(position_mode=state["position_mode"], account_mode=state["account_mode"], balance="0.5")
     sim.book("BTCUSDT", bids=[["65000.0", "50"]], asks=[["65000.1", "50"]])
     outcome = service.signal(BUY_LONG)
     assert outcome["status"] == "failed"
@@ -140,9 +141,10 @@ def test_a_size_under_the_contract_minimum_fails_with_that_reason_and_places_not
 
 
 def test_a_lost_place_order_reply_yields_exactly_one_order(sim, service):
-    sim.faults({"path": "/api/v2/mix/order/place-order", "kind": "lost_reply", "times": 1})
+    path = sim.place_order_path
+    sim.faults({"path": path, "kind": "lost_reply", "times": 1})
     outcome = service.signal(BUY_LONG)
     assert outcome["status"] == "done", outcome
     orders = sim.orders()
     assert len(orders) == 1 and orders[0]["state"] == "filled"
-    assert sim.requests()["by_path"]["/api/v2/mix/order/place-order"] == 1
+    assert sim.requests()["by_path"][path] == 1

@@ -12,6 +12,7 @@ BUY_LONG = {"action": "buy", "sentiment": "long", "ticker": "BTCUSDT"}
 SELL_FLAT = {"action": "sell", "sentiment": "flat", "ticker": "BTCUSDT"}
 
 
+@pytest.mark.parametrize("account_system", ["classic"], indirect=True)
 @pytest.mark.parametrize("position_mode", ["one_way_mode"], indirect=True)
 def test_the_same_alert_twice_in_the_window_is_one_order_and_distinct_ids_are_two(sim, make_service):
     service = make_service(DEDUP_WINDOW="10", ALLOW_ADD="true")
@@ -31,6 +32,7 @@ def test_the_same_alert_twice_in_the_window_is_one_order_and_distinct_ids_are_tw
     assert len(sim.orders()) == 3
 
 
+@pytest.mark.parametrize("account_system", ["classic"], indirect=True)
 @pytest.mark.parametrize("position_mode", ["one_way_mode"], indirect=True)
 def test_an_alert_older_than_the_max_age_expires_without_trading(sim, make_service):
     service = make_service(SIGNAL_MAX_AGE="60")
@@ -41,6 +43,7 @@ def test_an_alert_older_than_the_max_age_expires_without_trading(sim, make_servi
     assert sim.orders() == []
 
 
+@pytest.mark.parametrize("account_system", ["classic"], indirect=True)
 @pytest.mark.parametrize("position_mode", ["one_way_mode"], indirect=True)
 def test_an_alert_older_than_the_last_executed_one_is_rejected(sim, make_service):
     service = make_service()
@@ -62,6 +65,7 @@ FAULTS = [
 ]
 
 
+@pytest.mark.parametrize("account_system", ["classic"], indirect=True)
 @pytest.mark.parametrize("position_mode", ["one_way_mode"], indirect=True)
 def test_a_hundred_signals_through_twenty_percent_failing_calls_all_complete_once(sim, make_service):
     service = make_service(
