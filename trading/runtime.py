@@ -79,7 +79,11 @@ def build_runtime(settings: Settings) -> Runtime:
     if settings.mode == "paper":
         from bitget.sim.paper import start_embedded_sim
 
-        sim = start_embedded_sim(market=settings.paper_market)
+        # The synthetic market drifts and refills its book every half second, so paper trading
+        # never runs out of liquidity; the live market is refreshed from Bitget every 2 s.
+        sim = start_embedded_sim(
+            market=settings.paper_market, random_walk=settings.paper_market == "synthetic", refresh_interval=0.5
+        )
         sim.engine.set_balance(settings.paper_balance)
         sim.engine.set_account_mode(settings.paper_account_mode)
         closers.append(sim.stop)
