@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from config import ConfigError, Settings
 from trading.dispatcher import Saturated, ShuttingDown
@@ -29,6 +29,7 @@ from trading.signals import SignalRejected
 log = logging.getLogger("app")
 
 MAX_BODY_BYTES = 16 * 1024
+MAX_JSON_DEPTH = 16
 ACCEPTED_TYPES = ("application/json", "text/plain")
 OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
 api = Blueprint("api", __name__)
@@ -48,6 +49,8 @@ def _decode_body() -> Mapping[str, Any]:
     if request.mimetype and request.mimetype not in ACCEPTED_TYPES and not request.mimetype.endswith("+json"):
         raise UnsupportedMediaType()
     raw = request.get_data(cache=False)
+    if len(raw) > MAX_BODY_BYTES:  # a chunked body has no Content-Length to refuse it earlier
+        raise RequestEntityTooLarge()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -60,7 +63,22 @@ def _decode_body() -> Mapping[str, Any]:
         raise SignalRejected("malformed-json", "the body is not valid JSON") from None
     if not isinstance(payload, dict):
         raise SignalRejected("malformed-json", "the body must be a JSON object")
+    if _depth(payload) > MAX_JSON_DEPTH:
+        raise SignalRejected("malformed-json", f"the body is nested deeper than {MAX_JSON_DEPTH} levels")
     return payload
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of decoded JSON, without recursion (a hostile body may be thousands deep)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            stack.extend((child, level + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, level + 1) for child in item)
+    return deepest
 
 
 class UnsupportedMediaType(SignalRejected):
@@ -105,8 +123,13 @@ def webhook() -> tuple[Response, int]:
 def signal_status(signal_id: str) -> tuple[Response, int]:
     """What happened to a signal and its orders (token in the X-Webhook-Token header)."""
     runtime = _runtime()
+    guard = runtime.service.guard
+    source = guard.client_address(request.remote_addr or "unknown", request.headers.get("X-Forwarded-For"))
     try:
-        runtime.service.check_token(request.headers.get("X-Webhook-Token"))
+        guard.admit(source)
+        runtime.service.check_token(request.headers.get("X-Webhook-Token"), source=source)
+    except SourceRefused as exc:
+        return error(exc.code, exc.error, exc.status)
     except Unauthorized as exc:
         return error(exc.code, exc.error, 401)
     record = runtime.journal.signal(signal_id)
@@ -163,7 +186,7 @@ def create_app(settings: Settings | Mapping[str, str] | None = None, *, runtime:
         runtime = build_runtime(settings)
         runtime.start()
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES + 1  # one byte more, so an over-long chunked body shows
     app.extensions["trading_runtime"] = runtime
     app.register_blueprint(api)
     app.register_error_handler(HTTPException, _http_error)

@@ -132,8 +132,10 @@ class _Reader:
             value = Decimal(raw)
         except InvalidOperation:
             raise ConfigError(f"{name}={raw}: must be a number {bound}") from None
+        if not value.is_finite():
+            raise ConfigError(f"{name}={raw}: must be a number {bound}")
         too_low = value <= low if low_open else value < low
-        if not value.is_finite() or too_low or value > high:
+        if too_low or value > high:
             raise ConfigError(f"{name}={raw}: must be a number {bound}")
         return value
 
@@ -153,7 +155,7 @@ class _Reader:
         raw = self.raw(name)
         if raw is None:
             return default
-        if not raw.isdigit() or not (low <= int(raw) <= high):
+        if not raw.isascii() or not raw.isdigit() or not (low <= int(raw) <= high):
             raise ConfigError(f"{name}={raw}: must be a whole number from {low} to {high}")
         return int(raw)
 

@@ -188,8 +188,19 @@ class Journal:
                     now,
                 ),
             )
-        record = self.signal(signal_id)
-        assert record is not None
+        record = SignalRecord(
+            id=signal_id,
+            received_at=now,
+            source=source,
+            payload=clean,
+            symbol=signal.symbol,
+            intent=signal.intent.value,
+            alert_id=None if duplicate_of else signal.alert_id,
+            sent_at=signal.sent_at.timestamp() if signal.sent_at else None,
+            status=status,
+            reason=reason,
+            updated_at=now,
+        )
         return Admission(record=record, duplicate_of=duplicate_of)
 
     def set_status(self, signal_id: str, status: str, reason: str = "") -> None:

@@ -10,7 +10,7 @@ import hmac
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bitget.errors import BitgetError
@@ -43,7 +43,7 @@ class Accepted:
 
 @dataclass(frozen=True)
 class ServiceSettings:
-    token: str
+    token: str = field(repr=False)
     dedup_window: float = 10.0
     signal_max_age: float = 60.0
     workers: int = 4
@@ -125,14 +125,21 @@ class SignalService:
             return f"alert time is {age:.0f}s old, more than SIGNAL_MAX_AGE={self.settings.signal_max_age:g}s"
         return ""
 
-    def check_token(self, token: Any) -> None:
-        """Raise Unauthorized unless ``token`` is the expected one (constant-time compare)."""
-        self._authenticate(token, None)
+    def check_token(self, token: Any, *, source: str) -> None:
+        """Raise Unauthorized unless ``token`` is the expected one; failures count towards the brake."""
+        try:
+            self._authenticate(token, None)
+        except Unauthorized:
+            self.guard.record_failure(source)
+            raise
 
     def _authenticate(self, body_token: Any, header_token: str | None) -> None:
         expected = self.settings.token.encode()
         for candidate in (body_token, header_token):
-            if isinstance(candidate, str) and hmac.compare_digest(candidate.encode(), expected):
+            if not isinstance(candidate, str):
+                continue
+            given = candidate.encode("utf-8", "surrogatepass")  # never fails, never matches a bad string
+            if hmac.compare_digest(given, expected):
                 return
         raise Unauthorized()
 

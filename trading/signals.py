@@ -123,11 +123,20 @@ def _text(payload: Mapping[str, Any], name: str, *, required: bool) -> str:
     if not isinstance(value, str):
         raise SignalRejected("invalid-field", f"field {name!r} must be a string")
     value = value.strip()
+    _require_text(name, value)
     if required and not value:
         raise SignalRejected("missing-field", f"field {name!r} is required")
     if len(value) > MAX_TEXT_LENGTH:
         raise SignalRejected("invalid-field", f"field {name!r} is longer than {MAX_TEXT_LENGTH} characters")
     return value
+
+
+def _require_text(name: str, value: str) -> None:
+    """JSON may carry lone surrogates (``\\ud800``); they are not text and cannot be stored."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise SignalRejected("invalid-field", f"field {name!r} is not valid Unicode text") from None
 
 
 def _word(payload: Mapping[str, Any], name: str, allowed: tuple[str, ...]) -> str:
@@ -162,6 +171,7 @@ def _alert_id(payload: Mapping[str, Any]) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise SignalRejected("invalid-field", "field 'id' must be a string")
     text = str(value).strip()
+    _require_text("id", text)
     if len(text) > MAX_ID_LENGTH:
         raise SignalRejected("invalid-field", f"field 'id' is longer than {MAX_ID_LENGTH} characters")
     return text or None
