@@ -125,8 +125,9 @@ class Executor:
             raise ExecutionFailed(f"{symbol} is not tradable now")
         earlier = self._reconcile(signal_id, contract)
         outcome = self._reach_target(signal_id, signal, contract)
-        if earlier and outcome.status == SKIPPED:
-            return Outcome(DONE, f"{earlier}; {outcome.reason}")
+        if earlier:
+            status = DONE if outcome.status == SKIPPED else outcome.status
+            return Outcome(status, f"{earlier}; {outcome.reason}")
         return outcome
 
     def _reconcile(self, signal_id: str, contract: Contract) -> str:
@@ -144,11 +145,7 @@ class Executor:
                 continue
             log.info("signal %s: resuming order %s (%s)", signal_id, order.client_oid, order.state.value)
             self._settle(order)
-        filled = [row for row in self.journal.orders(signal_id) if Decimal(row["filled"] or 0) > 0]
-        return ", ".join(
-            f"{'closed' if row['reduce'] else 'opened'} {row['position_side']} {row['filled']} earlier"
-            for row in filled
-        )
+        return describe_fills(self.journal.orders(signal_id))
 
     def cancel_leftovers(self, signal_id: str, symbol: str) -> int:
         """Cancel the resting orders a signal placed before a crash; return how many were cancelled."""
@@ -453,6 +450,15 @@ class Executor:
     def _leg_size(self, symbol: str, side: PositionSide) -> Decimal:
         leg = self._legs(symbol).get(side)
         return leg.size if leg else Decimal(0)
+
+
+def describe_fills(rows: list[dict]) -> str:
+    """What a signal's journaled orders filled, e.g. "closed short 0.3 earlier, opened long 0.7 earlier"."""
+    return ", ".join(
+        f"{'closed' if row['reduce'] else 'opened'} {row['position_side']} {row['filled']} earlier"
+        for row in rows
+        if Decimal(row["filled"] or 0) > 0
+    )
 
 
 def _transient(exc: BitgetError) -> bool:

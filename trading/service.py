@@ -16,9 +16,20 @@ from typing import Any
 from bitget.errors import BitgetError
 from trading.dispatcher import Dispatcher
 from trading.exchange import Exchange
-from trading.executor import Executor
+from trading.executor import Executor, describe_fills
 from trading.guard import AccessGuard
-from trading.journal import DUPLICATE, EXECUTING, EXPIRED, FAILED, PENDING, QUEUED, REJECTED, Journal, SignalRecord
+from trading.journal import (
+    DONE,
+    DUPLICATE,
+    EXECUTING,
+    EXPIRED,
+    FAILED,
+    PENDING,
+    QUEUED,
+    REJECTED,
+    Journal,
+    SignalRecord,
+)
 from trading.signals import SignalRejected, parse_signal
 
 log = logging.getLogger(__name__)
@@ -189,6 +200,12 @@ class SignalService:
             reason += f"; could not check its earlier orders: {exc}"
         if cancelled:
             reason += f"; cancelled {cancelled} resting order(s) it had placed"
+        traded = describe_fills(self.journal.orders(record.id))
+        if traded:  # it traded before a restart: that happened, and is what the trader must see
+            reason = f"{traded}; not continued after the restart: {reason}"
+            self.journal.set_status(record.id, DONE, reason)
+            log.warning("signal %s: %s", record.id, reason)
+            return
         self.journal.set_status(record.id, EXPIRED, reason)
         log.warning("signal %s: expired: %s", record.id, reason)
 
