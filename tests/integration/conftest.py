@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from bitget.sim.paper import start_embedded_sim
 from tests.integration.support import Service, SimControl
 
 BTC_BOOK = {"bids": [["65000.0", "50"]], "asks": [["65000.1", "50"]]}
-
-
-@pytest.fixture(scope="module")
-def sim_server() -> Iterator[str]:
-    sim = start_embedded_sim(market="synthetic")
-    yield sim.base_url
-    sim.stop()
 
 
 @pytest.fixture(params=["one_way_mode", "hedge_mode"])
@@ -36,20 +26,6 @@ def sim(sim_server: str, position_mode: str, account_system: str) -> SimControl:
     control.reset(position_mode=position_mode, balance="10000", leverage="10", account_mode=account_system)
     control.book("BTCUSDT", **BTC_BOOK)
     return control
-
-
-@pytest.fixture
-def make_service(sim_server: str, tmp_path):
-    services: list[Service] = []
-
-    def make(**env: str) -> Service:
-        service = Service(sim_server, tmp_path / f"data{len(services)}", **env)
-        services.append(service)
-        return service
-
-    yield make
-    for service in services:
-        service.close()
 
 
 @pytest.fixture

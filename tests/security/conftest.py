@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
 import pytest
 
-from bitget.sim.paper import start_embedded_sim
-from tests.integration.support import Service, SimControl
+from tests.integration.support import SimControl
 from tests.security.support import BTC_BOOK
-
-
-@pytest.fixture(scope="module")
-def sim_server() -> Iterator[str]:
-    sim = start_embedded_sim(market="synthetic")
-    yield sim.base_url
-    sim.stop()
 
 
 @pytest.fixture
@@ -26,16 +15,3 @@ def sim(sim_server: str) -> SimControl:
     control.book("BTCUSDT", **BTC_BOOK)
     return control
 
-
-@pytest.fixture
-def make_service(sim_server: str, tmp_path: Path) -> Iterator[Callable[..., Service]]:
-    services: list[Service] = []
-
-    def make(**env: str) -> Service:
-        service = Service(sim_server, tmp_path / f"data{len(services)}", **env)
-        services.append(service)
-        return service
-
-    yield make
-    for service in services:
-        service.close()

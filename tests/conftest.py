@@ -1,0 +1,33 @@
+"""Shared fixtures: a simulator on 127.0.0.1 per test module, and real services wired to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bitget.sim.paper import start_embedded_sim
+from tests.integration.support import Service
+
+
+@pytest.fixture(scope="module")
+def sim_server() -> Iterator[str]:
+    sim = start_embedded_sim(market="synthetic")
+    yield sim.base_url
+    sim.stop()
+
+
+@pytest.fixture
+def make_service(sim_server: str, tmp_path: Path) -> Iterator[Callable[..., Service]]:
+    """Build real services against the module's simulator; each gets its own journal."""
+    services: list[Service] = []
+
+    def make(**env: str) -> Service:
+        service = Service(sim_server, tmp_path / f"data{len(services)}", **env)
+        services.append(service)
+        return service
+
+    yield make
+    for service in services:
+        service.close()
