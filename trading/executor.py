@@ -204,7 +204,7 @@ class Executor:
         remaining = leg.size
         for _ in range(self.settings.max_reprices + 1):
             quote = self.exchange.quote(symbol)
-            self._work_order(signal_id, contract, CLOSE, side, True, remaining, quote)
+            self._settle(self._place_at_book(signal_id, contract, CLOSE, side, True, remaining, quote))
             remaining = self._leg_size(symbol, side)
             if remaining <= 0:
                 return
@@ -310,19 +310,6 @@ class Executor:
         return Decimal(wanted)
 
     # -- one order: place, wait, cancel ------------------------------------------------------
-
-    def _work_order(
-        self,
-        signal_id: str,
-        contract: Contract,
-        step: str,
-        side: PositionSide,
-        reduce: bool,
-        size: Decimal,
-        quote: Quote,
-    ) -> Decimal:
-        """Place one limit order at the book, wait for it, cancel what is left; return the filled size."""
-        return self._settle(self._place_at_book(signal_id, contract, step, side, reduce, size, quote)).filled
 
     def _place_at_book(
         self,
