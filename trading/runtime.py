@@ -79,11 +79,10 @@ def build_runtime(settings: Settings) -> Runtime:
     if settings.mode == "paper":
         from bitget.sim.paper import start_embedded_sim
 
-        # The synthetic market drifts and refills its book every half second, so paper trading
-        # never runs out of liquidity; the live market is refreshed from Bitget every 2 s.
-        sim = start_embedded_sim(
-            market=settings.paper_market, random_walk=settings.paper_market == "synthetic", refresh_interval=0.5
-        )
+        # A live market is copied from Bitget every 2 s; a synthetic one (or the fallback of an
+        # offline live market) drifts and refills its book, so paper trading never runs dry.
+        live = settings.paper_market == "live"
+        sim = start_embedded_sim(market=settings.paper_market, random_walk=True, refresh_interval=2.0 if live else 0.5)
         sim.engine.set_balance(settings.paper_balance)
         sim.engine.set_account_mode(settings.paper_account_mode)
         closers.append(sim.stop)

@@ -73,7 +73,8 @@ def start_embedded_sim(
     ``market="live"`` copies Bitget's public books (``symbols``, default all sim contracts) every
     ``refresh_interval`` seconds, waiting up to ``startup_wait`` s for the first pass so the first
     quote is already real; offline it warns once and stays synthetic. ``fetch`` replaces the HTTP
-    fetch (tests). ``random_walk`` lets a synthetic market drift by up to ``walk_step`` a step.
+    fetch (tests). ``random_walk`` lets a synthetic market (also the fallback of an offline live
+    market) drift by up to ``walk_step`` a step, refilling its book each time.
     """
     if market not in MARKETS:
         raise ValueError(f"market must be one of {MARKETS}")
@@ -83,12 +84,14 @@ def start_embedded_sim(
     server = make_sim_server(app, host, port, quiet=True)
     serve_in_thread(server)
     tasks: list[PeriodicTask] = []
+    fed_live = False
     if market == "live":
         feeder = LiveBookFeeder(engine, symbols, fetch=fetch, interval=refresh_interval)
         feeder.start()
         feeder.first_cycle.wait(startup_wait)
         tasks.append(feeder)
-    elif random_walk:
+        fed_live = feeder.updates > 0
+    if random_walk and not fed_live:  # offline, the synthetic books still drift and refill
         walk = RandomWalk(engine, symbols, interval=refresh_interval, step=walk_step)
         walk.start()
         tasks.append(walk)
