@@ -1,25 +1,22 @@
 """Bitget v2 (classic account) USDT-M perpetual futures client.
 
-``BitgetClient`` satisfies ``trading.exchange.Exchange``. It owns the v2 endpoints, the caches
-(contracts, position mode, leverage) and the exactly-once rule for orders; HTTP, signing, the
-envelope and retries live in ``bitget.transport``, request bodies in ``bitget.endpoints`` and
-reply parsing in ``bitget.parsing``.
+``BitgetClient`` satisfies ``trading.exchange.Exchange``. It owns the v2 endpoints and what the
+classic account adds (the margin-mode switch, the position mode read from ``/account/account``, the
+re-read after a position-mode mismatch); the caches and the exactly-once rule for orders are the
+adapter's (``bitget.adapter``), HTTP, signing, the envelope and retries live in ``bitget.transport``,
+request bodies in ``bitget.endpoints`` and reply parsing in ``bitget.parsing``.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from decimal import Decimal
 from typing import Any
 
-import requests
-
 from bitget import endpoints as ep
-from bitget.auth import Credentials
-from bitget.errors import BitgetAPIError, BitgetError, OrderNotFoundError, UnknownSymbolError
-from bitget.models import Balance, Contract, Order, OrderAck, OrderRequest, Position, PositionMode, Quote
+from bitget.adapter import MARGIN_MODES, BitgetAdapter
+from bitget.errors import BitgetAPIError
+from bitget.models import Balance, Order, OrderRequest, Position, PositionMode
 from bitget.parsing import (
     first,
     parse_balance,
@@ -31,148 +28,43 @@ from bitget.parsing import (
     parse_position_mode,
     parse_ticker_quote,
 )
-from bitget.placement import place_exactly_once
-from bitget.transport import SignedTransport
 
 log = logging.getLogger(__name__)
 
-MARGIN_MODES = ("crossed", "isolated")
 
+class BitgetClient(BitgetAdapter):
+    """Signed Bitget v2 REST client for one product type and margin coin (thread-safe: ``BitgetAdapter``)."""
 
-class BitgetClient:
-    """Signed Bitget v2 REST client for one product type and margin coin.
+    _time_path = ep.PUBLIC_TIME
+    _ticker_path = ep.TICKER
+    _book_path = ep.MERGE_DEPTH
+    _set_leverage_path = ep.SET_LEVERAGE
+    _place_order_path = ep.PLACE_ORDER
+    _cancel_order_path = ep.CANCEL_ORDER
+    _duplicate_codes = (ep.DUPLICATE_CLIENT_OID,)
+    _listing = "contract"
+    _contract_kind = "contract"
+    _parse_ticker = staticmethod(parse_ticker_quote)
+    _parse_book = staticmethod(parse_depth_quote)
+    _parse_contract = staticmethod(parse_contract)
 
-    Thread-safe for the way the dispatcher uses it (different symbols in parallel): caches are
-    guarded by a lock and ``requests.Session`` is shared.
-    """
-
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str,
-        secret_key: str,
-        passphrase: str,
-        *,
-        product_type: str = "USDT-FUTURES",
-        margin_coin: str = "USDT",
-        margin_mode: str = "crossed",
-        demo: bool = False,
-        connect_timeout: float = 3.05,
-        read_timeout: float = 5.0,
-        retry_attempts: int = 4,
-        retry_deadline: float = 8.0,
-        session: requests.Session | None = None,
-        retry_wait_initial: float = 0.25,
-        retry_wait_max: float = 2.0,
-        contracts_ttl: float = 3600.0,
-        lookup_delay: float = 0.5,
-        max_order_sends: int = 2,
-    ) -> None:
-        if margin_mode not in MARGIN_MODES:
-            raise ValueError(f"margin_mode must be one of {MARGIN_MODES}, got {margin_mode!r}")
+    def _set_scope(self, product_type: str, margin_coin: str) -> None:
         self.product_type = product_type
         self.margin_coin = margin_coin.upper()
-        self.margin_mode = margin_mode
-        self._t = SignedTransport(
-            base_url,
-            Credentials(api_key, secret_key, passphrase),
-            demo=demo,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            retry_attempts=retry_attempts,
-            retry_deadline=retry_deadline,
-            retry_wait_initial=retry_wait_initial,
-            retry_wait_max=retry_wait_max,
-            session=session,
-            time_path=ep.PUBLIC_TIME,
-        )
-        self._contracts_ttl = contracts_ttl
-        self._lookup_delay = lookup_delay
-        self._max_order_sends = max(1, max_order_sends)
-        self._lock = threading.Lock()
-        self._contracts: dict[str, Contract] | None = None
-        self._contracts_at = 0.0
-        self._position_mode: PositionMode | None = None
-        self._leverage: dict[str, Decimal] = {}
 
     def __repr__(self) -> str:
         return f"BitgetClient(base_url={self._t.base_url!r}, product_type={self.product_type!r})"
 
     __str__ = __repr__
 
-    @property
-    def base_url(self) -> str:
-        return self._t.base_url
-
-    @property
-    def transport(self) -> SignedTransport:
-        """The signed transport, for calls this client does not wrap."""
-        return self._t
-
-    def close(self) -> None:
-        self._t.close()
-
-    # ------------------------------------------------------------------ time
-
-    def server_time(self) -> int:
-        """Bitget's clock, epoch milliseconds."""
-        return self._t.server_time()
-
-    def sync_time(self) -> int:
-        """Re-measure the clock offset (server − local, ms) used to timestamp signed requests."""
-        return self._t.sync_time()
-
     # ------------------------------------------------------------------ market data
 
-    def contracts(self) -> dict[str, Contract]:
-        """Tradable contracts by symbol, cached for ``contracts_ttl`` seconds."""
-        return {symbol: c for symbol, c in self._all_contracts().items() if c.tradable}
+    def _fetch_contracts(self) -> list[dict[str, Any]]:
+        data = self._t.get(ep.CONTRACTS, {"productType": self.product_type}, signed=False)
+        return data if isinstance(data, list) else []
 
-    def contract(self, symbol: str) -> Contract:
-        """One contract's rules, tradable or not (see ``Contract.tradable``)."""
-        wanted = symbol.upper()
-        found = self._all_contracts().get(wanted)
-        if found is None and time.monotonic() - self._contracts_at > 60.0:
-            found = self._all_contracts(refresh=True).get(wanted)  # perhaps listed since the last load
-        if found is None:
-            raise UnknownSymbolError(f"no {self.product_type} contract {wanted}")
-        return found
-
-    def _all_contracts(self, *, refresh: bool = False) -> dict[str, Contract]:
-        with self._lock:
-            cached = self._contracts
-            if cached is not None and not refresh and time.monotonic() - self._contracts_at < self._contracts_ttl:
-                return cached
-        try:
-            data = self._t.get(ep.CONTRACTS, {"productType": self.product_type}, signed=False)
-        except BitgetError as err:
-            if cached is None:
-                raise
-            log.warning("could not refresh Bitget contracts (%s); keeping the previous list", err)
-            return cached
-        parsed: dict[str, Contract] = {}
-        for item in data if isinstance(data, list) else []:
-            try:
-                contract = parse_contract(item)
-            except (BitgetAPIError, ValueError) as err:
-                log.warning("skipping unreadable contract %r: %s", item.get("symbol"), err)
-                continue
-            parsed[contract.symbol] = contract
-        with self._lock:
-            self._contracts, self._contracts_at = parsed, time.monotonic()
-        return parsed
-
-    def quote(self, symbol: str) -> Quote:
-        """Best bid/ask from the ticker; merge-depth (one level) only if the ticker lacks a side."""
-        wanted = symbol.upper()
-        params = {"symbol": wanted, "productType": self.product_type}
-        found = parse_ticker_quote(wanted, self._t.get(ep.TICKER, params, signed=False))
-        if found is None:
-            depth = self._t.get(ep.MERGE_DEPTH, {**params, "limit": "1"}, signed=False)
-            found = parse_depth_quote(wanted, depth)
-        if found is None:
-            raise BitgetAPIError(f"no bid and ask for {wanted}: the book is empty")
-        return found
+    def _market_params(self, symbol: str) -> dict[str, str]:
+        return {"symbol": symbol, "productType": self.product_type}
 
     # ------------------------------------------------------------------ account
 
@@ -181,13 +73,10 @@ class BitgetClient:
         data = self._t.get(ep.ACCOUNTS, {"productType": self.product_type})
         return parse_balance(data, self.margin_coin, self.margin_mode)
 
-    def position_mode(self) -> PositionMode:
-        """One-way or hedge, read once from ``/account/account`` and cached."""
-        mode = self._position_mode
-        if mode is None:
-            account = self._account(self._probe_symbol())
-            mode = parse_position_mode(account.get("posMode"))
-        return mode
+    def _read_position_mode(self) -> PositionMode:
+        """From ``/account/account`` (it needs a symbol: any will do)."""
+        account = self._account(self._probe_symbol())
+        return parse_position_mode(account.get("posMode"))
 
     def set_position_mode(self, mode: PositionMode) -> PositionMode:
         """Switch the whole product type to ``mode`` (Bitget refuses while positions/orders exist)."""
@@ -210,26 +99,14 @@ class BitgetClient:
         with self._lock:
             self._leverage.pop(wanted, None)
 
-    def leverage(self, symbol: str) -> Decimal:
-        """Leverage for the configured margin mode (isolated: the long leg's), cached per symbol."""
-        wanted = symbol.upper()
-        cached = self._leverage.get(wanted)
-        if cached is not None:
-            return cached
-        return parse_leverage(self._account(wanted), self.margin_mode)
+    def _read_leverage(self, symbol: str) -> Decimal:
+        """Leverage for the configured margin mode (isolated: the long leg's), from ``/account/account``."""
+        return parse_leverage(self._account(symbol), self.margin_mode)
 
-    def set_leverage(self, symbol: str, leverage: int) -> None:
-        """Set the symbol's leverage (both legs) for the configured margin mode."""
-        if int(leverage) < 1:
-            raise ValueError(f"leverage must be at least 1, got {leverage}")
-        wanted = symbol.upper()
-        body = {"symbol": wanted, "productType": self.product_type, "marginCoin": self.margin_coin,
-                "leverage": str(int(leverage))}
-        try:
-            self._t.post(ep.SET_LEVERAGE, body, idempotent=True)
-        finally:
-            with self._lock:
-                self._leverage.pop(wanted, None)
+    def _leverage_bodies(self, symbol: str, leverage: str) -> list[dict[str, Any]]:
+        """One call sets both legs."""
+        return [{"symbol": symbol, "productType": self.product_type, "marginCoin": self.margin_coin,
+                 "leverage": leverage}]
 
     def positions(self, symbol: str) -> list[Position]:
         """Open legs of ``symbol`` (size > 0). One-way mode also reports holdSide long/short."""
@@ -265,67 +142,29 @@ class BitgetClient:
 
     # ------------------------------------------------------------------ orders
 
-    def place_order(self, request: OrderRequest) -> OrderAck:
-        """Place one order exactly once (``bitget.placement.place_exactly_once``).
+    def _order_body(self, request: OrderRequest, mode: PositionMode) -> dict[str, Any]:
+        return ep.order_body(request, mode, product_type=self.product_type, margin_coin=self.margin_coin,
+                             margin_mode=self.margin_mode)
 
-        An ambiguous send (read timeout, connection lost, 5xx) is followed by a lookup of the
-        ``clientOid``: found → that order; not found → the same body is sent again (at most
-        ``max_order_sends`` sends in all). A duplicate-clientOid refusal (43118) also resolves
-        by lookup. A position-mode mismatch (40774) re-reads the mode once and rebuilds the body.
-        """
-        modes: list[PositionMode] = []
-
-        def send() -> Any:
-            mode = self.position_mode()
-            modes.append(mode)
-            body = ep.order_body(request, mode, product_type=self.product_type,
-                                 margin_coin=self.margin_coin, margin_mode=self.margin_mode)
-            return self._t.post(ep.PLACE_ORDER, body)
-
-        def reread_mode(err: BitgetAPIError) -> bool:
-            if err.code != ep.POSITION_MODE_MISMATCH:
-                return False
-            with self._lock:
-                self._position_mode = None
-            log.warning("order %s: position mode mismatch (was %s); re-reading it",
-                        request.client_oid, modes[-1].value if modes else "?")
-            return True
-
-        return place_exactly_once(
-            request,
-            send,
-            lambda: self.get_order(request.symbol, client_oid=request.client_oid),
-            max_sends=self._max_order_sends,
-            lookup_delay=self._lookup_delay,
-            duplicate_codes=(ep.DUPLICATE_CLIENT_OID,),
-            retry_refusal=reread_mode,
-        )
-
-    def cancel_order(self, symbol: str, *, order_id: str | None = None, client_oid: str | None = None) -> bool:
-        """Cancel; False when Bitget says the order does not exist (filled, cancelled or unknown).
-
-        Cancelling twice is harmless, so timeouts and 5xx are retried here.
-        """
-        body = {"symbol": symbol.upper(), "productType": self.product_type, "marginCoin": self.margin_coin,
-                **self._order_ref(order_id, client_oid)}
-        try:
-            self._t.post(ep.CANCEL_ORDER, body, idempotent=True)
-        except OrderNotFoundError:
+    def _refusal_fixed(self, request: OrderRequest, err: BitgetAPIError, sent_mode: PositionMode | None) -> bool:
+        """A position-mode mismatch (40774): the mode changed on the exchange, so read it again."""
+        if err.code != ep.POSITION_MODE_MISMATCH:
             return False
+        with self._lock:
+            self._position_mode = None
+        log.warning("order %s: position mode mismatch (was %s); re-reading it",
+                    request.client_oid, sent_mode.value if sent_mode is not None else "?")
         return True
+
+    def _cancel_scope(self, symbol: str) -> dict[str, str]:
+        return {"symbol": symbol, "productType": self.product_type, "marginCoin": self.margin_coin}
 
     def get_order(self, symbol: str, *, order_id: str | None = None, client_oid: str | None = None) -> Order | None:
         """One order by id or clientOid; None when Bitget has no such order."""
         params = {"symbol": symbol.upper(), "productType": self.product_type,
-                  **self._order_ref(order_id, client_oid)}
-        try:
-            data = self._t.get(ep.ORDER_DETAIL, params)
-        except OrderNotFoundError:
-            return None
-        item = first(data)
-        if item is None or not (item.get("orderId") or item.get("clientOid")):
-            return None
-        return parse_order(item, self.position_mode())
+                  **ep.order_ref(order_id, client_oid)}
+        item = self._order_row(ep.ORDER_DETAIL, params)
+        return None if item is None else parse_order(item, self.position_mode())
 
     def open_orders(self, symbol: str) -> list[Order]:
         """Resting orders of ``symbol`` (``entrustedList`` may be null when there are none)."""
@@ -337,11 +176,3 @@ class BitgetClient:
         mode = self.position_mode()
         orders = [parse_order(item, mode) for item in items if isinstance(item, dict)]
         return [o for o in orders if o.symbol in (wanted, "")]
-
-    @staticmethod
-    def _order_ref(order_id: str | None, client_oid: str | None) -> dict[str, str]:
-        if order_id:
-            return {"orderId": order_id}
-        if client_oid:
-            return {"clientOid": client_oid}
-        raise ValueError("give order_id or client_oid")

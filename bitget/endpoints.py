@@ -1,11 +1,14 @@
 """Bitget v2 (classic) USDT-M futures paths, and the wire form of the requests sent to them.
 
 Kept apart from the client so the side/tradeSide/reduceOnly rules — the part of Bitget most
-easily got wrong — are plain functions a test can check against the documentation's table.
+easily got wrong — are plain functions a test can check against the documentation's table. The
+amount format, the order-body layout and the order reference are the same in v3, which takes them
+from here (``bitget.endpoints_v3``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -68,29 +71,57 @@ def order_body(
     margin_mode: str,
 ) -> dict[str, Any]:
     """The place-order JSON body for ``request`` in the account's position ``mode``."""
+    head = {"symbol": request.symbol, "productType": product_type, "marginMode": margin_mode,
+            "marginCoin": margin_coin}
+    return wire_order(request, side_fields(mode, request.position_side, request.reduce), head=head,
+                      size_field="size", leg_field="tradeSide", time_in_force_field="force",
+                      stop_loss_field="presetStopLossPrice")
+
+
+def wire_order(
+    request: OrderRequest,
+    sides: Mapping[str, str],
+    *,
+    head: Mapping[str, str],
+    size_field: str,
+    leg_field: str,
+    time_in_force_field: str,
+    stop_loss_field: str,
+    after_intent: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A place-order body in the layout both account systems share; the field names are theirs.
+
+    In order: ``head``, the size, the limit price, ``side``, the ``leg_field`` (v2 ``tradeSide``,
+    v3 ``posSide``) when ``sides`` has it, ``orderType``, good-till-cancel for a limit order,
+    ``reduceOnly`` when ``sides`` has it, ``after_intent``, ``clientOid`` and the preset stop-loss.
+    The order is fixed because the body text, byte for byte, is what gets signed and sent.
+    """
     if request.size <= 0:
         raise ValueError(f"order size must be positive, got {request.size}")
-    body: dict[str, Any] = {
-        "symbol": request.symbol,
-        "productType": product_type,
-        "marginMode": margin_mode,
-        "marginCoin": margin_coin,
-        "size": fmt_decimal(request.size),
-    }
+    body: dict[str, Any] = {**head, size_field: fmt_decimal(request.size)}
     if request.order_type is OrderType.LIMIT:
         if request.price is None or request.price <= 0:
             raise ValueError("a limit order needs a positive price")
         body["price"] = fmt_decimal(request.price)
-    fields = side_fields(mode, request.position_side, request.reduce)
-    body["side"] = fields["side"]
-    if "tradeSide" in fields:
-        body["tradeSide"] = fields["tradeSide"]
+    body["side"] = sides["side"]
+    if leg_field in sides:
+        body[leg_field] = sides[leg_field]
     body["orderType"] = request.order_type.value
     if request.order_type is OrderType.LIMIT:
-        body["force"] = "gtc"
-    if "reduceOnly" in fields:
-        body["reduceOnly"] = fields["reduceOnly"]
+        body[time_in_force_field] = "gtc"
+    if "reduceOnly" in sides:
+        body["reduceOnly"] = sides["reduceOnly"]
+    body.update(after_intent or {})
     body["clientOid"] = request.client_oid
     if request.stop_loss is not None:
-        body["presetStopLossPrice"] = fmt_decimal(request.stop_loss)
+        body[stop_loss_field] = fmt_decimal(request.stop_loss)
     return body
+
+
+def order_ref(order_id: str | None, client_oid: str | None) -> dict[str, str]:
+    """``orderId`` when given (Bitget prefers it when both are sent), else ``clientOid``."""
+    if order_id:
+        return {"orderId": order_id}
+    if client_oid:
+        return {"clientOid": client_oid}
+    raise ValueError("give order_id or client_oid")

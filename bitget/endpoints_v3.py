@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from bitget import endpoints as v2
-from bitget.endpoints import fmt_decimal
-from bitget.models import OrderRequest, OrderType, PositionMode, PositionSide
+from bitget.endpoints import order_ref as order_ref  # the same in both systems
+from bitget.endpoints import wire_order
+from bitget.models import OrderRequest, PositionMode, PositionSide
 
 # Server time has no confirmed v3 path; the shared v2 public endpoint serves both systems (§2.1).
 PUBLIC_TIME = v2.PUBLIC_TIME
@@ -81,37 +82,7 @@ def order_body(request: OrderRequest, mode: PositionMode, *, category: str, marg
     No v2 field (``productType``, ``marginCoin``, ``size``, ``force``, ``tradeSide``) appears: v3
     refuses some of them outright (25236). ``stopLoss`` is the preset stop's trigger price.
     """
-    if request.size <= 0:
-        raise ValueError(f"order size must be positive, got {request.size}")
-    body: dict[str, Any] = {
-        "category": category,
-        "symbol": request.symbol,
-        "qty": fmt_decimal(request.size),
-    }
-    if request.order_type is OrderType.LIMIT:
-        if request.price is None or request.price <= 0:
-            raise ValueError("a limit order needs a positive price")
-        body["price"] = fmt_decimal(request.price)
-    fields = side_fields(mode, request.position_side, request.reduce)
-    body["side"] = fields["side"]
-    if "posSide" in fields:
-        body["posSide"] = fields["posSide"]
-    body["orderType"] = request.order_type.value
-    if request.order_type is OrderType.LIMIT:
-        body["timeInForce"] = "gtc"
-    if "reduceOnly" in fields:
-        body["reduceOnly"] = fields["reduceOnly"]
-    body["marginMode"] = margin_mode
-    body["clientOid"] = request.client_oid
-    if request.stop_loss is not None:
-        body["stopLoss"] = fmt_decimal(request.stop_loss)
-    return body
-
-
-def order_ref(order_id: str | None, client_oid: str | None) -> dict[str, str]:
-    """``orderId`` when given (Bitget prefers it when both are sent), else ``clientOid``."""
-    if order_id:
-        return {"orderId": order_id}
-    if client_oid:
-        return {"clientOid": client_oid}
-    raise ValueError("give order_id or client_oid")
+    return wire_order(request, side_fields(mode, request.position_side, request.reduce),
+                      head={"category": category, "symbol": request.symbol}, size_field="qty",
+                      leg_field="posSide", time_in_force_field="timeInForce", stop_loss_field="stopLoss",
+                      after_intent={"marginMode": margin_mode})

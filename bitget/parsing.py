@@ -3,6 +3,9 @@
 Bitget sends almost every number as a JSON string, a few as JSON numbers, and "absent" as ``""``
 or ``null``; flags may be ``"YES"`` or ``"yes"``. Everything goes through ``Decimal(str(x))`` and
 case-insensitive comparisons so none of those variants changes a price, a size or a side.
+
+The ``read_*``, ``ticker_quote`` and ``book_quote`` helpers build a model from a row once its field
+names are given; v3 (``bitget.parsing_v3``) reads its rows with them too.
 """
 
 from __future__ import annotations
@@ -91,37 +94,67 @@ def parse_contract(item: dict[str, Any]) -> Contract:
     size_step = positive_or_none(item.get("sizeMultiplier"), f"{symbol}.sizeMultiplier")
     if size_step is None:
         size_step = Decimal(1).scaleb(-int(dec(item.get("volumePlace"), f"{symbol}.volumePlace")))
+    return read_contract(item, symbol, price_tick=end_step.scaleb(-price_place), size_step=size_step,
+                         min_size_field="minTradeNum", min_notional_field="minTradeUSDT",
+                         max_leverage_field="maxLever", tradable=text(item.get("symbolStatus")) == "normal")
+
+
+def read_contract(
+    item: dict[str, Any],
+    symbol: str,
+    *,
+    price_tick: Decimal,
+    size_step: Decimal,
+    min_size_field: str,
+    min_notional_field: str,
+    max_leverage_field: str,
+    tradable: bool,
+) -> Contract:
+    """A contract whose steps are already worked out; the limits are read from the named fields.
+
+    Absent minimums read as 0, an absent or zero maximum leverage as None (no cap known), an
+    absent ``takerFeeRate`` as ``DEFAULT_TAKER_FEE``.
+    """
     return Contract(
         symbol=symbol,
         base_coin=str(item.get("baseCoin") or ""),
         quote_coin=str(item.get("quoteCoin") or ""),
-        price_tick=end_step.scaleb(-price_place),
+        price_tick=price_tick,
         size_step=size_step,
-        min_size=opt_dec(item.get("minTradeNum"), f"{symbol}.minTradeNum") or Decimal(0),
-        min_notional=opt_dec(item.get("minTradeUSDT"), f"{symbol}.minTradeUSDT") or Decimal(0),
-        max_leverage=positive_or_none(item.get("maxLever"), f"{symbol}.maxLever"),
+        min_size=opt_dec(item.get(min_size_field), f"{symbol}.{min_size_field}") or Decimal(0),
+        min_notional=opt_dec(item.get(min_notional_field), f"{symbol}.{min_notional_field}") or Decimal(0),
+        max_leverage=positive_or_none(item.get(max_leverage_field), f"{symbol}.{max_leverage_field}"),
         taker_fee_rate=opt_dec(item.get("takerFeeRate"), f"{symbol}.takerFeeRate") or DEFAULT_TAKER_FEE,
-        tradable=text(item.get("symbolStatus")) == "normal",
+        tradable=tradable,
     )
 
 
 def parse_ticker_quote(symbol: str, data: Any) -> Quote | None:
     """Best bid/ask from a ticker; None when either side is missing or zero."""
-    item = first(data)
-    if item is None:
-        return None
-    bid = positive_or_none(item.get("bidPr"), f"{symbol}.bidPr")
-    ask = positive_or_none(item.get("askPr"), f"{symbol}.askPr")
-    return Quote(symbol, bid, ask) if bid is not None and ask is not None else None
+    return ticker_quote(symbol, first(data), bid_field="bidPr", ask_field="askPr")
 
 
 def parse_depth_quote(symbol: str, data: Any) -> Quote | None:
     """Best bid/ask from merge-depth (levels are ``[price, size]``, numbers or strings)."""
+    return book_quote(symbol, data, bids_field="bids", asks_field="asks")
+
+
+def ticker_quote(symbol: str, item: dict[str, Any] | None, *, bid_field: str, ask_field: str) -> Quote | None:
+    """Best bid/ask from one ticker row; None when there is no row or either side is missing or zero."""
+    if item is None:
+        return None
+    bid = positive_or_none(item.get(bid_field), f"{symbol}.{bid_field}")
+    ask = positive_or_none(item.get(ask_field), f"{symbol}.{ask_field}")
+    return Quote(symbol, bid, ask) if bid is not None and ask is not None else None
+
+
+def book_quote(symbol: str, data: Any, *, bids_field: str, asks_field: str) -> Quote | None:
+    """Best bid/ask from an order book whose levels are ``[price, size]``; None if a side is empty."""
     if not isinstance(data, dict):
         return None
-    bids, asks = data.get("bids") or [], data.get("asks") or []
-    bid = positive_or_none(bids[0][0], f"{symbol}.bids") if bids and bids[0] else None
-    ask = positive_or_none(asks[0][0], f"{symbol}.asks") if asks and asks[0] else None
+    bids, asks = data.get(bids_field) or [], data.get(asks_field) or []
+    bid = positive_or_none(bids[0][0], f"{symbol}.{bids_field}") if bids and bids[0] else None
+    ask = positive_or_none(asks[0][0], f"{symbol}.{asks_field}") if asks and asks[0] else None
     return Quote(symbol, bid, ask) if bid is not None and ask is not None else None
 
 
@@ -168,20 +201,28 @@ def parse_leverage(account: dict[str, Any], margin_mode: str) -> Decimal:
 
 def parse_position(item: dict[str, Any]) -> Position | None:
     """One leg of ``single-position``; None when its size is zero."""
+    return read_position(item, side_field="holdSide", entry_price_field="openPriceAvg")
+
+
+def read_position(item: dict[str, Any], *, side_field: str, entry_price_field: str) -> Position | None:
+    """One position leg named by ``side_field`` (long/short); None when its ``total`` is zero.
+
+    ``available`` defaults to the whole size when the row leaves it out.
+    """
     symbol = str(item.get("symbol") or "").upper()
     size = opt_dec(item.get("total"), f"{symbol}.total") or Decimal(0)
     if size <= 0:
         return None
-    hold = text(item.get("holdSide"))
-    if hold not in ("long", "short"):
-        raise BitgetAPIError(f"unknown holdSide {item.get('holdSide')!r} for {symbol}")
+    side = text(item.get(side_field))
+    if side not in ("long", "short"):
+        raise BitgetAPIError(f"unknown {side_field} {item.get(side_field)!r} for {symbol}")
     available = opt_dec(item.get("available"), f"{symbol}.available")
     return Position(
         symbol=symbol,
-        side=PositionSide(hold),
+        side=PositionSide(side),
         size=size,
         available=size if available is None else available,
-        entry_price=opt_dec(item.get("openPriceAvg"), f"{symbol}.openPriceAvg") or Decimal(0),
+        entry_price=opt_dec(item.get(entry_price_field), f"{symbol}.{entry_price_field}") or Decimal(0),
         leverage=opt_dec(item.get("leverage"), f"{symbol}.leverage") or Decimal(0),
         stop_loss=positive_or_none(item.get("stopLoss"), f"{symbol}.stopLoss"),
     )
@@ -222,7 +263,32 @@ def parse_order(item: dict[str, Any], default_mode: PositionMode) -> Order:
     """One order from ``detail`` (``state``) or ``orders-pending`` (``status``)."""
     mode_text = text(item.get("posMode"))
     mode = {m.value: m for m in PositionMode}.get(mode_text, default_mode)
-    position_side, reduce = order_intent(item, mode)
+    return read_order(
+        item,
+        order_intent(item, mode),
+        state=item.get("state") if item.get("state") else item.get("status"),
+        size_field="size",
+        filled_field="baseVolume",
+        avg_price_field="priceAvg",
+        stop_loss_field="presetStopLossPrice",
+    )
+
+
+def read_order(
+    item: dict[str, Any],
+    intent: tuple[PositionSide, bool],
+    *,
+    state: Any,
+    size_field: str,
+    filled_field: str,
+    avg_price_field: str,
+    stop_loss_field: str,
+) -> Order:
+    """An order row whose (position side, reduce) ``intent`` is worked out; ``state`` is its raw state text.
+
+    A price of ``"0"`` or ``""`` (market orders, no fill yet) is None, an empty filled size 0.
+    """
+    position_side, reduce = intent
     symbol = str(item.get("symbol") or "").upper()
     order_type = OrderType.MARKET if text(item.get("orderType")) == "market" else OrderType.LIMIT
     return Order(
@@ -233,9 +299,9 @@ def parse_order(item: dict[str, Any], default_mode: PositionMode) -> Order:
         reduce=reduce,
         order_type=order_type,
         price=positive_or_none(item.get("price"), f"{symbol}.price"),
-        size=dec(item.get("size"), f"{symbol}.size"),
-        filled=opt_dec(item.get("baseVolume"), f"{symbol}.baseVolume") or Decimal(0),
-        avg_price=positive_or_none(item.get("priceAvg"), f"{symbol}.priceAvg"),
-        state=parse_order_state(item.get("state") if item.get("state") else item.get("status")),
-        stop_loss=positive_or_none(item.get("presetStopLossPrice"), f"{symbol}.presetStopLossPrice"),
+        size=dec(item.get(size_field), f"{symbol}.{size_field}"),
+        filled=opt_dec(item.get(filled_field), f"{symbol}.{filled_field}") or Decimal(0),
+        avg_price=positive_or_none(item.get(avg_price_field), f"{symbol}.{avg_price_field}"),
+        state=parse_order_state(state),
+        stop_loss=positive_or_none(item.get(stop_loss_field), f"{symbol}.{stop_loss_field}"),
     )

@@ -2,6 +2,7 @@
 
 The number and flag helpers are v2's (``bitget.parsing``): v3 too sends numbers as strings, absent
 values as ``""`` or ``null``, and flags in either case (``"YES"`` in replies, ``"yes"`` in requests).
+So are the readers that build a contract, quote, position or order once the field names are known.
 What differs is the field names, lists that arrive as ``null`` when empty, the order-book levels as
 JSON numbers under ``a``/``b``, and the meaning of ``side`` in hedge mode (docs/bitget-api-v3-uta.md).
 """
@@ -13,17 +14,20 @@ from decimal import Decimal
 from typing import Any
 
 from bitget.errors import BitgetAPIError
-from bitget.models import Balance, Contract, Order, OrderType, Position, PositionMode, PositionSide, Quote
+from bitget.models import Balance, Contract, Order, Position, PositionMode, PositionSide, Quote
 from bitget.parsing import (
-    DEFAULT_TAKER_FEE,
+    book_quote,
     dec,
     first,
     is_yes,
     opt_dec,
-    parse_order_state,
     parse_position_mode,
     positive_or_none,
+    read_contract,
+    read_order,
+    read_position,
     text,
+    ticker_quote,
 )
 
 log = logging.getLogger(__name__)
@@ -61,16 +65,14 @@ def parse_instrument(item: dict[str, Any]) -> Contract:
     the doc's reading (unconfirmed); the precision fallback is what ccxt uses. Only ``online`` trades.
     """
     symbol = str(item.get("symbol") or "").upper()
-    return Contract(
-        symbol=symbol,
-        base_coin=str(item.get("baseCoin") or ""),
-        quote_coin=str(item.get("quoteCoin") or ""),
+    return read_contract(
+        item,
+        symbol,
         price_tick=_step(item.get("priceMultiplier"), item.get("pricePrecision"), f"{symbol}.price"),
         size_step=_step(item.get("quantityMultiplier"), item.get("quantityPrecision"), f"{symbol}.quantity"),
-        min_size=opt_dec(item.get("minOrderQty"), f"{symbol}.minOrderQty") or Decimal(0),
-        min_notional=opt_dec(item.get("minOrderAmount"), f"{symbol}.minOrderAmount") or Decimal(0),
-        max_leverage=positive_or_none(item.get("maxLeverage"), f"{symbol}.maxLeverage"),
-        taker_fee_rate=opt_dec(item.get("takerFeeRate"), f"{symbol}.takerFeeRate") or DEFAULT_TAKER_FEE,
+        min_size_field="minOrderQty",
+        min_notional_field="minOrderAmount",
+        max_leverage_field="maxLeverage",
         tradable=text(item.get("status")) == "online",
     )
 
@@ -80,21 +82,12 @@ def parse_ticker_quote(symbol: str, data: Any) -> Quote | None:
     items = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
     item = next((i for i in items if isinstance(i, dict) and str(i.get("symbol") or "").upper() == symbol),
                 first(items))
-    if item is None:
-        return None
-    bid = positive_or_none(item.get("bid1Price"), f"{symbol}.bid1Price")
-    ask = positive_or_none(item.get("ask1Price"), f"{symbol}.ask1Price")
-    return Quote(symbol, bid, ask) if bid is not None and ask is not None else None
+    return ticker_quote(symbol, item, bid_field="bid1Price", ask_field="ask1Price")
 
 
 def parse_orderbook_quote(symbol: str, data: Any) -> Quote | None:
     """Best bid/ask from ``/market/orderbook``: levels ``[price, size]`` as JSON numbers under ``a``/``b``."""
-    if not isinstance(data, dict):
-        return None
-    bids, asks = data.get("b") or [], data.get("a") or []
-    bid = positive_or_none(bids[0][0], f"{symbol}.b") if bids and bids[0] else None
-    ask = positive_or_none(asks[0][0], f"{symbol}.a") if asks and asks[0] else None
-    return Quote(symbol, bid, ask) if bid is not None and ask is not None else None
+    return book_quote(symbol, data, bids_field="b", asks_field="a")
 
 
 def parse_balance(data: Any, margin_coin: str) -> Balance:
@@ -151,23 +144,7 @@ def settings_leverage(settings: Any, category: str, margin_mode: str) -> dict[st
 
 def parse_position(item: dict[str, Any]) -> Position | None:
     """One row of ``/position/current-position``; None when its size is zero."""
-    symbol = str(item.get("symbol") or "").upper()
-    size = opt_dec(item.get("total"), f"{symbol}.total") or Decimal(0)
-    if size <= 0:
-        return None
-    side = text(item.get("posSide"))
-    if side not in ("long", "short"):
-        raise BitgetAPIError(f"unknown posSide {item.get('posSide')!r} for {symbol}")
-    available = opt_dec(item.get("available"), f"{symbol}.available")
-    return Position(
-        symbol=symbol,
-        side=PositionSide(side),
-        size=size,
-        available=size if available is None else available,
-        entry_price=opt_dec(item.get("avgPrice"), f"{symbol}.avgPrice") or Decimal(0),
-        leverage=opt_dec(item.get("leverage"), f"{symbol}.leverage") or Decimal(0),
-        stop_loss=positive_or_none(item.get("stopLoss"), f"{symbol}.stopLoss"),
-    )
+    return read_position(item, side_field="posSide", entry_price_field="avgPrice")
 
 
 def row_mode(item: dict[str, Any]) -> PositionMode | None:
@@ -206,20 +183,12 @@ def parse_order(item: dict[str, Any], default_mode: PositionMode) -> Order:
     is the filled size and ``avgPrice`` its average price (``""``/``"0"`` → None).
     """
     mode = row_mode(item) or default_mode
-    position_side, reduce = order_intent(item, mode)
-    symbol = str(item.get("symbol") or "").upper()
-    order_type = OrderType.MARKET if text(item.get("orderType")) == "market" else OrderType.LIMIT
-    return Order(
-        order_id=str(item.get("orderId") or ""),
-        client_oid=str(item.get("clientOid") or ""),
-        symbol=symbol,
-        position_side=position_side,
-        reduce=reduce,
-        order_type=order_type,
-        price=positive_or_none(item.get("price"), f"{symbol}.price"),
-        size=dec(item.get("qty"), f"{symbol}.qty"),
-        filled=opt_dec(item.get("cumExecQty"), f"{symbol}.cumExecQty") or Decimal(0),
-        avg_price=positive_or_none(item.get("avgPrice"), f"{symbol}.avgPrice"),
-        state=parse_order_state(item.get("orderStatus")),
-        stop_loss=positive_or_none(item.get("stopLoss"), f"{symbol}.stopLoss"),
+    return read_order(
+        item,
+        order_intent(item, mode),
+        state=item.get("orderStatus"),
+        size_field="qty",
+        filled_field="cumExecQty",
+        avg_price_field="avgPrice",
+        stop_loss_field="stopLoss",
     )

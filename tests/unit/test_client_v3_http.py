@@ -1,36 +1,28 @@
 """BitgetUtaClient over real HTTP against a small scripted fake of Bitget's v3 (UTA) API.
 
-The fake (below, not the project's simulator) checks every private request's signature with its
-own HMAC code, keeps just enough state (orders by clientOid, hold mode, leverage) and can be
-scripted per path to answer late, drop the connection, or reply with any status and body. It can
-also play a classic account (v3 private paths → 40084), which ``test_accounts`` uses.
+The fake (``tests.unit.fake_bitget``, not the project's simulator) checks every private request's
+signature with its own HMAC code, keeps just enough state (orders by clientOid, hold mode, leverage)
+and can be scripted per path to answer late, drop the connection, or reply with any status and body.
+It can also play a classic account (v3 private paths → 40084), which ``test_accounts`` uses.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import itertools
-import json
 import logging
-import socket
-import threading
 import time
-from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
-from urllib.parse import parse_qsl
+from typing import Any, ClassVar
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from bitget import errors
 from bitget.client_v3 import DEFAULT_LEVERAGE, BitgetUtaClient
-from bitget.models import OrderRequest, OrderState, OrderType, PositionMode, PositionSide
+from bitget.models import OrderState, OrderType, PositionMode, PositionSide
+from tests.unit.fake_bitget import FAST, Call, Reply, ScriptedBitget, fail, ok, order, serve
 
 API_KEY = "bg_uta_key_7c2d"
 SECRET = "uta-secret-4e8a1f"
@@ -57,49 +49,10 @@ V2_ONLY_FIELDS = ("productType", "marginCoin", "size", "force", "tradeSide", "ho
 
 
 @dataclass
-class Reply:
-    """A scripted answer. ``body`` None → the fake's normal handler answers.
+class FakeBitgetV3(ScriptedBitget):
+    credentials: ClassVar[tuple[str, str, str]] = (API_KEY, SECRET, PASSPHRASE)
+    public_prefixes: ClassVar[tuple[str, ...]] = ("/api/v2/public/", "/api/v3/market/")
 
-    ``run_default`` runs the normal handler for its effect (e.g. the order is stored) even when
-    ``body``/``drop`` replace what the client gets back.
-    """
-
-    status: int = 200
-    body: Any = None
-    delay: float = 0.0
-    drop: bool = False
-    run_default: bool = False
-
-
-@dataclass
-class Call:
-    method: str
-    path: str
-    query: str
-    body: str
-    headers: dict[str, str]
-    at: float
-
-    @property
-    def params(self) -> dict[str, str]:
-        return dict(parse_qsl(self.query, keep_blank_values=True))
-
-    @property
-    def json(self) -> dict[str, Any]:
-        return json.loads(self.body)
-
-
-def ok(data: Any) -> tuple[int, Any]:
-    return 200, {"code": "00000", "msg": "success", "requestTime": int(time.time() * 1000), "data": data}
-
-
-def fail(code: str, msg: str = "refused", status: int = 400) -> tuple[int, Any]:
-    return status, {"code": code, "msg": msg, "requestTime": int(time.time() * 1000), "data": None}
-
-
-@dataclass
-class FakeBitgetV3:
-    url: str = ""
     system: str = "uta"  # "uta" or "classic": which API family the key belongs to
     account_mode: str = "unified"  # settings.accountMode
     hold_mode: str = "one_way_mode"
@@ -107,77 +60,16 @@ class FakeBitgetV3:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     positions: list[dict[str, Any]] | None = None
     unfilled_empty: Any = None  # what an empty unfilled-orders list looks like: None or []
-    calls: list[Call] = field(default_factory=list)
-    bad_signatures: list[Call] = field(default_factory=list)
-    scripts: dict[str, list[Reply]] = field(default_factory=lambda: defaultdict(list))
     ids: Any = field(default_factory=lambda: itertools.count(5000))
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def script(self, path: str, *replies: Reply) -> None:
-        self.scripts[path].extend(replies)
-
-    def hits(self, path: str, method: str | None = None) -> list[Call]:
-        return [c for c in self.calls if c.path == path and (method is None or c.method == method)]
-
-    # WSGI entry point
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
-        call = Call(
-            method=environ["REQUEST_METHOD"],
-            path=environ["PATH_INFO"],
-            query=environ.get("QUERY_STRING", ""),
-            body=environ["wsgi.input"].read(length).decode() if length else "",
-            headers=headers,
-            at=time.monotonic(),
-        )
-        with self.lock:
-            self.calls.append(call)
-            queue = self.scripts.get(call.path)
-            reply = queue.pop(0) if queue else Reply()
-        if reply.body is None or reply.run_default:
-            status, body = self._handle(call)
-        if reply.body is not None:
-            status, body = reply.status, reply.body
-        if reply.drop:
-            start_response("200 OK", [])
-            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
-            return []
-        if reply.delay:
-            time.sleep(reply.delay)
-        raw = body if isinstance(body, bytes) else body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        start_response(f"{status} X", [("Content-Type", "application/json"), ("Content-Length", str(len(raw)))])
-        return [raw]
-
-    def _handle(self, call: Call) -> tuple[int, Any]:
-        public = call.path.startswith(("/api/v2/public/", "/api/v3/market/"))
-        if not public:
-            refusal = self._check_auth(call)
-            if refusal:
-                return refusal
-            if call.path.startswith("/api/v3/") and self.system == "classic":
-                return fail("40084", "You are in Classic Account mode, and the UTA API is not supported")
-            if call.path.startswith("/api/v2/") and self.system == "uta":
-                return fail("40085", "You are in Unified Account mode, and the Classic Account API is not supported")
-        handler = getattr(self, "h_" + call.path.rsplit("/", 1)[-1].replace("-", "_"), None)
-        return handler(call) if handler else fail("40404", "no such path", 404)
-
-    def _check_auth(self, call: Call) -> tuple[int, Any] | None:
-        h = call.headers
-        if h.get("access-key") != API_KEY or h.get("access-passphrase") != PASSPHRASE:
-            return fail("40012", "apikey/password is incorrect")
-        path = f"{call.path}?{call.query}" if call.query else call.path
-        prehash = f"{h.get('access-timestamp')}{call.method}{path}{call.body}"
-        digest = hmac.new(SECRET.encode(), prehash.encode(), hashlib.sha256).digest()
-        if base64.b64encode(digest).decode() != h.get("access-sign"):
-            self.bad_signatures.append(call)
-            return fail("40009", "sign signature error")
+    def _check_account(self, call: Call) -> tuple[int, Any] | None:
+        if call.path.startswith("/api/v3/") and self.system == "classic":
+            return fail("40084", "You are in Classic Account mode, and the UTA API is not supported")
+        if call.path.startswith("/api/v2/") and self.system == "uta":
+            return fail("40085", "You are in Unified Account mode, and the Classic Account API is not supported")
         return None
 
     # --- handlers, named after the last path segment
-    def h_time(self, call: Call) -> tuple[int, Any]:
-        return ok({"serverTime": str(int(time.time() * 1000))})
-
     def h_accounts(self, call: Call) -> tuple[int, Any]:  # v2, for the detection fallback
         return ok([{"marginCoin": "USDT", "available": "10", "crossedMaxAvailable": "10", "accountEquity": "10"}])
 
@@ -263,24 +155,11 @@ class FakeBitgetV3:
         return ok({"list": live or self.unfilled_empty, "cursor": None})
 
 
-class QuietHandler(WSGIRequestHandler):
-    def log(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-
 @contextmanager
 def serve_fake() -> Iterator[FakeBitgetV3]:
     """A running fake on a free local port (also used by ``test_accounts``)."""
-    app = FakeBitgetV3()
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    app.url = f"http://127.0.0.1:{server.server_port}"
-    try:
+    with serve(FakeBitgetV3()) as app:
         yield app
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -289,20 +168,8 @@ def fake() -> Iterator[FakeBitgetV3]:
         yield app
 
 
-FAST: dict[str, Any] = {"connect_timeout": 1.0, "read_timeout": 0.5, "retry_attempts": 4, "retry_deadline": 5.0,
-                        "retry_wait_initial": 0.01, "retry_wait_max": 0.02, "lookup_delay": 0.0}
-
-
 def make_client(fake: FakeBitgetV3, **overrides: Any) -> BitgetUtaClient:
     return BitgetUtaClient(fake.url, API_KEY, SECRET, PASSPHRASE, **{**FAST, **overrides})
-
-
-def order(client_oid: str = "sig-7-a1", **kw: Any) -> OrderRequest:
-    values = {"symbol": "BTCUSDT", "position_side": PositionSide.LONG, "reduce": False,
-              "order_type": OrderType.LIMIT, "size": Decimal("0.002"), "client_oid": client_oid,
-              "price": Decimal("100.6")}
-    values.update(kw)
-    return OrderRequest(**values)
 
 
 # ---------------------------------------------------------------- signing and paths on the wire

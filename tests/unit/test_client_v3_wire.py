@@ -12,7 +12,7 @@ from bitget.client import BitgetClient
 from bitget.client_v3 import BitgetUtaClient
 from bitget.endpoints_v3 import DUPLICATE_CLIENT_OIDS, order_body, order_ref, side_fields, v3_category, v3_coin
 from bitget.errors import BitgetError
-from bitget.models import OrderRequest, OrderState, OrderType, PositionMode, PositionSide
+from bitget.models import OrderState, OrderType
 from bitget.parsing_v3 import (
     is_perpetual,
     order_intent,
@@ -28,21 +28,13 @@ from bitget.parsing_v3 import (
 )
 from bitget.placement import is_duplicate_refusal
 from bitget.transport import classify, is_known_code, serialize_body
-from trading.exchange import Exchange
-
-LONG, SHORT = PositionSide.LONG, PositionSide.SHORT
-HEDGE, ONE_WAY = PositionMode.HEDGE, PositionMode.ONE_WAY
-
+from tests.unit.fake_bitget import HEDGE, LONG, ONE_WAY, SHORT, assert_exchange_signatures, wire_request
 
 # ---------------------------------------------------------------- interface
 
 
 def test_uta_client_matches_the_exchange_protocol_signatures():
-    for name, member in inspect.getmembers(Exchange, inspect.isfunction):
-        if name.startswith("_"):
-            continue
-        ours = getattr(BitgetUtaClient, name)
-        assert inspect.signature(ours) == inspect.signature(member), name
+    assert_exchange_signatures(BitgetUtaClient)
 
 
 def test_uta_client_takes_the_same_constructor_keywords_as_the_classic_client():
@@ -78,7 +70,7 @@ def test_demo_product_types_and_coins_map_to_v3_names():
 )
 def test_side_fields_follow_the_v3_table(mode, side, reduce, expected):
     assert side_fields(mode, side, reduce) == expected
-    body = order_body(_request(side, reduce), mode, category="USDT-FUTURES", margin_mode="crossed")
+    body = order_body(wire_request(side, reduce), mode, category="USDT-FUTURES", margin_mode="crossed")
     for key in ("side", "posSide", "reduceOnly"):
         assert body.get(key) == expected.get(key)
     assert not {"tradeSide", "productType", "marginCoin", "size", "force", "holdSide"} & set(body)
@@ -93,15 +85,8 @@ def test_the_read_side_inverts_the_write_side_in_both_modes():
                 assert order_intent(row, mode) == (side, reduce), (mode, side, reduce)
 
 
-def _request(side=LONG, reduce=False, order_type=OrderType.LIMIT, **kw) -> OrderRequest:
-    values = {"symbol": "BTCUSDT", "position_side": side, "reduce": reduce, "order_type": order_type,
-              "size": Decimal("0.0010"), "client_oid": "sig-1-a1", "price": Decimal("65000.50")}
-    values.update(kw)
-    return OrderRequest(**values)
-
-
 def test_limit_body_has_every_field_as_a_string_in_order():
-    body = order_body(_request(stop_loss=Decimal("6.4E+4")), ONE_WAY, category="USDT-FUTURES",
+    body = order_body(wire_request(stop_loss=Decimal("6.4E+4")), ONE_WAY, category="USDT-FUTURES",
                       margin_mode="crossed")
     assert serialize_body(body) == (
         '{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.001","price":"65000.5","side":"buy",'
@@ -111,7 +96,7 @@ def test_limit_body_has_every_field_as_a_string_in_order():
 
 
 def test_market_close_in_hedge_mode_has_no_price_no_time_in_force_no_reduce_only():
-    body = order_body(_request(order_type=OrderType.MARKET, price=None, reduce=True), HEDGE,
+    body = order_body(wire_request(order_type=OrderType.MARKET, price=None, reduce=True), HEDGE,
                       category="USDT-FUTURES", margin_mode="isolated")
     assert serialize_body(body) == (
         '{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.001","side":"sell","posSide":"long",'
@@ -121,9 +106,9 @@ def test_market_close_in_hedge_mode_has_no_price_no_time_in_force_no_reduce_only
 
 def test_limit_without_price_and_empty_size_are_refused():
     with pytest.raises(ValueError):
-        order_body(_request(price=None), ONE_WAY, category="USDT-FUTURES", margin_mode="crossed")
+        order_body(wire_request(price=None), ONE_WAY, category="USDT-FUTURES", margin_mode="crossed")
     with pytest.raises(ValueError):
-        order_body(_request(size=Decimal(0)), ONE_WAY, category="USDT-FUTURES", margin_mode="crossed")
+        order_body(wire_request(size=Decimal(0)), ONE_WAY, category="USDT-FUTURES", margin_mode="crossed")
 
 
 def test_order_ref_prefers_the_order_id():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import inspect
 from decimal import Decimal
 
 import pytest
@@ -14,7 +13,7 @@ from bitget import errors
 from bitget.client import BitgetClient
 from bitget.endpoints import fmt_decimal, order_body, side_fields
 from bitget.errors import BitgetError
-from bitget.models import OrderRequest, OrderState, OrderType, PositionMode, PositionSide
+from bitget.models import OrderState, OrderType
 from bitget.parsing import (
     order_intent,
     parse_balance,
@@ -26,21 +25,13 @@ from bitget.parsing import (
     parse_ticker_quote,
 )
 from bitget.transport import _is_connect_failure, build_query, classify, is_known_code, serialize_body
-from trading.exchange import Exchange
-
-LONG, SHORT = PositionSide.LONG, PositionSide.SHORT
-HEDGE, ONE_WAY = PositionMode.HEDGE, PositionMode.ONE_WAY
-
+from tests.unit.fake_bitget import HEDGE, LONG, ONE_WAY, SHORT, assert_exchange_signatures, wire_request
 
 # ---------------------------------------------------------------- interface
 
 
 def test_client_matches_the_exchange_protocol_signatures():
-    for name, member in inspect.getmembers(Exchange, inspect.isfunction):
-        if name.startswith("_"):
-            continue
-        ours = getattr(BitgetClient, name)
-        assert inspect.signature(ours) == inspect.signature(member), name
+    assert_exchange_signatures(BitgetClient)
 
 
 # ---------------------------------------------------------------- query and body
@@ -80,21 +71,14 @@ def test_body_is_compact_json_in_insertion_order():
 )
 def test_side_fields_follow_the_documented_table(mode, side, reduce, expected):
     assert side_fields(mode, side, reduce) == expected
-    body = order_body(_request(side, reduce), mode, product_type="USDT-FUTURES", margin_coin="USDT",
+    body = order_body(wire_request(side, reduce), mode, product_type="USDT-FUTURES", margin_coin="USDT",
                       margin_mode="crossed")
     for key in ("side", "tradeSide", "reduceOnly"):
         assert body.get(key) == expected.get(key)
 
 
-def _request(side=LONG, reduce=False, order_type=OrderType.LIMIT, **kw) -> OrderRequest:
-    values = {"symbol": "BTCUSDT", "position_side": side, "reduce": reduce, "order_type": order_type,
-              "size": Decimal("0.0010"), "client_oid": "sig-1-a1", "price": Decimal("65000.50")}
-    values.update(kw)
-    return OrderRequest(**values)
-
-
 def test_limit_body_has_every_field_as_a_string_in_order():
-    body = order_body(_request(stop_loss=Decimal("6.4E+4")), ONE_WAY, product_type="USDT-FUTURES",
+    body = order_body(wire_request(stop_loss=Decimal("6.4E+4")), ONE_WAY, product_type="USDT-FUTURES",
                       margin_coin="USDT", margin_mode="crossed")
     assert serialize_body(body) == (
         '{"symbol":"BTCUSDT","productType":"USDT-FUTURES","marginMode":"crossed","marginCoin":"USDT",'
@@ -104,7 +88,7 @@ def test_limit_body_has_every_field_as_a_string_in_order():
 
 
 def test_market_body_has_no_price_and_no_force():
-    body = order_body(_request(order_type=OrderType.MARKET, price=None, reduce=True), HEDGE,
+    body = order_body(wire_request(order_type=OrderType.MARKET, price=None, reduce=True), HEDGE,
                       product_type="USDT-FUTURES", margin_coin="USDT", margin_mode="isolated")
     assert "price" not in body and "force" not in body and "presetStopLossPrice" not in body
     assert body["orderType"] == "market" and body["marginMode"] == "isolated"
@@ -112,9 +96,9 @@ def test_market_body_has_no_price_and_no_force():
 
 def test_limit_without_price_and_empty_size_are_refused():
     with pytest.raises(ValueError):
-        order_body(_request(price=None), ONE_WAY, product_type="P", margin_coin="USDT", margin_mode="crossed")
+        order_body(wire_request(price=None), ONE_WAY, product_type="P", margin_coin="USDT", margin_mode="crossed")
     with pytest.raises(ValueError):
-        order_body(_request(size=Decimal(0)), ONE_WAY, product_type="P", margin_coin="USDT",
+        order_body(wire_request(size=Decimal(0)), ONE_WAY, product_type="P", margin_coin="USDT",
                    margin_mode="crossed")
 
 
