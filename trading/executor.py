@@ -30,7 +30,7 @@ from trading.sizing import below_minimum, open_size
 log = logging.getLogger(__name__)
 
 CLOSE, OPEN, MARKET_CLOSE = "c", "o", "m"
-SETTLED_ORDER_STATES = frozenset({"filled", "canceled", "rejected", "not-placed"})
+SETTLED_ORDER_STATES = frozenset({"filled", "canceled", "rejected"})
 UNCERTAIN_ORDER_STATES = frozenset({"sending", "unknown"})  # may exist on the exchange, or arrive there late
 MAX_ROUNDS = 5
 
@@ -62,6 +62,10 @@ class ExecutionFailed(Exception):
     """A rule stopped the signal; the message is the reason a trader reads."""
 
 
+class Interrupted(Exception):
+    """The service is stopping: the signal stays journaled as it is and resumes at the next start."""
+
+
 def client_oid(signal_id: str, step: str, attempt: int) -> str:
     """Deterministic clientOid: the same signal, step and attempt always give the same id."""
     return f"{signal_id}-{step}{attempt}"
@@ -76,24 +80,32 @@ class Executor:
         settings: ExecutionSettings,
         journal: Journal,
         *,
-        sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.exchange = exchange
         self.settings = settings
         self.journal = journal
-        self._sleep = sleep
+        self._stopping = threading.Event()
         self._clock = clock
         self._leverage_applied: set[str] = set()
         self._margin_lock = threading.Lock()
         self._fetch = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fetch")
 
+    def interrupt(self) -> None:
+        """Make running signals stop at their next wait (shutdown past its grace period)."""
+        self._stopping.set()
+
     def close(self) -> None:
         self._fetch.shutdown(wait=False)
 
+    def _sleep(self, seconds: float) -> None:
+        """Wait between polls, unless the service is stopping."""
+        if self._stopping.wait(seconds):
+            raise Interrupted()
+
     # -- entry point -------------------------------------------------------------------------
 
-    def execute(self, signal_id: str, signal: Signal) -> Outcome:
+    def execute(self, signal_id: str, signal: Signal, *, allow_open: bool = True) -> Outcome:
         """Run one signal to its end. Exchange errors become a ``failed`` outcome with their reason.
 
         A transient error (network, 5xx, 429, an ambiguous reply) that outlasts the client's own
@@ -102,7 +114,7 @@ class Executor:
         """
         for round_number in range(1, MAX_ROUNDS + 1):
             try:
-                return self._execute(signal_id, signal)
+                return self._execute(signal_id, signal, allow_open)
             except ExecutionFailed as exc:
                 return Outcome(FAILED, str(exc))
             except SignalRejected as exc:
@@ -118,50 +130,60 @@ class Executor:
                 self._sleep(min(0.25 * 2**round_number, 4.0))
         raise AssertionError("unreachable")
 
-    def _execute(self, signal_id: str, signal: Signal) -> Outcome:
+    def _execute(self, signal_id: str, signal: Signal, allow_open: bool) -> Outcome:
         symbol = signal.symbol
         contract = self.exchange.contract(symbol)
         if not contract.tradable:
             raise ExecutionFailed(f"{symbol} is not tradable now")
-        earlier = self._reconcile(signal_id, contract)
-        outcome = self._reach_target(signal_id, signal, contract)
+        earlier = self._reconcile(signal_id, contract, signal, allow_open)
+        outcome = self._reach_target(signal_id, signal, contract, allow_open)
         if earlier:
             status = DONE if outcome.status == SKIPPED else outcome.status
             return Outcome(status, f"{earlier}; {outcome.reason}")
         return outcome
 
-    def _reconcile(self, signal_id: str, contract: Contract) -> str:
+    def _reconcile(self, signal_id: str, contract: Contract, signal: Signal, allow_open: bool) -> str:
         """Settle orders an earlier round or process left behind; describe what they filled.
 
-        An order journaled but unknown to the exchange was never placed; one still resting is
-        adopted (waited for, then cancelled as usual) rather than placed again.
+        An order whose fate is uncertain (journaled, sent or about to be, not found) is sent again
+        under the same clientOid before the position is read: either it is placed now, or the
+        exchange refuses it as a duplicate and the copy that got there is taken over. Either way the
+        signal owns it, and a copy arriving late cannot trade behind its back. A resting order is
+        adopted: waited for, then cancelled as usual (at once when no new opening is allowed).
         """
         for row in self.journal.orders(signal_id):
             if row["state"] in SETTLED_ORDER_STATES:
                 continue
             order = self.exchange.get_order(contract.symbol, client_oid=row["client_oid"])
             if order is None:
-                log.info("signal %s: order %s not on the exchange yet; clientOid kept", signal_id, row["client_oid"])
-                continue
+                order = self._send_again(signal_id, row, contract, signal)
+                if order is None:
+                    continue
             log.info("signal %s: resuming order %s (%s)", signal_id, order.client_oid, order.state.value)
+            if not allow_open and not order.reduce and not order.state.is_final:
+                order = self._cancel(order)
             self._settle(order)
         return describe_fills(self.journal.orders(signal_id))
 
-    def cancel_leftovers(self, signal_id: str, symbol: str) -> int:
-        """Cancel the resting orders a signal placed before a crash; return how many were cancelled."""
-        cancelled = 0
-        for row in self.journal.orders(signal_id):
-            if row["state"] in SETTLED_ORDER_STATES:
-                continue
-            order = self.exchange.get_order(symbol, client_oid=row["client_oid"])
-            if order is None:
-                self.journal.update_order(row["client_oid"], state="not-placed")
-                continue
-            if not order.state.is_final and self.exchange.cancel_order(symbol, order_id=order.order_id):
-                cancelled += 1
-            final = self.exchange.get_order(symbol, order_id=order.order_id) or order
-            self.journal.update_order(row["client_oid"], state=final.state.value, filled=str(final.filled))
-        return cancelled
+    def _send_again(self, signal_id: str, row: dict, contract: Contract, signal: Signal) -> Order | None:
+        """Send a journaled order under its own clientOid; None when the exchange refuses it outright."""
+        request = OrderRequest(
+            symbol=contract.symbol,
+            position_side=PositionSide(row["position_side"]),
+            reduce=bool(row["reduce"]),
+            order_type=OrderType(row["order_type"]),
+            size=Decimal(row["size"]),
+            client_oid=row["client_oid"],
+            price=None if row["price"] is None else Decimal(row["price"]),
+            stop_loss=None if row["reduce"] else signal.stop_loss,
+        )
+        log.info("signal %s: order %s not on the exchange; sending it again under its clientOid",
+                 signal_id, request.client_oid)
+        try:
+            return self._submit(signal_id, row["step"], request)
+        except ExecutionFailed as exc:
+            log.info("signal %s: %s", signal_id, exc)
+            return None
 
     def _next_attempt(self, signal_id: str, step: str) -> int:
         """The attempt number of the next order of ``step``.
@@ -175,7 +197,7 @@ class Executor:
             return len(rows)
         return len(rows) + 1
 
-    def _reach_target(self, signal_id: str, signal: Signal, contract: Contract) -> Outcome:
+    def _reach_target(self, signal_id: str, signal: Signal, contract: Contract, allow_open: bool) -> Outcome:
         symbol = contract.symbol
         legs = self._legs(symbol)
         log.info("signal %s: %s %s, position %s", signal_id, signal.intent.value, symbol, _describe(legs))
@@ -191,6 +213,9 @@ class Executor:
             return Outcome(DONE, "; ".join(done))
         if want in legs and not self.settings.allow_add:
             done.append(f"already {want.value} {legs[want].size}: nothing opened")
+            return Outcome(DONE if len(done) > 1 else SKIPPED, "; ".join(done))
+        if not allow_open:
+            done.append(f"{want.value} not opened: the signal is older than SIGNAL_MAX_AGE")
             return Outcome(DONE if len(done) > 1 else SKIPPED, "; ".join(done))
         held = legs[want].size * legs[want].entry_price if want in legs else Decimal(0)
         done.append(self._open(signal_id, signal, contract, want, held))

@@ -60,6 +60,9 @@ class Runtime:
                 "stopped with %d running and %d waiting signal(s); they stay journaled and resume at the next start",
                 left["running"], left["waiting"],
             )
+        if left["running"]:
+            log.warning("a worker is still inside an exchange call; the journal stays open until the process exits")
+            return finished
         for close in reversed(self._closers):
             close()
         self._closers.clear()

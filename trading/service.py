@@ -16,10 +16,9 @@ from typing import Any
 from bitget.errors import BitgetError
 from trading.dispatcher import Dispatcher
 from trading.exchange import Exchange
-from trading.executor import Executor, describe_fills
+from trading.executor import Executor, Interrupted
 from trading.guard import AccessGuard
 from trading.journal import (
-    DONE,
     DUPLICATE,
     EXECUTING,
     EXPIRED,
@@ -27,6 +26,7 @@ from trading.journal import (
     PENDING,
     QUEUED,
     REJECTED,
+    SKIPPED,
     Journal,
     SignalRecord,
 )
@@ -186,28 +186,26 @@ class SignalService:
             self.journal.set_status(signal_id, FAILED, exc.error)
             return
         started = time.monotonic()
-        outcome = self.executor.execute(signal_id, signal)
+        try:
+            outcome = self.executor.execute(signal_id, signal)
+        except Interrupted:
+            log.warning("signal %s: interrupted by shutdown; it resumes at the next start", signal_id)
+            return
         self.journal.set_status(signal_id, outcome.status, outcome.reason)
         elapsed_ms = (time.monotonic() - started) * 1000
         log.info("signal %s: %s in %.0f ms: %s", signal_id, outcome.status, elapsed_ms, outcome.reason)
 
     def _expire(self, record: SignalRecord, reason: str) -> None:
-        """Too old to trade: cancel anything it left resting (after a crash), then record why."""
-        try:
-            cancelled = self.executor.cancel_leftovers(record.id, record.symbol)
-        except BitgetError as exc:
-            cancelled = 0
-            reason += f"; could not check its earlier orders: {exc}"
-        if cancelled:
-            reason += f"; cancelled {cancelled} resting order(s) it had placed"
-        traded = describe_fills(self.journal.orders(record.id))
-        if traded:  # it traded before a restart: that happened, and is what the trader must see
-            reason = f"{traded}; not continued after the restart: {reason}"
-            self.journal.set_status(record.id, DONE, reason)
-            log.warning("signal %s: %s", record.id, reason)
+        """Too old to trade. One that traded before a restart still completes its closes."""
+        if not self.journal.orders(record.id):
+            self.journal.set_status(record.id, EXPIRED, reason)
+            log.warning("signal %s: expired: %s", record.id, reason)
             return
-        self.journal.set_status(record.id, EXPIRED, reason)
-        log.warning("signal %s: expired: %s", record.id, reason)
+        self.journal.set_status(record.id, EXECUTING, reason)
+        outcome = self.executor.execute(record.id, parse_signal(record.payload), allow_open=False)
+        status = EXPIRED if outcome.status == SKIPPED else outcome.status
+        self.journal.set_status(record.id, status, f"{outcome.reason}; resumed late: {reason}")
+        log.warning("signal %s: %s after a late restart: %s", record.id, status, outcome.reason)
 
     def recover(self) -> int:
         """Resume signals a crash left queued or executing, in their original order; returns how many."""
@@ -219,7 +217,15 @@ class SignalService:
             self.dispatcher.submit(record.id, record.symbol, reserved=False)
         return len(pending)
 
-    def shutdown(self, grace: float) -> bool:
+    def shutdown(self, grace: float, *, settle: float = 10.0) -> bool:
+        """Stop taking signals; let running ones finish within ``grace``, then interrupt them.
+
+        An interrupted signal stops at its next wait and stays journaled; the next start resumes it
+        from the exchange's state. ``settle`` bounds the wait for workers to leave an HTTP call.
+        """
         finished = self.dispatcher.shutdown(grace)
+        if not finished:
+            self.executor.interrupt()
+            self.dispatcher.wait_idle(settle)
         self.executor.close()
         return finished
