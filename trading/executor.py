@@ -279,21 +279,27 @@ class Executor:
                 )
             order = self._place_at_book(signal_id, contract, OPEN, side, False, size, quote, signal)
         filled = self._settle(order).filled
+        refused = ""
         for _ in range(self.settings.max_reprices):
             remaining = size - filled
             if remaining <= 0 or below_minimum(contract, remaining, price):
                 break
             with self._margin_lock:
-                order = self._place_at_book(
-                    signal_id, contract, OPEN, side, False, remaining, self.exchange.quote(symbol), signal
-                )
+                quote = self.exchange.quote(symbol)
+                try:
+                    order = self._place_at_book(signal_id, contract, OPEN, side, False, remaining, quote, signal)
+                except ExecutionFailed as exc:
+                    if filled <= 0:
+                        raise
+                    refused = f"; re-pricing the rest was refused: {exc}"  # e.g. margin taken meanwhile
+                    break
             filled += self._settle(order).filled
         if filled <= 0:
             raise ExecutionFailed(
                 f"open {side.value} {size} {symbol} not filled after {self.settings.max_reprices + 1} attempts"
             )
         if filled < size:
-            return f"opened {side.value} {filled} of {size} {symbol}; the rest was cancelled"
+            return f"opened {side.value} {filled} of {size} {symbol}; the rest was cancelled{refused}"
         return f"opened {side.value} {filled} {symbol}"
 
     def _cap_position(self, contract: Contract, size: Decimal, price: Decimal, held: Decimal) -> Decimal:
