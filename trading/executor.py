@@ -156,6 +156,10 @@ class Executor:
                 continue
             order = self.exchange.get_order(contract.symbol, client_oid=row["client_oid"])
             if order is None:
+                if not allow_open and not row["reduce"]:
+                    log.info("signal %s: opening order %s not on the exchange; not sent again (too old)",
+                             signal_id, row["client_oid"])
+                    continue
                 order = self._send_again(signal_id, row, contract, signal)
                 if order is None:
                     continue
