@@ -7,6 +7,7 @@ the envelope with ``"data": null`` and HTTP 400 (auth errors included).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -465,25 +466,24 @@ def build_v2_blueprint(ctx: SimContext) -> Blueprint:
         ]
         return chosen[: min(int(raw_limit or 100), 100)]
 
-    @bp.get("/api/v2/mix/order/orders-pending")
-    @private
-    def orders_pending() -> Response:
+    def order_listing(source: Callable[[str | None], list[Order]]) -> Response:
+        """orders-pending and orders-history: same parameters, same shape, different orders."""
         p = query()
         p.product_type()
         symbol = p.symbol(required=False)
         if symbol:
             engine.spec(symbol)
-        return ok(_order_list(listed(engine.open_orders(symbol or None), p)))
+        return ok(_order_list(listed(source(symbol or None), p)))
+
+    @bp.get("/api/v2/mix/order/orders-pending")
+    @private
+    def orders_pending() -> Response:
+        return order_listing(engine.open_orders)
 
     @bp.get("/api/v2/mix/order/orders-history")
     @private
     def orders_history() -> Response:
-        p = query()
-        p.product_type()
-        symbol = p.symbol(required=False)
-        if symbol:
-            engine.spec(symbol)
-        return ok(_order_list(listed(engine.history(symbol or None), p)))
+        return order_listing(engine.history)
 
     @bp.post("/api/v2/mix/order/close-positions")
     @private
