@@ -123,9 +123,8 @@ def format_position(view: PositionView, pos_mode: str) -> dict[str, Any]:
     }
 
 
-def format_account(
-    acc: AccountView, *, leverage: Decimal, margin_mode: str, btc_price: Decimal
-) -> dict[str, Any]:
+def _balance_fields(acc: AccountView, btc_price: Decimal) -> dict[str, Any]:
+    """The fields /account and /accounts both report for the margin coin."""
     equity = acc.equity
     return {
         "marginCoin": MARGIN_COIN,
@@ -138,11 +137,6 @@ def format_account(
         "usdtEquity": money(equity),
         "btcEquity": money(equity / btc_price) if btc_price > 0 else "0",
         "crossedRiskRate": "0",
-        "crossedMarginLeverage": num(leverage),
-        "isolatedLongLever": num(leverage),
-        "isolatedShortLever": num(leverage),
-        "marginMode": margin_mode,
-        "posMode": acc.position_mode,
         "unrealizedPL": money(acc.unrealized_pl),
         "coupon": "0",
         "crossedUnrealizedPL": money(acc.unrealized_pl),
@@ -151,30 +145,28 @@ def format_account(
     }
 
 
-def format_accounts_item(acc: AccountView, btc_price: Decimal) -> dict[str, Any]:
-    equity = acc.equity
+def format_account(
+    acc: AccountView, *, leverage: Decimal, margin_mode: str, btc_price: Decimal
+) -> dict[str, Any]:
     return {
-        "marginCoin": MARGIN_COIN,
-        "locked": _amount(acc.frozen),
-        "available": _amount(acc.available),
-        "crossedMaxAvailable": _amount(acc.available),
-        "isolatedMaxAvailable": _amount(acc.available),
-        "maxTransferOut": _amount(acc.available),
-        "accountEquity": money(equity),
-        "usdtEquity": money(equity),
-        "btcEquity": money(equity / btc_price) if btc_price > 0 else "0",
-        "crossedRiskRate": "0",
-        "unrealizedPL": money(acc.unrealized_pl),
-        "coupon": "0",
-        "unionTotalMagin": money(equity),
+        **_balance_fields(acc, btc_price),
+        "crossedMarginLeverage": num(leverage),
+        "isolatedLongLever": num(leverage),
+        "isolatedShortLever": num(leverage),
+        "marginMode": margin_mode,
+        "posMode": acc.position_mode,
+    }
+
+
+def format_accounts_item(acc: AccountView, btc_price: Decimal) -> dict[str, Any]:
+    return {
+        **_balance_fields(acc, btc_price),
+        "unionTotalMagin": money(acc.equity),
         "unionAvailable": _amount(acc.available),
         "unionMm": "0",
         "assetList": [{"coin": MARGIN_COIN, "balance": money(acc.balance)}],
         "isolatedMargin": "0",
         "crossedMargin": money(acc.position_margin),
-        "crossedUnrealizedPL": money(acc.unrealized_pl),
-        "isolatedUnrealizedPL": "0",
-        "assetMode": "single",
     }
 
 
