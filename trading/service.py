@@ -109,32 +109,29 @@ class SignalService:
             self.dispatcher.release()
             log.info("signal %s: duplicate of %s, nothing placed", record.id, admission.duplicate_of)
             return Accepted(record.id, DUPLICATE, admission.duplicate_of)
-        stale = self._stale_on_arrival(signal.sent_at.timestamp() if signal.sent_at else None)
-        if stale:
+        refusal = self._refusal_on_arrival(signal.sent_at.timestamp() if signal.sent_at else None)
+        if refusal:
+            status, reason = refusal
             self.dispatcher.release()
-            self.journal.set_status(record.id, EXPIRED, stale)
-            log.warning("signal %s: expired on arrival: %s", record.id, stale)
-            return Accepted(record.id, EXPIRED, reason=stale)
-        if not self.settings.trading_enabled:
-            self.dispatcher.release()
-            reason = "TRADING_ENABLED=false: journaled, nothing sent to the exchange"
-            self.journal.set_status(record.id, REJECTED, reason)
-            log.warning("signal %s: %s", record.id, reason)
-            return Accepted(record.id, REJECTED, reason=reason)
+            self.journal.set_status(record.id, status, reason)
+            log.warning("signal %s: %s on arrival: %s", record.id, status, reason)
+            return Accepted(record.id, status, reason=reason)
         log.info(
             "signal %s: accepted %s %s %s from %s", record.id, signal.action, signal.sentiment, signal.symbol, source
         )
         self.dispatcher.submit(record.id, record.symbol)
         return Accepted(record.id, "accepted")
 
-    def _stale_on_arrival(self, sent_at: float | None) -> str:
-        """Why a signal is too old to trade, judged by the alert's own ``time``; empty when fresh."""
-        if sent_at is None:
-            return ""
-        age = self._clock() - sent_at
-        if age > self.settings.signal_max_age:
-            return f"alert time is {age:.0f}s old, more than SIGNAL_MAX_AGE={self.settings.signal_max_age:g}s"
-        return ""
+    def _refusal_on_arrival(self, sent_at: float | None) -> tuple[str, str] | None:
+        """(status, reason) for a stored signal that will not be traded: too old, or trading disabled."""
+        if sent_at is not None:
+            age = self._clock() - sent_at
+            if age > self.settings.signal_max_age:
+                limit = self.settings.signal_max_age
+                return EXPIRED, f"alert time is {age:.0f}s old, more than SIGNAL_MAX_AGE={limit:g}s"
+        if not self.settings.trading_enabled:
+            return REJECTED, "TRADING_ENABLED=false: journaled, nothing sent to the exchange"
+        return None
 
     def check_token(self, token: Any, *, source: str) -> None:
         """Raise Unauthorized unless ``token`` is the expected one; failures count towards the brake."""
@@ -166,6 +163,12 @@ class SignalService:
 
     def run(self, signal_id: str) -> None:
         """Carry out one stored signal (called by a dispatcher worker)."""
+        try:
+            self._run(signal_id)
+        except Interrupted:
+            log.warning("signal %s: interrupted by shutdown; it resumes at the next start", signal_id)
+
+    def _run(self, signal_id: str) -> None:
         record = self.journal.signal(signal_id)
         if record is None or record.status not in PENDING:
             return
@@ -186,11 +189,7 @@ class SignalService:
             self.journal.set_status(signal_id, FAILED, exc.error)
             return
         started = time.monotonic()
-        try:
-            outcome = self.executor.execute(signal_id, signal)
-        except Interrupted:
-            log.warning("signal %s: interrupted by shutdown; it resumes at the next start", signal_id)
-            return
+        outcome = self.executor.execute(signal_id, signal)
         self.journal.set_status(signal_id, outcome.status, outcome.reason)
         elapsed_ms = (time.monotonic() - started) * 1000
         log.info("signal %s: %s in %.0f ms: %s", signal_id, outcome.status, elapsed_ms, outcome.reason)
