@@ -37,9 +37,9 @@ class Runtime:
         """Log the mode, warm the caches that sit on the signal path, resume interrupted work."""
         log.info(self.mode_line)
         try:
-            self.exchange.contracts()
+            contracts = self.exchange.contracts()
             mode = self.exchange.position_mode()
-            log.info("exchange reachable: %d contracts, position mode %s", len(self.exchange.contracts()), mode.value)
+            log.info("exchange reachable: %d contracts, position mode %s", len(contracts), mode.value)
         except Exception as exc:  # the service still starts; each signal reports its own failure
             log.warning("exchange not reachable at start-up: %s", exc)
         resumed = self.service.recover()
