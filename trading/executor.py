@@ -1,6 +1,6 @@
 """Signal → orders: read the real position, trade the difference, make sure it happened once.
 
-Rules (see DESIGN.md, "Execution rules"):
+Rules (see docs/execution.md):
 - buys at the best ask, sells at the best bid, as limit orders rounded to the contract's tick;
 - sizes from available margin × ratio × leverage ÷ price, floored to the size step;
 - waits up to ``order_timeout`` for a fill, cancels the rest (a cancel that loses the race to a

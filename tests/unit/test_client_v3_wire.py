@@ -117,7 +117,7 @@ def test_order_ref_prefers_the_order_id():
         order_ref(None, None)
 
 
-# ---------------------------------------------------------------- error codes (§5.2)
+# ---------------------------------------------------------------- error codes (docs/bitget-api-v3-uta.md §5.2)
 
 
 @pytest.mark.parametrize(
