@@ -174,7 +174,7 @@ class BitgetUtaClient(BitgetAdapter):
         return ep.order_body(request, mode, category=self.category, margin_mode=self.margin_mode)
 
     def _cancel_scope(self, symbol: str) -> dict[str, str]:
-        """``category`` and ``symbol`` are sent although only the id is required (harmless, §3.7)."""
+        """``category`` and ``symbol`` are sent although only the id is required (docs/bitget-api-v3-uta.md §3.7)."""
         return {"category": self.category, "symbol": symbol}
 
     def get_order(self, symbol: str, *, order_id: str | None = None, client_oid: str | None = None) -> Order | None:

@@ -15,7 +15,7 @@ from bitget.endpoints import order_ref as order_ref  # the same in both systems
 from bitget.endpoints import wire_order
 from bitget.models import OrderRequest, PositionMode, PositionSide
 
-# Server time has no confirmed v3 path; the shared v2 public endpoint serves both systems (§2.1).
+# No confirmed v3 server-time path; the shared v2 public endpoint serves both (docs/bitget-api-v3-uta.md §2.1).
 PUBLIC_TIME = v2.PUBLIC_TIME
 # The classic endpoint a UTA key is refused on (40085): the detection fallback asks it.
 CLASSIC_ACCOUNTS = v2.ACCOUNTS
@@ -45,7 +45,7 @@ def v3_category(product_type: str) -> str:
     """The v3 ``category`` for a v2 ``productType``.
 
     v3 has no demo product types: a classic demo setting ``SUSDT-FUTURES`` maps to ``USDT-FUTURES``
-    (demo is the ``paptrading`` header alone, §6).
+    (demo is the ``paptrading`` header alone, docs/bitget-api-v3-uta.md §6).
     """
     value = product_type.strip().upper()
     if value in ("SUSDT-FUTURES", "SCOIN-FUTURES", "SUSDC-FUTURES"):

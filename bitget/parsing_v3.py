@@ -32,7 +32,7 @@ from bitget.parsing import (
 
 log = logging.getLogger(__name__)
 
-# execType values of orders Bitget places itself to shrink a position (§3.8).
+# execType values of orders Bitget places itself to shrink a position (docs/bitget-api-v3-uta.md §3.8).
 _SYSTEM_CLOSES = ("offset", "reduce", "liquidation", "delivery")
 _MODES = {m.value: m for m in PositionMode}
 
