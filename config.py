@@ -6,9 +6,11 @@ never turns into a wrong order size at 3 a.m.
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -22,6 +24,15 @@ MARGIN_MODES = ("crossed", "isolated")
 ACCOUNT_MODES = ("auto", "classic", "uta")
 PAPER_ACCOUNT_MODES = ("classic", "uta")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+PLACEHOLDER_TOKEN_MARK = "change-me"  # .env.example's token says this; a real deployment must not keep it
+SECRET_NAMES = ("BITGET_API_KEY", "BITGET_SECRET_KEY", "BITGET_PASSPHRASE", "WEBHOOK_EXPECTED_TOKEN")
+# Read by the simulator (`python -m bitget.sim`), not by the service: known, so never warned about.
+SIMULATOR_NAMES = (
+    "SIM_ACCOUNT_MODE", "SIM_API_KEY", "SIM_LEVERAGE", "SIM_PASSPHRASE", "SIM_POSITION_MODE", "SIM_SECRET_KEY",
+    "SIM_START_BALANCE", "SIM_UID",
+)
+OUR_PREFIXES = ("BITGET_", "PAPER_", "SIM_")
+_TRAILING_COMMENT = re.compile(r"\s#")
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
 
@@ -59,6 +70,7 @@ class Settings:
     dedup_window: float = 10.0
     signal_max_age: float = 60.0
     shutdown_grace: float = 20.0
+    reconnect_max_wait: float = 30.0
     trading_enabled: bool = True
     symbol_allowlist: frozenset[str] | None = None
     max_leverage: int | None = None
@@ -73,10 +85,8 @@ class Settings:
     port: int = 8080
     data_dir: Path = Path("data")
     log_level: str = "INFO"
-
-    @property
-    def has_keys(self) -> bool:
-        return bool(self.bitget_api_key and self.bitget_secret_key and self.bitget_passphrase)
+    refused_keep: int = 10_000
+    warnings: tuple[str, ...] = ()
 
     @property
     def journal_path(self) -> Path:
@@ -97,7 +107,14 @@ class Settings:
 
                 load_dotenv(override=False)
             env = os.environ
-        return _Reader(env).settings()
+        reader = _Reader(env)
+        settings = reader.settings()
+        return replace(settings, warnings=reader.unknown_names())
+
+
+def _share_word(a: str, b: str) -> bool:
+    """Two names share a word of three letters or more (MAX_PURCHASE_RATE ~ MAX_PURCHASE_RATIO)."""
+    return bool({w for w in a.split("_") if len(w) >= 3} & {w for w in b.split("_") if len(w) >= 3})
 
 
 class _Reader:
@@ -105,13 +122,35 @@ class _Reader:
 
     def __init__(self, env: Mapping[str, str]) -> None:
         self.env = env
+        self.read: set[str] = set()
 
     def raw(self, name: str) -> str | None:
+        self.read.add(name)
         value = self.env.get(name)
         if value is None:
             return None
         value = value.strip()
+        if _TRAILING_COMMENT.search(value):
+            shown = "…" if name in SECRET_NAMES else value
+            raise ConfigError(
+                f"{name}={shown}: the value carries a trailing comment; Docker's --env-file keeps it as part of"
+                " the value: put the comment on its own line"
+            )
         return value if value else None
+
+    def unknown_names(self) -> tuple[str, ...]:
+        """Warnings for variables that look like ours but are not (typos, wrong prefixes)."""
+        known = self.read | set(SIMULATOR_NAMES)
+        found = []
+        for name in sorted(self.env):
+            if name in known or not name.isupper():
+                continue
+            close = [k for k in difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.7) if _share_word(name, k)]
+            if close:
+                found.append(f"{name} is not a setting of this service; did you mean {close[0]}?")
+            elif name.startswith(OUR_PREFIXES):
+                found.append(f"{name} is not a setting of this service (no known setting is close); it is ignored")
+        return tuple(found)
 
     def text(self, name: str, default: str) -> str:
         return self.raw(name) or default
@@ -212,6 +251,11 @@ class _Reader:
             raise ConfigError(
                 f"WEBHOOK_EXPECTED_TOKEN=1234: {mode} mode refuses the default token; set a long random one"
             )
+        if mode in ("demo", "live") and PLACEHOLDER_TOKEN_MARK in token.lower():
+            raise ConfigError(
+                f"WEBHOOK_EXPECTED_TOKEN: {mode} mode refuses the example token from .env.example;"
+                " set a long random one"
+            )
         if mode in ("demo", "live") and len(token) < MIN_TOKEN_LENGTH:
             raise ConfigError(
                 f"WEBHOOK_EXPECTED_TOKEN: {mode} mode needs a token of at least {MIN_TOKEN_LENGTH} characters"
@@ -253,6 +297,7 @@ class _Reader:
             dedup_window=self.number("DEDUP_WINDOW", Settings.dedup_window, low=0, high=86400),
             signal_max_age=self.number("SIGNAL_MAX_AGE", Settings.signal_max_age, low=1, high=86400),
             shutdown_grace=self.number("SHUTDOWN_GRACE", Settings.shutdown_grace, low=0, high=600),
+            reconnect_max_wait=self.number("RECONNECT_MAX_WAIT", Settings.reconnect_max_wait, low=0.1, high=600),
             trading_enabled=self.flag("TRADING_ENABLED", True),
             symbol_allowlist=self.symbols("SYMBOL_ALLOWLIST"),
             max_leverage=max_leverage,
@@ -271,4 +316,5 @@ class _Reader:
             port=self.integer("PORT", Settings.port, low=1, high=65535) or Settings.port,
             data_dir=Path(self.text("DATA_DIR", str(Settings.data_dir))),
             log_level=self.choice("LOG_LEVEL", Settings.log_level, LOG_LEVELS, upper=True),
+            refused_keep=self.integer("REFUSED_KEEP", Settings.refused_keep, low=1, high=10_000_000) or 1,
         )

@@ -1,8 +1,9 @@
 """Who may knock: source allowlist, proxy-aware client address, and a brake on wrong tokens.
 
-The brake counts failed token checks per client address in a sliding window; past the limit that
-address gets 429 *before* its token is checked, so guessing stays slow, while every other address
-(TradingView's among them) is served as usual.
+The brake counts failed token checks per client address in a sliding window; past the limit a wrong
+token from that address gets 429 instead of 401, so guessing stays slow. The right token is never
+braked: TradingView sends everyone's alerts from four shared addresses, and a stranger's stale alert
+must not lock the owner's real alerts out.
 """
 
 from __future__ import annotations
@@ -84,26 +85,28 @@ class AccessGuard:
         return hops[0] if hops else remote_addr
 
     def admit(self, address: str) -> None:
-        """Raise SourceRefused when the address is not allowed or is throttled."""
+        """Raise SourceRefused (403) when the address is not allowed."""
         if self.trusted and not _contains(self.trusted, address):
             raise SourceRefused("source-not-allowed", "requests from this address are not accepted", 403)
-        with self._lock:
-            recent = self._recent(address)
-            if recent is not None and len(recent) >= self.fail_limit:
-                wait = int(recent[0] + self.fail_window - self._clock()) + 1
-                raise SourceRefused(
-                    "too-many-failures", f"too many failed token checks from this address; retry in {wait} s", 429
-                )
 
     def record_failure(self, address: str) -> None:
+        """Count a failed token check; raise SourceRefused (429) when the address was already over the limit."""
         with self._lock:
             recent = self._recent(address)
             if recent is None:
                 recent = self._failures[address] = deque()
                 while len(self._failures) > MAX_TRACKED_ADDRESSES:
                     self._failures.popitem(last=False)
-            recent.append(self._clock())
+            over = len(recent) >= self.fail_limit
+            if over:
+                wait = int(recent[0] + self.fail_window - self._clock()) + 1
+            else:
+                recent.append(self._clock())
             self._failures.move_to_end(address)
+        if over:
+            raise SourceRefused(
+                "too-many-failures", f"too many failed token checks from this address; retry in {wait} s", 429
+            )
 
     def _recent(self, address: str) -> deque[float] | None:
         recent = self._failures.get(address)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trading.signals import Signal
+from trading.signals import Signal, content_key, trading_content
 
 QUEUED = "queued"
 EXECUTING = "executing"
@@ -31,6 +31,7 @@ FAILED = "failed"
 REJECTED = "rejected"
 EXPIRED = "expired"
 DUPLICATE = "duplicate"
+REFUSED = "refused"  # a webhook request answered 4xx: kept in its own table, never traded
 TERMINAL = frozenset({DONE, SKIPPED, FAILED, REJECTED, EXPIRED, DUPLICATE})
 PENDING = frozenset({QUEUED, EXECUTING})
 
@@ -51,7 +52,6 @@ CREATE TABLE IF NOT EXISTS signals (
     reason TEXT NOT NULL DEFAULT '',
     updated_at REAL NOT NULL
 );
-CREATE UNIQUE INDEX IF NOT EXISTS signals_alert_id ON signals(alert_id) WHERE alert_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS signals_fingerprint ON signals(fingerprint, received_at);
 CREATE INDEX IF NOT EXISTS signals_status ON signals(status);
 CREATE TABLE IF NOT EXISTS orders (
@@ -73,7 +73,32 @@ CREATE TABLE IF NOT EXISTS orders (
 CREATE INDEX IF NOT EXISTS orders_signal ON orders(signal_id);
 """
 
+# Schema changes after the first release, applied in order; PRAGMA user_version counts the applied ones,
+# so a journal written by any earlier version opens with its history intact.
+_MIGRATIONS: tuple[str, ...] = (
+    # 1: an alert id may be reused with other trading content (a new signal, noted as such); refusals.
+    """
+    DROP INDEX IF EXISTS signals_alert_id;
+    CREATE INDEX IF NOT EXISTS signals_alert ON signals(alert_id) WHERE alert_id IS NOT NULL;
+    ALTER TABLE signals ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    CREATE TABLE IF NOT EXISTS refused (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        received_at REAL NOT NULL,
+        last_at REAL NOT NULL,
+        source TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        body TEXT NOT NULL,
+        repeats INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX IF NOT EXISTS refused_source ON refused(source, seq);
+    """,
+)
+
 _REDACTED_FIELDS = frozenset({"token"})
+REFUSED_BODY_LIMIT = 1024  # characters of a refused body kept for the record
 
 
 @dataclass(frozen=True)
@@ -91,6 +116,7 @@ class SignalRecord:
     status: str
     reason: str
     updated_at: float
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +125,21 @@ class Admission:
 
     record: SignalRecord
     duplicate_of: str | None = None
+
+
+@dataclass(frozen=True)
+class RefusedRecord:
+    """A webhook request that was answered 4xx; repeats from one address collapse into one record."""
+
+    id: str
+    received_at: float
+    last_at: float
+    source: str
+    status: int
+    code: str
+    reason: str
+    body: str
+    repeats: int
 
 
 def new_signal_id() -> str:
@@ -127,6 +168,14 @@ class Journal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring an older journal up to this version's schema, one numbered step at a time."""
+        with self._lock:
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
+                self._db.executescript(f"BEGIN IMMEDIATE; {script} PRAGMA user_version = {number}; COMMIT;")
 
     def close(self) -> None:
         with self._lock:
@@ -144,20 +193,38 @@ class Journal:
             self._db.execute("COMMIT")
 
     def admit(
-        self, signal: Signal, payload: Mapping[str, Any], *, source: str, dedup_window: float
+        self,
+        signal: Signal,
+        payload: Mapping[str, Any],
+        *,
+        source: str,
+        dedup_window: float,
+        refusal: tuple[str, str] | None = None,
     ) -> Admission:
-        """Store a new signal as ``queued``, unless it repeats one already stored.
+        """Store a new signal as ``queued`` (or as ``refusal``'s status), unless it repeats one already stored.
 
-        A repeat is the same ``id`` field at any time, or (without an id) the same payload within
-        ``dedup_window`` seconds. A repeat is stored too, as ``duplicate``, for the record.
+        A repeat is the same ``id`` field with the same trading content (action, sentiment, symbol,
+        prices), or (without an id) the same payload within ``dedup_window`` seconds. A repeat is
+        stored too, as ``duplicate``, for the record. An id reused with other content is a new signal
+        and its note says so. ``refusal`` (status, reason) stores a signal that will not be traded in
+        the same transaction, so no crash can leave it queued.
         """
         now = self._clock()
         fingerprint = payload_fingerprint(payload)
         clean = {k: v for k, v in payload.items() if k not in _REDACTED_FIELDS}
+        content = trading_content(signal, payload)
+        note = ""
         with self._tx() as db:
             original = None
             if signal.alert_id is not None:
-                original = db.execute("SELECT id FROM signals WHERE alert_id = ?", (signal.alert_id,)).fetchone()
+                for row in db.execute(
+                    "SELECT id, action, sentiment, symbol, payload FROM signals WHERE alert_id = ? ORDER BY rowid",
+                    (signal.alert_id,),
+                ):
+                    if _stored_content(row) == content:
+                        original = row
+                        break
+                    note = f"id {signal.alert_id!r} was used before by signal {row['id']} with other trading content"
             elif dedup_window > 0:
                 original = db.execute(
                     "SELECT id FROM signals WHERE fingerprint = ? AND received_at >= ? AND status != ? "
@@ -166,11 +233,16 @@ class Journal:
                 ).fetchone()
             duplicate_of = original["id"] if original else None
             signal_id = new_signal_id()
-            status = DUPLICATE if duplicate_of else QUEUED
-            reason = f"repeats signal {duplicate_of}" if duplicate_of else ""
+            if duplicate_of:
+                status, reason, note = DUPLICATE, f"repeats signal {duplicate_of}", ""
+            elif refusal:
+                status, reason = refusal
+            else:
+                status, reason = QUEUED, ""
+            alert_id = None if duplicate_of else signal.alert_id
             db.execute(
                 "INSERT INTO signals (id, received_at, source, payload, symbol, action, sentiment, intent, alert_id,"
-                " fingerprint, sent_at, status, reason, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " fingerprint, sent_at, status, reason, updated_at, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     signal_id,
                     now,
@@ -180,12 +252,13 @@ class Journal:
                     signal.action,
                     signal.sentiment,
                     signal.intent.value,
-                    None if duplicate_of else signal.alert_id,
+                    alert_id,
                     fingerprint,
                     signal.sent_at.timestamp() if signal.sent_at else None,
                     status,
                     reason,
                     now,
+                    note,
                 ),
             )
         record = SignalRecord(
@@ -195,11 +268,12 @@ class Journal:
             payload=clean,
             symbol=signal.symbol,
             intent=signal.intent.value,
-            alert_id=None if duplicate_of else signal.alert_id,
+            alert_id=alert_id,
             sent_at=signal.sent_at.timestamp() if signal.sent_at else None,
             status=status,
             reason=reason,
             updated_at=now,
+            note=note,
         )
         return Admission(record=record, duplicate_of=duplicate_of)
 
@@ -281,11 +355,55 @@ class Journal:
             ).fetchall()
         return [dict(row) for row in rows]
 
+    def record_refusal(
+        self, *, source: str, status: int, code: str, reason: str, body: str, keep: int, collapse_within: float = 60.0
+    ) -> str:
+        """Keep a trace of a refused webhook request; returns the record's id.
+
+        A refusal that repeats the last one from the same address (same code and reason, within
+        ``collapse_within`` seconds) only counts up that record, and at most ``keep`` records are
+        kept, oldest dropped first: a flood cannot fill the disk.
+        """
+        now = self._clock()
+        body = body[:REFUSED_BODY_LIMIT]
+        with self._tx() as db:
+            last = db.execute(
+                "SELECT seq, id, code, reason, last_at FROM refused WHERE source = ? ORDER BY seq DESC LIMIT 1",
+                (source,),
+            ).fetchone()
+            if last and last["code"] == code and last["reason"] == reason and now - last["last_at"] <= collapse_within:
+                db.execute("UPDATE refused SET repeats = repeats + 1, last_at = ? WHERE seq = ?", (now, last["seq"]))
+                return last["id"]
+            refused_id = "r" + uuid.uuid4().hex[:15]
+            cursor = db.execute(
+                "INSERT INTO refused (id, received_at, last_at, source, status, code, reason, body)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (refused_id, now, now, source, status, code, reason, body),
+            )
+            db.execute("DELETE FROM refused WHERE seq <= ?", ((cursor.lastrowid or 0) - keep,))
+        return refused_id
+
+    def refusal(self, refused_id: str) -> RefusedRecord | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM refused WHERE id = ?", (refused_id,)).fetchone()
+        if row is None:
+            return None
+        return RefusedRecord(**{name: row[name] for name in RefusedRecord.__dataclass_fields__})
+
+    def refusal_count(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM refused").fetchone()[0]
+
     def counts(self) -> dict[str, int]:
         """Signals per status, for health checks and tallies."""
         with self._lock:
             rows = self._db.execute("SELECT status, COUNT(*) AS n FROM signals GROUP BY status").fetchall()
         return {row["status"]: row["n"] for row in rows}
+
+
+def _stored_content(row: sqlite3.Row) -> str:
+    """The trading content of a stored signal, computed as for a new one."""
+    return content_key(row["action"], row["sentiment"], row["symbol"], json.loads(row["payload"]))
 
 
 def _signal_record(row: sqlite3.Row) -> SignalRecord:
@@ -301,4 +419,5 @@ def _signal_record(row: sqlite3.Row) -> SignalRecord:
         status=row["status"],
         reason=row["reason"],
         updated_at=row["updated_at"],
+        note=row["note"],
     )

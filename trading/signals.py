@@ -7,7 +7,9 @@ stable machine-readable code and a sentence a trader can act on.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +22,14 @@ from trading.symbols import normalize_ticker
 MAX_ID_LENGTH = 128
 MAX_TEXT_LENGTH = 64
 MAX_PRICE = Decimal("1e12")
+
+# Fields the protocol reads. A TradingView placeholder left unfilled in any of them (the alert was
+# written for another alert type, or the message was pasted by hand) is refused before anything else.
+PROTOCOL_FIELDS = ("action", "sentiment", "ticker", "price", "stop_loss_price", "id", "time")
+# Fields that decide *what* is traded: two alerts with one ``id`` are the same alert only when these
+# match too. Fields added to the protocol later that change the trade belong here as well.
+TRADING_FIELDS = ("action", "sentiment", "ticker", "price", "stop_loss_price")
+_PLACEHOLDER = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 
 
 class Intent(str, Enum):
@@ -66,6 +76,7 @@ class Signal:
 
 def parse_signal(payload: Mapping[str, Any], known_symbols: Container[str] | None = None) -> Signal:
     """Validate a decoded JSON object. ``known_symbols`` None skips the listing check."""
+    check_placeholders(payload)
     action = _word(payload, "action", ("buy", "sell"))
     sentiment = _word(payload, "sentiment", ("long", "short", "flat"))
     intent = INTENTS.get((action, sentiment))
@@ -96,6 +107,43 @@ def parse_signal(payload: Mapping[str, Any], known_symbols: Container[str] | Non
         alert_id=_alert_id(payload),
         sent_at=_sent_at(payload),
     )
+
+
+def check_placeholders(payload: Mapping[str, Any]) -> None:
+    """Refuse a protocol field that still holds a ``{{placeholder}}`` TradingView did not fill.
+
+    Such a value is never what the trader meant: a literal ``{{strategy.order.id}}`` id would make
+    every later alert look like its repeat, a literal ``{{close}}`` price is no price at all.
+    """
+    for name in PROTOCOL_FIELDS:
+        value = payload.get(name)
+        found = _PLACEHOLDER.search(value) if isinstance(value, str) else None
+        if found:
+            shown = found.group(0)[:40]
+            raise SignalRejected(
+                "unfilled-placeholder",
+                f"field {name!r} still holds the TradingView placeholder {shown}: TradingView did not fill it"
+                " (check the alert type and the placeholder's spelling)",
+            )
+
+
+def trading_content(signal: Signal, payload: Mapping[str, Any]) -> str:
+    """A canonical text of what ``signal`` trades: equal for two alerts only if they trade the same."""
+    return content_key(signal.action, signal.sentiment, signal.symbol, payload)
+
+
+def content_key(action: str, sentiment: str, symbol: str, payload: Mapping[str, Any]) -> str:
+    """``trading_content`` from parts, so a stored signal compares without being parsed again."""
+    content: dict[str, str] = {"action": action, "sentiment": sentiment, "symbol": symbol}
+    for name in TRADING_FIELDS:
+        value = payload.get(name)
+        if name in content or name == "ticker" or value is None or value == "":
+            continue
+        try:
+            content[name] = str(Decimal(str(value).strip()).normalize())
+        except InvalidOperation:
+            content[name] = str(value)
+    return json.dumps(content, sort_keys=True, separators=(",", ":"))
 
 
 def check_stop_loss(intent: Intent, stop_loss: Decimal, price: Decimal) -> None:
