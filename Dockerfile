@@ -1,4 +1,4 @@
-# Trading Bitget: slim image, non-root user, gunicorn.
+# Trading Bitget: slim image, non-root user, one server process (waitress, see serve.py).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -9,7 +9,7 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
-COPY app.py config.py openapi.yaml ./
+COPY app.py config.py serve.py openapi.yaml ./
 COPY bitget ./bitget
 COPY trading ./trading
 
@@ -18,8 +18,11 @@ USER trader
 VOLUME ["/data"]
 EXPOSE 8080
 
-# One worker, several threads: one process must own the journal, the per-symbol order of signals
-# and the background executor (a second worker would execute signals twice or out of order).
-# Threads serve concurrent webhooks; the graceful timeout lets running signals finish on SIGTERM.
-CMD ["gunicorn", "--workers", "1", "--threads", "8", "--bind", "0.0.0.0:8080", \
-     "--graceful-timeout", "30", "--timeout", "60", "--access-logfile", "-", "app:create_app()"]
+# One process: it owns the journal, the per-symbol order of signals and the background executor.
+# `python app.py` serves with waitress (serve.py): requests are read whole before a handler thread
+# sees them, so slow or idle connections cannot hold the threads; silent ones close after 10 s.
+# SIGTERM: 503 to new alerts, running signals finish within SHUTDOWN_GRACE (20 s), exit 0; run the
+# container with a stop timeout above that (`docker run --stop-timeout 30`; docker's default is 10 s).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import serve; serve.healthcheck()"]
+CMD ["python", "app.py"]

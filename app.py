@@ -9,8 +9,6 @@ from __future__ import annotations
 import atexit
 import json
 import logging
-import signal
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -196,8 +194,8 @@ def create_app(settings: Settings | Mapping[str, str] | None = None, *, runtime:
 
 
 def main() -> None:
-    """Serve with werkzeug's threaded server; SIGTERM/SIGINT shut down gracefully."""
-    from werkzeug.serving import make_server
+    """Serve with the production server (serve.py); SIGTERM/SIGINT shut down gracefully."""
+    from serve import serve
 
     try:
         settings = Settings.from_env()
@@ -208,16 +206,7 @@ def main() -> None:
     except StartupError as exc:
         raise SystemExit(str(exc)) from None
     runtime: Runtime = app.extensions["trading_runtime"]
-    server = make_server(settings.host, settings.port, app, threaded=True)
-    log.info("listening on http://%s:%d", settings.host, settings.port)
-
-    def stop(signum: int, _frame: Any) -> None:
-        log.info("received %s: no new signals; finishing running ones", signal.Signals(signum).name)
-        threading.Thread(target=lambda: (runtime.shutdown(), server.shutdown()), daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    server.serve_forever()
+    serve(app, settings.host, settings.port, on_stop=runtime.shutdown)
     log.info("stopped")
 
 
