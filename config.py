@@ -86,7 +86,13 @@ class Settings:
     data_dir: Path = Path("data")
     log_level: str = "INFO"
     refused_keep: int = 10_000
+    symbol_map: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+
+    @property
+    def market_name(self) -> str:
+        """Whose contract list tickers are resolved against, as said in an unknown ticker's reply."""
+        return {"paper": "the paper exchange", "demo": "Bitget demo trading"}.get(self.mode, "live Bitget")
 
     @property
     def journal_path(self) -> Path:
@@ -217,6 +223,17 @@ class _Reader:
         except ValueError as exc:
             raise ConfigError(f"{name}={raw}: {exc}; use addresses or CIDRs separated by commas") from None
 
+    def symbol_map(self, name: str) -> dict[str, str]:
+        from trading.symbols import parse_symbol_map
+
+        raw = self.raw(name)
+        if raw is None:
+            return {}
+        try:
+            return parse_symbol_map(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{name}={raw}: {exc}") from None
+
     def symbols(self, name: str) -> frozenset[str] | None:
         from trading.symbols import normalize_ticker
 
@@ -316,5 +333,6 @@ class _Reader:
             port=self.integer("PORT", Settings.port, low=1, high=65535) or Settings.port,
             data_dir=Path(self.text("DATA_DIR", str(Settings.data_dir))),
             log_level=self.choice("LOG_LEVEL", Settings.log_level, LOG_LEVELS, upper=True),
+            symbol_map=self.symbol_map("SYMBOL_MAP"),
             refused_keep=self.integer("REFUSED_KEEP", Settings.refused_keep, low=1, high=10_000_000) or 1,
         )

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
-from trading.symbols import normalize_ticker
+from trading.symbols import TickerResolver, UnknownTicker
 
 MAX_ID_LENGTH = 128
 MAX_TEXT_LENGTH = 64
@@ -74,8 +74,12 @@ class Signal:
     sent_at: datetime | None = None
 
 
-def parse_signal(payload: Mapping[str, Any], known_symbols: Container[str] | None = None) -> Signal:
-    """Validate a decoded JSON object. ``known_symbols`` None skips the listing check."""
+def parse_signal(payload: Mapping[str, Any], symbols: TickerResolver | Container[str] | None = None) -> Signal:
+    """Validate a decoded JSON object; the ticker resolves through ``symbols``.
+
+    ``symbols`` is a resolver, or the listed symbols, or None when the list cannot be read now (the
+    ticker is then taken by its shape and checked again at execution).
+    """
     check_placeholders(payload)
     action = _word(payload, "action", ("buy", "sell"))
     sentiment = _word(payload, "sentiment", ("long", "short", "flat"))
@@ -86,9 +90,11 @@ def parse_signal(payload: Mapping[str, Any], known_symbols: Container[str] | Non
             f"action={action} with sentiment={sentiment} is not a valid signal; allowed: {ALLOWED_COMBINATIONS}",
         )
     ticker = _text(payload, "ticker", required=True)
-    symbol = normalize_ticker(ticker)
-    if symbol is None or (known_symbols is not None and symbol not in known_symbols):
-        raise SignalRejected("unknown-ticker", f"ticker {ticker!r} is not a Bitget USDT-M perpetual contract")
+    resolver = symbols if isinstance(symbols, TickerResolver) else TickerResolver(listed=symbols)  # type: ignore[arg-type]
+    try:
+        symbol = resolver.resolve(ticker)
+    except UnknownTicker as exc:
+        raise SignalRejected("unknown-ticker", str(exc)) from None
     price = _price(payload, "price")
     stop_loss = _price(payload, "stop_loss_price")
     if stop_loss is not None:

@@ -46,7 +46,7 @@ def test_ticker_forms_normalize_to_the_v2_symbol(ticker):
     assert parse_signal(payload(ticker=ticker), KNOWN).symbol == "BTCUSDT"
 
 
-@pytest.mark.parametrize("ticker", ["BTC", "BTCUSD", "NOPEUSDT", "../etc", ""])
+@pytest.mark.parametrize("ticker", ["BTCUSD", "NOPEUSDT", "../etc", "", "NASDAQ:NOPE"])
 def test_unknown_or_malformed_tickers_are_refused(ticker):
     with pytest.raises(SignalRejected) as err:
         parse_signal(payload(ticker=ticker), KNOWN)
