@@ -41,6 +41,7 @@ _FROM_ENGINE: dict[str, tuple[str, str | None]] = {
     "40102": (SYMBOL_UNKNOWN, None),
     "40808": (PARAM, None),
     "41103": (PRICE_STEP, None),
+    "45035": (SL_PRECISION, None),
     "43118": (DUPLICATE_CLIENT_OID, "Duplicate clientOid"),
     "22002": (NOTHING_TO_CLOSE, "No position available to close"),
     "43006": (QTY_BELOW_MIN, None),
@@ -57,6 +58,7 @@ _FROM_ENGINE: dict[str, tuple[str, str | None]] = {
     "40768": (ORDER_UNKNOWN, "Order does not exist"),
     "40109": (ORDER_UNKNOWN, "Order does not exist"),
     "40774": (OPEN_TYPE, "Incorrect position open type"),
+    "22004": ("22004", None),
     "40920": (HOLD_MODE_SWITCH, "Unsupported position mode switch: positions or orders exist"),
     "45117": (POSITION_EXISTS, "There is currently a position or order, the margin mode cannot be changed"),
 }

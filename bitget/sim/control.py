@@ -15,6 +15,7 @@ from flask import Blueprint, Response, request
 from bitget.sim.context import SimContext, json_response
 from bitget.sim.errors import ControlError, SimError
 from bitget.sim.faults import parse_rule
+from bitget.sim.quirks import apply as apply_quirks
 from bitget.sim.records import Order, PositionView
 from bitget.sim.wire import loads, money, num
 
@@ -109,6 +110,8 @@ def order_json(o: Order) -> dict[str, Any]:
         "leverage": num(o.leverage),
         "posMode": o.pos_mode,
         "api": o.api,
+        "shownState": o.shown_state or o.state,
+        "slOrderType": o.sl_order_type,
         "cTime": o.c_time,
     }
 
@@ -225,6 +228,26 @@ def build_control_blueprint(ctx: SimContext) -> Blueprint:
         price = _dec(body, "price") or engine.mark_price(symbol)
         engine.seed_position(symbol, side, size, price, stop_loss=_dec(body, "stop_loss"))
         return done(positions=[position_json(v) for v in engine.positions(symbol)])
+
+    @bp.post("/margin-mode")
+    def margin_mode() -> Response:
+        body = _body()
+        symbol = _text(body, "symbol", required=True)
+        mode = _text(body, "mode", required=True)
+        engine.set_margin_mode(symbol, mode)
+        return done(symbol=symbol, margin_mode=mode)
+
+    @bp.post("/quirks")
+    def set_quirks() -> Response:
+        try:
+            apply_quirks(engine.quirks, _body(), set(engine.contracts))
+        except ValueError as exc:
+            raise ControlError(str(exc)) from exc
+        return done(quirks=engine.quirks.describe())
+
+    @bp.get("/quirks")
+    def list_quirks() -> Response:
+        return done(quirks=engine.quirks.describe())
 
     @bp.post("/faults")
     def set_faults() -> Response:

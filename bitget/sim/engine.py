@@ -25,6 +25,7 @@ from bitget.sim.book import OrderBook
 from bitget.sim.contracts import DEFAULT_CONTRACTS, ContractSpec, contracts_by_symbol
 from bitget.sim.errors import SimError
 from bitget.sim.ledger import Ledger, side_of
+from bitget.sim.quirks import RESTRICTED_OPEN_CODE, Quirks
 from bitget.sim.records import (
     BUY,
     CANCELED,
@@ -40,6 +41,7 @@ from bitget.sim.records import (
     ONE_WAY,
     OPEN,
     PARTIALLY_FILLED,
+    REJECTED,
     SELL,
     SHORT,
     AccountView,
@@ -145,6 +147,7 @@ class Engine:
             self._fill_modes: dict[str, FillMode] = {s: FillMode() for s in self.contracts}
             self._orders: dict[str, Order] = {}
             self._by_client_oid: dict[str, str] = {}
+            self.quirks = Quirks()
 
     @property
     def balance(self) -> Decimal:
@@ -354,7 +357,7 @@ class Engine:
             if req.order_type == LIMIT and (req.price is None or not spec.price_valid(req.price)):
                 raise SimError("41103", "param price scale error error")
             if req.preset_stop_loss is not None and not spec.price_valid(req.preset_stop_loss):
-                raise SimError("41103", "param presetStopLossPrice scale error")
+                raise SimError("45035", "presetStopLossPrice does not match the price precision of the symbol")
             if req.client_oid and req.client_oid in self._by_client_oid:
                 raise SimError("43118", "clientOrderId duplicate")
 
@@ -379,6 +382,11 @@ class Engine:
                     raise SimError("45110", f"less than the minimum order amount {spec.min_trade_usdt} USDT")
 
             opening = self._ledger.opening_qty(req.symbol, direction, reduce, size)
+            restricted = self.quirks.restricted(req.symbol)
+            if opening > 0 and restricted:
+                raise SimError(
+                    RESTRICTED_OPEN_CODE, f"This symbol {req.symbol} is {restricted}: opening positions is not allowed"
+                )
             if opening > 0:
                 opened_side = leg if leg != NET else side_of(direction)
                 self._check_stop_loss(req.symbol, opened_side, req.preset_stop_loss)
@@ -388,7 +396,12 @@ class Engine:
                     raise SimError("40762", "The order amount exceeds the balance")
 
             order = self._new_order(req, size=size, direction=direction, leg=leg, reduce=reduce)
-            self._execute_new(order)
+            order.shown_state = self.quirks.take_odd_state()
+            if self.quirks.take_reject():
+                order.state, order.cancel_reason = REJECTED, "rejected"
+                order.shown_state = order.shown_state or self.quirks.reject_word
+            else:
+                self._execute_new(order)
             return replace(order)
 
     def cancel_order(self, symbol: str, order_id: str = "", client_oid: str = "") -> Order:
@@ -396,6 +409,8 @@ class Engine:
         with self._lock:
             self.spec(symbol)
             order = self._find(symbol, order_id, client_oid)
+            if order is not None and order.is_open and self.quirks.cancel_fills_first:
+                self._fill_at_own_price(order)  # the cancel lost the race to a fill
             if order is None or not order.is_open:
                 raise SimError("40768", "Order does not exist")
             self._cancel(order, "user")
@@ -560,6 +575,7 @@ class Engine:
             c_time=now,
             u_time=now,
             api=req.api,
+            sl_order_type=req.sl_order_type,
         )
         self._orders[order.order_id] = order
         self._by_client_oid[order.client_oid] = order.order_id
@@ -603,6 +619,17 @@ class Engine:
         rate = spec.taker_fee_rate if taker else spec.maker_fee_rate
         for price, size in self._books[order.symbol].take(order.direction, qty, order.price):
             self._apply_fill(order, price, size, rate)
+
+    def _fill_at_own_price(self, order: Order) -> None:
+        """Fill what is left of a resting order at its limit price, as a maker (a lost cancel race)."""
+        qty = order.remaining
+        if order.reduce:
+            qty = min(qty, self._ledger.leg_total(order.symbol, order.leg))
+        price = order.price if order.price is not None else self._last[order.symbol]
+        if qty > 0:
+            self._apply_fill(order, price, qty, self.spec(order.symbol).maker_fee_rate)
+        if order.is_open:
+            self._cancel(order, "position_closed")
 
     def _fill_market(self, order: Order) -> None:
         """Walk the book; past its end the rest fills at the last level's price (or the last price)."""

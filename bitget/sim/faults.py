@@ -13,6 +13,11 @@ matching rule; control paths (``/sim/...``) are never faulted or counted. Kinds:
 * ``lost_reply`` - process the request, then drop the connection without any HTTP response
   (werkzeug's server: the socket is shut down). Under a server that does not expose the socket it
   sleeps ``delay`` (default 10 s) and then answers, so the client still times out.
+* ``code``       - answer Bitget's envelope with ``code`` (and ``msg``) and HTTP ``status`` (default
+  400). With ``process`` true the request is carried out first and only the reply says otherwise:
+  how Bitget's 40010 ("request timed out") and 40015 ("system abnormal") can leave an order placed.
+
+The counters also note which paths were called with the ``paptrading`` header (demo trading).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-KINDS = ("latency", "error_5xx", "rate_limit", "timeout", "lost_reply")
+KINDS = ("latency", "error_5xx", "rate_limit", "timeout", "lost_reply", "code")
 DEFAULT_DELAY = {"latency": 0.5, "timeout": 10.0, "lost_reply": 10.0}
 CONTROL_PREFIX = "/sim/"
 _REASONS = {
@@ -40,6 +45,9 @@ _REASONS = {
     503: "Service Unavailable",
     504: "Gateway Timeout",
 }
+
+# Messages for the codes a ``code`` rule is usually given (Bitget's wording, shortened).
+_CODE_MESSAGES = {"40010": "Request timed out", "40015": "System is abnormal, please try again later"}
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -57,6 +65,9 @@ class FaultRule:
     delay: float | None = None
     status: int = 503
     body: str = "html"
+    code: str = ""
+    msg: str = ""
+    process: bool = False
     fired: int = 0
 
     def matches(self, method: str, path: str) -> bool:
@@ -80,6 +91,9 @@ class FaultRule:
             "delay": str(self.wait),
             "status": self.status,
             "body": self.body,
+            "code": self.code,
+            "msg": self.msg,
+            "process": self.process,
             "fired": self.fired,
         }
 
@@ -109,10 +123,18 @@ def parse_rule(raw: dict[str, Any]) -> FaultRule:
         rule.delay = float(raw["delay"])
         if rule.delay < 0:
             raise ValueError("rule.delay must be >= 0")
+    if kind == "code":
+        rule.status = 400
+        code = raw.get("code")
+        if not isinstance(code, str) or not code.isdigit():
+            raise ValueError("rule.code must be a Bitget code (digits, as a string)")
+        rule.code, rule.msg = code, str(raw.get("msg") or "")
+        rule.process = bool(raw.get("process"))
     if raw.get("status") is not None:
         rule.status = int(raw["status"])
-        if not 500 <= rule.status <= 599:
-            raise ValueError("rule.status must be a 5xx status")
+        allowed = range(200, 600) if kind == "code" else range(500, 600)
+        if rule.status not in allowed:
+            raise ValueError("rule.status must be a 5xx status" if kind != "code" else "rule.status must be 200..599")
     if raw.get("body") is not None:
         if raw["body"] not in ("html", "json"):
             raise ValueError("rule.body must be html or json")
@@ -129,11 +151,14 @@ class RequestStats:
     by_method_path: Counter[str] = field(default_factory=Counter)
     auth_failures: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
+    paptrading: Counter[str] = field(default_factory=Counter)
 
-    def request(self, method: str, path: str) -> None:
+    def request(self, method: str, path: str, *, paptrading: bool = False) -> None:
         with self.lock:
             self.by_path[path] += 1
             self.by_method_path[f"{method} {path}"] += 1
+            if paptrading:
+                self.paptrading[path] += 1
 
     def auth_failure(self, code: str) -> None:
         with self.lock:
@@ -149,6 +174,7 @@ class RequestStats:
             self.by_method_path.clear()
             self.auth_failures.clear()
             self.faults.clear()
+            self.paptrading.clear()
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
@@ -159,6 +185,7 @@ class RequestStats:
                 "auth_failures": sum(self.auth_failures.values()),
                 "auth_failures_by_code": dict(self.auth_failures),
                 "faults": dict(self.faults),
+                "paptrading_by_path": dict(self.paptrading),
             }
 
 
@@ -212,7 +239,7 @@ class FaultInjector:
         method = environ.get("REQUEST_METHOD", "GET")
         if path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/"):
             return self.app(environ, start_response)
-        self.stats.request(method, path)
+        self.stats.request(method, path, paptrading="HTTP_PAPTRADING" in environ)
         rule = self._pick(method, path)
         if rule is None:
             return self.app(environ, start_response)
@@ -221,6 +248,8 @@ class FaultInjector:
         if rule.kind in ("latency", "timeout"):
             self._sleep(rule.wait)
             return self.app(environ, start_response)
+        if rule.kind == "code":
+            return self._coded(rule, environ, start_response)
         if rule.kind == "rate_limit":
             return self._reply(start_response, 429, "Too Many Requests", "429", json_body=True)
         if rule.kind == "error_5xx":
@@ -245,6 +274,25 @@ class FaultInjector:
             ).encode()
             ctype = "text/html"
         start_response(f"{status} {reason}", [("Content-Type", ctype), ("Content-Length", str(len(body)))])
+        return [body]
+
+    def _coded(self, rule: FaultRule, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        """Bitget's envelope with the rule's code; the request is carried out first when asked."""
+        if rule.process:
+            result = self.app(environ, lambda *_args, **_kw: (lambda _data: None))
+            try:
+                b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        msg = rule.msg or _CODE_MESSAGES.get(rule.code, "Request failed")
+        body = json.dumps(
+            {"code": rule.code, "msg": msg, "requestTime": int(self._clock() * 1000), "data": None}
+        ).encode()
+        reason = "OK" if rule.status < 300 else _REASONS.get(rule.status, "Bad Request")
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        start_response(f"{rule.status} {reason}", headers)
         return [body]
 
     def _lose_reply(

@@ -27,6 +27,7 @@ LIVE = "live"
 PARTIALLY_FILLED = "partially_filled"
 FILLED = "filled"
 CANCELED = "canceled"
+REJECTED = "rejected"
 
 FORCES = ("gtc", "ioc", "fok", "post_only")
 
@@ -48,6 +49,7 @@ class OrderRequest:
     preset_take_profit: Decimal | None = None
     margin_mode: str = CROSSED
     api: str = "v2"  # which API placed it (v2 | v3): shown by /sim/orders
+    sl_order_type: str = ""  # v3 slOrderType as sent ("" when absent)
 
 
 @dataclass
@@ -81,6 +83,8 @@ class Order:
     state: str = LIVE
     cancel_reason: str = ""
     api: str = "v2"
+    shown_state: str = ""  # a state word shown instead of ``state`` (bitget.sim.quirks)
+    sl_order_type: str = ""  # v3 slOrderType as sent ("" when absent)
 
     @property
     def remaining(self) -> Decimal:

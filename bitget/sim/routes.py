@@ -15,8 +15,9 @@ from flask import Blueprint, Response, request
 
 from bitget.sim.context import SimContext, json_response
 from bitget.sim.engine import CLASSIC
-from bitget.sim.errors import invalid, missing
+from bitget.sim.errors import SimError, invalid, missing
 from bitget.sim.params import MARGIN_COIN, Params, parse_body
+from bitget.sim.quirks import NORMAL_STATUS, V2_FINAL_ORDER_CODES, V2_MODE_MISMATCH_CODES, Quirks
 from bitget.sim.records import (
     CLOSE,
     CROSSED,
@@ -69,7 +70,7 @@ def format_order(order: Order, *, state_key: str = "state") -> dict[str, Any]:
         "fee": money(-order.fee),
         "price": num(order.price),
         "priceAvg": money(order.avg_price),
-        state_key: order.state,
+        state_key: order.shown_state or order.state,
         "side": order.side,
         "force": order.force,
         "totalProfits": money(order.profit),
@@ -198,6 +199,23 @@ def format_ticker(t: Ticker) -> dict[str, Any]:
     }
 
 
+def listed_contract(row: dict[str, Any], quirks: Quirks) -> dict[str, Any]:
+    """A contract row with the status and field overrides a test switched on (bitget.sim.quirks)."""
+    symbol = row["symbol"]
+    status = quirks.symbol_status.get(symbol)
+    if status:
+        row["symbolStatus"] = status if status != NORMAL_STATUS["v3"] else NORMAL_STATUS["v2"]
+    row.update(quirks.listing_fields.get(symbol, {}))
+    return row
+
+
+def _recoded(err: SimError, wanted: str, engine_code: str) -> SimError:
+    """The engine's refusal under the code a test chose for it (bitget.sim.quirks)."""
+    if wanted and err.code == engine_code:
+        return SimError(wanted, err.msg, err.http_status)
+    return err
+
+
 def _order_list(orders: list[Order]) -> dict[str, Any]:
     """``entrustedList`` is null when empty, as Bitget sends it."""
     if not orders:
@@ -242,9 +260,8 @@ def build_v2_blueprint(ctx: SimContext) -> Blueprint:
         p = query()
         p.product_type()
         symbol = p.symbol(required=False)
-        if symbol:
-            return ok([engine.spec(symbol).to_api()])
-        return ok([spec.to_api() for spec in engine.contracts.values()])
+        specs = [engine.spec(symbol)] if symbol else list(engine.contracts.values())
+        return ok([listed_contract(spec.to_api(), engine.quirks) for spec in specs])
 
     @bp.get("/api/v2/mix/market/ticker")
     def ticker() -> Response:
@@ -316,7 +333,12 @@ def build_v2_blueprint(ctx: SimContext) -> Blueprint:
         p.product_type()
         p.margin_coin()
         leverage = p.required_decimal("leverage")
-        p.choice("holdSide", (LONG, SHORT))
+        hold_side = p.choice("holdSide", (LONG, SHORT))
+        legs = p.decimal("longLeverage"), p.decimal("shortLeverage")
+        isolated_hedge = engine.position_mode == HEDGE and engine.margin_mode(symbol) == ISOLATED
+        if isolated_hedge and not hold_side and None in legs:
+            # Bitget: holdSide (or both leg leverages) is required for isolated margin in hedge mode
+            raise missing("holdSide")
         value = engine.set_leverage(symbol, leverage)
         return ok(
             {
@@ -399,22 +421,28 @@ def build_v2_blueprint(ctx: SimContext) -> Blueprint:
         client_oid = p.text("clientOid")
         if len(client_oid) > 50:
             raise invalid("Parameter clientOid is too long")
-        order = engine.place_order(
-            OrderRequest(
-                symbol=symbol,
-                side=side,
-                order_type=order_type,
-                size=size,
-                price=price,
-                trade_side=trade_side,
-                reduce_only=reduce_only,
-                force=force,
-                client_oid=client_oid,
-                preset_stop_loss=p.decimal("presetStopLossPrice"),
-                preset_take_profit=p.decimal("presetStopSurplusPrice"),
-                margin_mode=margin_mode,
-            )
+        quirks = engine.quirks
+        mismatch = quirks.mode_mismatch_code if quirks.mode_mismatch_code in V2_MODE_MISMATCH_CODES else ""
+        req = OrderRequest(
+            symbol=symbol,
+            side=side,
+            order_type=order_type,
+            size=size,
+            price=price,
+            trade_side=trade_side,
+            reduce_only=reduce_only,
+            force=force,
+            client_oid=client_oid,
+            preset_stop_loss=p.decimal("presetStopLossPrice"),
+            preset_take_profit=p.decimal("presetStopSurplusPrice"),
+            margin_mode=margin_mode,
         )
+        try:
+            order = engine.place_order(req)
+        except SimError as err:
+            raise _recoded(_recoded(err, quirks.duplicate_code, "43118"), mismatch, "40774") from None
+        if quirks.omit_order_id and order.pos_mode == ONE_WAY and order.reduce_only:
+            return ok({"clientOid": order.client_oid})  # Bitget may leave orderId out here
         return ok({"orderId": order.order_id, "clientOid": order.client_oid})
 
     def order_ref(p: Params) -> tuple[str, str]:
@@ -431,7 +459,11 @@ def build_v2_blueprint(ctx: SimContext) -> Blueprint:
         p.product_type()
         p.margin_coin(required=False)
         order_id, client_oid = order_ref(p)
-        order = engine.cancel_order(symbol, order_id, client_oid)
+        final_code = engine.quirks.final_order_code
+        try:
+            order = engine.cancel_order(symbol, order_id, client_oid)
+        except SimError as err:
+            raise _recoded(err, final_code if final_code in V2_FINAL_ORDER_CODES else "", "40768") from None
         return ok({"orderId": order.order_id, "clientOid": order.client_oid})
 
     @bp.get("/api/v2/mix/order/detail")
@@ -441,6 +473,8 @@ def build_v2_blueprint(ctx: SimContext) -> Blueprint:
         symbol = p.symbol()
         p.product_type()
         order_id, client_oid = order_ref(p)
+        if not order_id and engine.quirks.take_lookup_miss():
+            raise SimError("40109", "The data of the order cannot be found, please confirm the order number")
         return ok(format_order(engine.get_order(symbol, order_id, client_oid)))
 
     def listed(orders: list[Order], p: Params) -> list[Order]:

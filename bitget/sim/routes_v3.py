@@ -18,6 +18,7 @@ from bitget.sim.context import SimContext, json_response
 from bitget.sim.engine import UTA
 from bitget.sim.errors import SimError, invalid, missing
 from bitget.sim.params import Params, parse_body
+from bitget.sim.quirks import NORMAL_STATUS, V3_FINAL_ORDER_CODES, V3_MODE_MISMATCH_CODES, Quirks
 from bitget.sim.records import CROSSED, HEDGE, ISOLATED, LONG, ONE_WAY, SHORT, Order
 from bitget.sim.signed import signed
 from bitget.sim.v3_orders import category, enum, order_request
@@ -58,6 +59,16 @@ def _page(orders: list[Order], p: Params) -> dict[str, Any]:
     if not page:
         return {"list": None, "cursor": None}
     return {"list": [fmt.order(o) for o in page], "cursor": page[-1].order_id if len(rows) > limit else None}
+
+
+def listed_instrument(row: dict[str, Any], quirks: Quirks) -> dict[str, Any]:
+    """An instrument row with the status and field overrides a test switched on (bitget.sim.quirks)."""
+    symbol = row["symbol"]
+    status = quirks.symbol_status.get(symbol)
+    if status:
+        row["status"] = status if status != NORMAL_STATUS["v2"] else NORMAL_STATUS["v3"]
+    row.update(quirks.listing_fields.get(symbol, {}))
+    return row
 
 
 def build_v3_blueprint(ctx: SimContext) -> Blueprint:
@@ -101,7 +112,7 @@ def build_v3_blueprint(ctx: SimContext) -> Blueprint:
         category(p)
         symbol = p.symbol(required=False)
         specs = [engine.spec(symbol)] if symbol else list(engine.contracts.values())
-        return ok([fmt.instrument(s) for s in specs])
+        return ok([listed_instrument(fmt.instrument(s), engine.quirks) for s in specs])
 
     @bp.get("/api/v3/market/tickers")
     def tickers() -> Response:
@@ -143,11 +154,14 @@ def build_v3_blueprint(ctx: SimContext) -> Blueprint:
         spec = engine.spec(symbol)
         leverage = p.required_decimal("leverage")
         margin_mode = enum(p, "marginMode", (CROSSED, ISOLATED))
-        enum(p, "posSide", (LONG, SHORT))
+        pos_side = enum(p, "posSide", (LONG, SHORT))
         if leverage > spec.max_lever:
             raise SimError(c.LEVERAGE_TOO_HIGH, f"Exceeds Max. leverage {spec.max_lever}")
         if leverage != leverage.to_integral_value() or leverage < spec.min_lever:
             raise invalid(f"Parameter leverage must be a whole number from {spec.min_lever} to {spec.max_lever}")
+        isolated = (margin_mode or engine.margin_mode(symbol)) == ISOLATED
+        if isolated and engine.position_mode == HEDGE and not pos_side and not p.has("longLeverage"):
+            raise missing("posSide")  # isolated margin in hedge mode sets one leg at a time
         if margin_mode:
             engine.set_margin_mode(symbol, margin_mode)
         engine.set_leverage(symbol, leverage)
@@ -184,8 +198,13 @@ def build_v3_blueprint(ctx: SimContext) -> Blueprint:
         p = body()
         category(p)
         spec = engine.spec(p.symbol())
-        req = order_request(p, spec, hold_mode=engine.position_mode, margin_mode=engine.margin_mode(spec.symbol))
+        quirks = engine.quirks
+        mismatch = quirks.mode_mismatch_code if quirks.mode_mismatch_code in V3_MODE_MISMATCH_CODES else c.OPEN_TYPE
+        req = order_request(p, spec, hold_mode=engine.position_mode, margin_mode=engine.margin_mode(spec.symbol),
+                            mismatch_code=mismatch)
         order = engine.place_order(req)
+        if quirks.omit_order_id and order.pos_mode == ONE_WAY and order.reduce_only:
+            return ok({"clientOid": order.client_oid})  # Bitget may leave orderId out here
         return ok({"orderId": order.order_id, "clientOid": order.client_oid})
 
     @bp.post("/api/v3/trade/cancel-order")
@@ -197,13 +216,22 @@ def build_v3_blueprint(ctx: SimContext) -> Blueprint:
         found = order_ref(p)
         if symbol and symbol != found.symbol:
             raise SimError(c.ORDER_UNKNOWN, "Order does not exist")
-        order = engine.cancel_order(found.symbol, found.order_id)
+        final_code = engine.quirks.final_order_code
+        try:
+            order = engine.cancel_order(found.symbol, found.order_id)
+        except SimError as err:
+            if err.code == "40768" and final_code in V3_FINAL_ORDER_CODES:
+                raise SimError(final_code, "No order to cancel" if final_code == "22001" else err.msg) from None
+            raise
         return ok({"orderId": order.order_id, "clientOid": order.client_oid})
 
     @bp.get("/api/v3/trade/order-info")
     @private
     def order_info() -> Response:
-        return ok(fmt.order(order_ref(query())))
+        p = query()
+        if not p.text("orderId") and p.text("clientOid") and engine.quirks.take_lookup_miss():
+            raise SimError(c.ORDER_UNKNOWN, "Order does not exist")
+        return ok(fmt.order(order_ref(p)))
 
     @bp.get("/api/v3/trade/unfilled-orders")
     @private

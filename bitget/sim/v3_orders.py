@@ -84,8 +84,14 @@ def _preset(p: Params, name: str, spec: ContractSpec, not_positive: str, precisi
     return value
 
 
-def order_request(p: Params, spec: ContractSpec, *, hold_mode: str, margin_mode: str) -> OrderRequest:
-    """Check a v3 body as Bitget would and translate it; see the package docstring for the codes."""
+def order_request(
+    p: Params, spec: ContractSpec, *, hold_mode: str, margin_mode: str, mismatch_code: str = c.OPEN_TYPE
+) -> OrderRequest:
+    """Check a v3 body as Bitget would and translate it; see the package docstring for the codes.
+
+    ``mismatch_code`` is the code for a side/posSide/reduceOnly built for the other hold mode
+    (25236 by default; 25237 when a test asks for it, bitget.sim.quirks).
+    """
     for name in V2_ONLY_FIELDS:
         if p.has(name):
             raise SimError(c.OPEN_TYPE, f"Incorrect position open type: {name} is not a v3 parameter")
@@ -100,21 +106,21 @@ def order_request(p: Params, spec: ContractSpec, *, hold_mode: str, margin_mode:
     enum(p, "stpMode", STP_MODES)
     for name in ("tpTriggerBy", "slTriggerBy"):
         enum(p, name, ("market", "mark"))
-    for name in ("tpOrderType", "slOrderType"):
-        enum(p, name, (LIMIT, MARKET))
+    enum(p, "tpOrderType", (LIMIT, MARKET))
+    sl_order_type = enum(p, "slOrderType", (LIMIT, MARKET))
     oid = client_oid(p)
 
     if hold_mode == HEDGE:
         if not pos_side:
-            raise SimError(c.OPEN_TYPE, "Incorrect position open type: posSide is required in hedge mode")
+            raise SimError(mismatch_code, "Incorrect position open type: posSide is required in hedge mode")
         opening = (side == BUY) == (pos_side == LONG)
         if reduce_only and opening:
-            raise SimError(c.OPEN_TYPE, f"Incorrect position open type: {side} + posSide {pos_side} opens")
+            raise SimError(mismatch_code, f"Incorrect position open type: {side} + posSide {pos_side} opens")
         engine_side = BUY if pos_side == LONG else SELL  # the engine's hedge side names the position
         trade_side, closing = (OPEN if opening else CLOSE), not opening
     else:
         if pos_side:
-            raise SimError(c.OPEN_TYPE, "Incorrect position open type: posSide is for hedge mode only")
+            raise SimError(mismatch_code, "Incorrect position open type: posSide is for hedge mode only")
         engine_side, trade_side, closing = side, "", reduce_only
     if wanted_margin != margin_mode:
         raise invalid(
@@ -148,4 +154,5 @@ def order_request(p: Params, spec: ContractSpec, *, hold_mode: str, margin_mode:
         preset_take_profit=take_profit,
         margin_mode=wanted_margin,
         api="v3",
+        sl_order_type=sl_order_type,
     )
