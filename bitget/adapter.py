@@ -46,6 +46,7 @@ class BitgetAdapter(ABC):
     _place_order_path: ClassVar[str]
     _cancel_order_path: ClassVar[str]
     _duplicate_codes: ClassVar[Collection[str]]  # refusals meaning "that clientOid is taken"
+    _mode_mismatch_codes: ClassVar[Collection[str]]  # refusals meaning "built for the other position mode"
     # The errors that mean "no such order" to a cancel or a lookup.
     _order_not_found: ClassVar[tuple[type[BitgetError], ...]] = (OrderNotFoundError,)
     _listing: ClassVar[str]  # what the API calls one row of its contract list, for log lines
@@ -140,8 +141,12 @@ class BitgetAdapter(ABC):
     # ------------------------------------------------------------------ market data
 
     def contracts(self) -> dict[str, Contract]:
-        """Tradable contracts by symbol, cached for ``contracts_ttl`` seconds."""
-        return {symbol: c for symbol, c in self._all_contracts().items() if c.tradable}
+        """Contracts that take orders, by symbol, cached for ``contracts_ttl`` seconds.
+
+        A restricted contract (``Contract.closable``: only opens are refused) is listed too, so a
+        signal that closes on it is not turned away; its ``tradable`` is False.
+        """
+        return {symbol: c for symbol, c in self._all_contracts().items() if c.accepts_closes}
 
     def contract(self, symbol: str) -> Contract:
         """One contract's rules, tradable or not (see ``Contract.tradable``)."""
@@ -279,8 +284,17 @@ class BitgetAdapter(ABC):
         """The place-order body for ``request`` in position ``mode``."""
 
     def _refusal_fixed(self, request: OrderRequest, err: BitgetAPIError, sent_mode: PositionMode | None) -> bool:
-        """True when the state the refused body was built from (in ``sent_mode``) has been put right."""
-        return False
+        """A position-mode mismatch: the mode changed on the exchange, so it is read again (True).
+
+        ``place_order`` then rebuilds the body for the mode read now and sends it once more.
+        """
+        if err.code not in self._mode_mismatch_codes:
+            return False
+        with self._lock:
+            self._position_mode = None
+        self._log.warning("order %s: refused as not fitting position mode %s (code %s); re-reading the mode",
+                          request.client_oid, sent_mode.value if sent_mode is not None else "?", err.code)
+        return True
 
     def cancel_order(self, symbol: str, *, order_id: str | None = None, client_oid: str | None = None) -> bool:
         """Cancel; False when Bitget says there is no such order to cancel (filled, cancelled, unknown).

@@ -2,7 +2,7 @@
 
 ``BitgetClient`` satisfies ``trading.exchange.Exchange``. It owns the v2 endpoints and what the
 classic account adds (the margin-mode switch, the position mode read from ``/account/account``, the
-re-read after a position-mode mismatch); the caches and the exactly-once rule for orders are the
+isolated-margin leverage per leg); the caches and the exactly-once rule for orders are the
 adapter's (``bitget.adapter``), HTTP, signing, the envelope and retries live in ``bitget.transport``,
 request bodies in ``bitget.endpoints`` and reply parsing in ``bitget.parsing``.
 """
@@ -41,7 +41,8 @@ class BitgetClient(BitgetAdapter):
     _set_leverage_path = ep.SET_LEVERAGE
     _place_order_path = ep.PLACE_ORDER
     _cancel_order_path = ep.CANCEL_ORDER
-    _duplicate_codes = (ep.DUPLICATE_CLIENT_OID,)
+    _duplicate_codes = ep.DUPLICATE_CLIENT_OIDS
+    _mode_mismatch_codes = ep.POSITION_MODE_MISMATCHES
     _listing = "contract"
     _contract_kind = "contract"
     _parse_ticker = staticmethod(parse_ticker_quote)
@@ -104,9 +105,13 @@ class BitgetClient(BitgetAdapter):
         return parse_leverage(self._account(symbol), self.margin_mode)
 
     def _leverage_bodies(self, symbol: str, leverage: str) -> list[dict[str, Any]]:
-        """One call sets both legs."""
-        return [{"symbol": symbol, "productType": self.product_type, "marginCoin": self.margin_coin,
-                 "leverage": leverage}]
+        """One call sets both legs; isolated margin in hedge mode sets each leg (``holdSide``) in turn,
+        since Bitget wants the leg named there."""
+        body = {"symbol": symbol, "productType": self.product_type, "marginCoin": self.margin_coin,
+                "leverage": leverage}
+        if self.margin_mode == "isolated" and self.position_mode() is PositionMode.HEDGE:
+            return [{**body, "holdSide": leg} for leg in ("long", "short")]
+        return [body]
 
     def positions(self, symbol: str) -> list[Position]:
         """Open legs of ``symbol`` (size > 0). One-way mode also reports holdSide long/short."""
@@ -145,16 +150,6 @@ class BitgetClient(BitgetAdapter):
     def _order_body(self, request: OrderRequest, mode: PositionMode) -> dict[str, Any]:
         return ep.order_body(request, mode, product_type=self.product_type, margin_coin=self.margin_coin,
                              margin_mode=self.margin_mode)
-
-    def _refusal_fixed(self, request: OrderRequest, err: BitgetAPIError, sent_mode: PositionMode | None) -> bool:
-        """A position-mode mismatch (40774): the mode changed on the exchange, so read it again."""
-        if err.code != ep.POSITION_MODE_MISMATCH:
-            return False
-        with self._lock:
-            self._position_mode = None
-        log.warning("order %s: position mode mismatch (was %s); re-reading it",
-                    request.client_oid, sent_mode.value if sent_mode is not None else "?")
-        return True
 
     def _cancel_scope(self, symbol: str) -> dict[str, str]:
         return {"symbol": symbol, "productType": self.product_type, "marginCoin": self.margin_coin}

@@ -58,6 +58,7 @@ class BitgetUtaClient(BitgetAdapter):
     _place_order_path = ep.PLACE_ORDER
     _cancel_order_path = ep.CANCEL_ORDER
     _duplicate_codes = ep.DUPLICATE_CLIENT_OIDS
+    _mode_mismatch_codes = ep.HOLD_MODE_MISMATCHES
     _order_not_found = (OrderNotFoundError, NoDataError)
     _listing = "instrument"
     _contract_kind = "perpetual"

@@ -30,7 +30,11 @@ ORDER_DETAIL = "/api/v2/mix/order/detail"
 ORDERS_PENDING = "/api/v2/mix/order/orders-pending"
 
 DUPLICATE_CLIENT_OID = "43118"
+# Every v2 refusal meaning "that clientOid is taken" (bitget.placement looks the order up instead).
+DUPLICATE_CLIENT_OIDS = (DUPLICATE_CLIENT_OID, "45034", "40786")
 POSITION_MODE_MISMATCH = "40774"
+# v2 refusals of an order built for the other position mode: re-read the mode, rebuild, send once more.
+POSITION_MODE_MISMATCHES = (POSITION_MODE_MISMATCH, "45021", "43075")
 
 
 def fmt_decimal(value: Decimal) -> str:
@@ -88,12 +92,14 @@ def wire_order(
     time_in_force_field: str,
     stop_loss_field: str,
     after_intent: Mapping[str, str] | None = None,
+    after_stop_loss: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """A place-order body in the layout both account systems share; the field names are theirs.
 
     In order: ``head``, the size, the limit price, ``side``, the ``leg_field`` (v2 ``tradeSide``,
     v3 ``posSide``) when ``sides`` has it, ``orderType``, good-till-cancel for a limit order,
-    ``reduceOnly`` when ``sides`` has it, ``after_intent``, ``clientOid`` and the preset stop-loss.
+    ``reduceOnly`` when ``sides`` has it, ``after_intent``, ``clientOid``, the preset stop-loss and,
+    with it, ``after_stop_loss``.
     The order is fixed because the body text, byte for byte, is what gets signed and sent.
     """
     if request.size <= 0:
@@ -115,6 +121,7 @@ def wire_order(
     body["clientOid"] = request.client_oid
     if request.stop_loss is not None:
         body[stop_loss_field] = fmt_decimal(request.stop_loss)
+        body.update(after_stop_loss or {})
     return body
 
 

@@ -36,7 +36,12 @@ UNFILLED_ORDERS = "/api/v3/trade/unfilled-orders"
 # 43118, and 25212, the code the project's simulator takes from Bitget's UTA error-code page. A
 # message naming a duplicate clientOid counts too (bitget.placement.is_duplicate_refusal); a wrong
 # guess costs only a lookup.
-DUPLICATE_CLIENT_OIDS = (v2.DUPLICATE_CLIENT_OID, "25212")
+DUPLICATE_CLIENT_OIDS = (*v2.DUPLICATE_CLIENT_OIDS, "25212")
+# v3 refusals of an order built for the other hold mode (25236 also answers a v2-only field; reading
+# the mode once more costs one GET): re-read the mode, rebuild, send once more.
+HOLD_MODE_MISMATCHES = ("25236", "25237")
+# The preset stop-loss executes as a market order; sent explicitly rather than left to a default.
+STOP_LOSS_ORDER_TYPE = {"slOrderType": "market"}
 CLASSIC_KEY_ON_V3 = "40084"
 UTA_KEY_ON_V2 = "40085"
 
@@ -80,9 +85,10 @@ def order_body(request: OrderRequest, mode: PositionMode, *, category: str, marg
     """The place-order JSON body for ``request`` in the account's hold ``mode``.
 
     No v2 field (``productType``, ``marginCoin``, ``size``, ``force``, ``tradeSide``) appears: v3
-    refuses some of them outright (25236). ``stopLoss`` is the preset stop's trigger price.
+    refuses some of them outright (25236). ``stopLoss`` is the preset stop's trigger price, followed by
+    ``slOrderType`` ``market``.
     """
     return wire_order(request, side_fields(mode, request.position_side, request.reduce),
                       head={"category": category, "symbol": request.symbol}, size_field="qty",
                       leg_field="posSide", time_in_force_field="timeInForce", stop_loss_field="stopLoss",
-                      after_intent={"marginMode": margin_mode})
+                      after_intent={"marginMode": margin_mode}, after_stop_loss=STOP_LOSS_ORDER_TYPE)

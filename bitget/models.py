@@ -36,16 +36,23 @@ class OrderType(str, Enum):
 
 
 class OrderState(str, Enum):
-    """Normalized order state (v2 ``canceled`` and v3 ``cancelled`` both map to CANCELED)."""
+    """Normalized order state (v2 ``canceled`` and v3 ``cancelled`` both map to CANCELED).
+
+    ``reject``/``rejected`` is REJECTED, final. A state word Bitget has not documented is UNKNOWN:
+    not final, so the order is watched, but only as long as any live order (the executor's wait
+    and its cancel bound it).
+    """
 
     LIVE = "live"
     PARTIALLY_FILLED = "partially_filled"
     FILLED = "filled"
     CANCELED = "canceled"
+    REJECTED = "rejected"
+    UNKNOWN = "unrecognized"  # not "unknown": the journal uses that word for an order whose send is uncertain
 
     @property
     def is_final(self) -> bool:
-        return self in (OrderState.FILLED, OrderState.CANCELED)
+        return self in (OrderState.FILLED, OrderState.CANCELED, OrderState.REJECTED)
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,12 @@ class Contract:
     max_leverage: Decimal | None
     taker_fee_rate: Decimal
     tradable: bool
+    status: str = ""  # Bitget's own word for the contract's state, e.g. "normal", "online", "limit_open"
+    closable: bool = False  # a restricted contract that still accepts closes (only opens are refused)
+
+    @property
+    def accepts_closes(self) -> bool:
+        return self.tradable or self.closable
 
     def round_price(self, price: Decimal, *, up: bool) -> Decimal:
         """Round a price to the tick: up for buys (never under the ask), down for sells."""

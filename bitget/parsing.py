@@ -40,7 +40,12 @@ _STATES = {
     "filled": OrderState.FILLED,
     "canceled": OrderState.CANCELED,
     "cancelled": OrderState.CANCELED,
+    "reject": OrderState.REJECTED,
+    "rejected": OrderState.REJECTED,
 }
+# Contract states in which Bitget refuses opening orders but still takes closes: v2 symbolStatus and
+# v3 status both use these words (compared lower-cased).
+CLOSE_ONLY_STATES = frozenset({"limit_open", "restrictedapi"})
 
 
 def opt_dec(value: Any, name: str = "value") -> Decimal | None:
@@ -96,7 +101,7 @@ def parse_contract(item: dict[str, Any]) -> Contract:
         size_step = Decimal(1).scaleb(-int(dec(item.get("volumePlace"), f"{symbol}.volumePlace")))
     return read_contract(item, symbol, price_tick=end_step.scaleb(-price_place), size_step=size_step,
                          min_size_field="minTradeNum", min_notional_field="minTradeUSDT",
-                         max_leverage_field="maxLever", tradable=text(item.get("symbolStatus")) == "normal")
+                         max_leverage_field="maxLever", status_field="symbolStatus", tradable_status="normal")
 
 
 def read_contract(
@@ -108,13 +113,16 @@ def read_contract(
     min_size_field: str,
     min_notional_field: str,
     max_leverage_field: str,
-    tradable: bool,
+    status_field: str,
+    tradable_status: str,
 ) -> Contract:
     """A contract whose steps are already worked out; the limits are read from the named fields.
 
     Absent minimums read as 0, an absent or zero maximum leverage as None (no cap known), an
-    absent ``takerFeeRate`` as ``DEFAULT_TAKER_FEE``.
+    absent ``takerFeeRate`` as ``DEFAULT_TAKER_FEE``. Only ``tradable_status`` trades fully; a
+    state in ``CLOSE_ONLY_STATES`` still takes closes.
     """
+    status = str(item.get(status_field) or "").strip()
     return Contract(
         symbol=symbol,
         base_coin=str(item.get("baseCoin") or ""),
@@ -125,7 +133,9 @@ def read_contract(
         min_notional=opt_dec(item.get(min_notional_field), f"{symbol}.{min_notional_field}") or Decimal(0),
         max_leverage=positive_or_none(item.get(max_leverage_field), f"{symbol}.{max_leverage_field}"),
         taker_fee_rate=opt_dec(item.get("takerFeeRate"), f"{symbol}.takerFeeRate") or DEFAULT_TAKER_FEE,
-        tradable=tradable,
+        tradable=status.lower() == tradable_status,
+        status=status,
+        closable=status.lower() in CLOSE_ONLY_STATES,
     )
 
 
@@ -229,11 +239,15 @@ def read_position(item: dict[str, Any], *, side_field: str, entry_price_field: s
 
 
 def parse_order_state(value: Any) -> OrderState:
-    """v2 ``state``/``status`` → OrderState; an unknown state reads as LIVE (keep watching it)."""
+    """v2 ``state``/``status`` or v3 ``orderStatus`` → OrderState.
+
+    A word not in the table is logged and read as UNKNOWN (not final: watched, but only as long as
+    a live order would be).
+    """
     state = _STATES.get(text(value))
     if state is None:
-        log.warning("unknown Bitget order state %r, treated as live", value)
-        return OrderState.LIVE
+        log.warning("unknown Bitget order state %r: not final, watched for a bounded time", value)
+        return OrderState.UNKNOWN
     return state
 
 

@@ -44,9 +44,19 @@ def rows(data: Any) -> list[dict[str, Any]]:
 
 
 def is_perpetual(item: dict[str, Any]) -> bool:
-    """USDT-FUTURES also lists dated contracts; only ``type=perpetual`` (or an unstated type) counts."""
+    """USDT-FUTURES also lists dated contracts: a row counts when neither ``type`` nor ``symbolType``
+    names another kind of contract.
+
+    ``type`` must be ``perpetual`` (or unstated). ``symbolType`` is ``perpetual`` in Bitget's
+    instrument sample; a ``delivery`` there excludes the row even when ``type`` is missing. Other
+    ``symbolType`` words (the asset class some pages list: crypto, metal...) do not exclude it.
+    """
     kind = text(item.get("type"))
-    return kind in ("", "perpetual")
+    symbol_type = text(item.get("symbolType"))
+    return kind in ("", "perpetual") and symbol_type not in _DATED
+
+
+_DATED = frozenset({"delivery", "futures", "dated"})
 
 
 def _step(multiplier: Any, precision: Any, name: str) -> Decimal:
@@ -73,7 +83,8 @@ def parse_instrument(item: dict[str, Any]) -> Contract:
         min_size_field="minOrderQty",
         min_notional_field="minOrderAmount",
         max_leverage_field="maxLeverage",
-        tradable=text(item.get("status")) == "online",
+        status_field="status",
+        tradable_status="online",
     )
 
 

@@ -19,7 +19,7 @@ from bitget.models import Order, OrderAck, OrderRequest
 
 log = logging.getLogger(__name__)
 
-# Bitget's v2 "clientOid already used" code; the v3 code is not documented (see is_duplicate_refusal).
+# Bitget's v2 "clientOid already used" code; each client passes its full list (endpoints*.py).
 DUPLICATE_CLIENT_OID_CODES = frozenset({DUPLICATE_CLIENT_OID})
 
 
@@ -90,21 +90,30 @@ def place_exactly_once(
                 refusal_retried = True
                 continue
             raise
-        return _ack(request, data, lookup, sleep=sleep)
+        return _ack(request, data, lookup, lookup_delay=lookup_delay, sleep=sleep)
 
 
 def _ack(request: OrderRequest, data: Any, lookup: Callable[[], Order | None],
-         *, sleep: Callable[[float], None]) -> OrderAck:
+         *, lookup_delay: float, sleep: Callable[[float], None]) -> OrderAck:
+    """The ack of an accepted order; its id is asked by clientOid when the reply leaves it out.
+
+    Bitget documents replies without ``orderId`` for some one-way reduce-only orders. The order was
+    accepted, so it is looked up (at once, then once more after ``lookup_delay``, as the clientOid
+    index may trail the order). If it still cannot be found the ack carries the clientOid alone:
+    the order is then followed by its clientOid, never sent again.
+    """
     order_id = str(data.get("orderId") or "") if isinstance(data, dict) else ""
     client_oid = str(data.get("clientOid") or "") if isinstance(data, dict) else ""
     if not order_id:
-        # Bitget may omit orderId (one-way reduce-only that displaced older ones): ask by clientOid.
-        try:
-            found = _find_placed(request, lookup, delay=0.0, sleep=sleep)
-        except AmbiguousResultError:
-            found = None
-        if found is not None:
-            return found
+        for delay in (0.0, lookup_delay):
+            try:
+                found = _find_placed(request, lookup, delay=delay, sleep=sleep)
+            except AmbiguousResultError:
+                found = None
+            if found is not None and found.order_id:
+                return found
+        log.warning("order %s: accepted without an orderId and not found yet; following it by clientOid",
+                    request.client_oid)
     return OrderAck(order_id=order_id, client_oid=client_oid or request.client_oid)
 
 

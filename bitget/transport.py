@@ -60,24 +60,31 @@ log = logging.getLogger(__name__)
 SUCCESS_CODE = "00000"
 TIMESTAMP_CODES = frozenset({"40004", "40005", "40008"})
 RATE_LIMIT_CODES = frozenset({"429", "1001"})
+# "Request timed out" (40010) and "system abnormal" (40015): Bitget could not say whether the request
+# was carried out. A read is simply retried; a write that is not idempotent is ambiguous (looked up
+# before anything is sent again).
+UNSETTLED_CODES = frozenset({"40010", "40015"})
 
 # Bitget code -> error class, one table for both account systems (as ccxt keeps it). Codes from
 # docs/bitget-api-v2.md §5 and, for v3 (UTA), docs/bitget-api-v3-uta.md §5.2.
 _CODE_TABLE: dict[type[BitgetAPIError], tuple[str, ...]] = {
     AuthenticationError: (
         "40001", "40002", "40003", "40011", "40004", "40005", "40008", "40006",
-        "40009", "40010", "40012", "40014", "40018", "40037", "40099",
+        "40009", "40012", "40014", "40018", "40037", "40099",
     ),
-    ExchangeUnavailableError: ("40200", "40308", "41114"),
+    ExchangeUnavailableError: ("40200", "40308", "41114", "40010", "40015"),
     InsufficientBalanceError: ("40762", "43012", "40711", "40712", "25202", "25203"),
     UnknownSymbolError: ("40102",),
-    OrderNotFoundError: ("40768", "43001", "40109", "25204", "43025", "22001"),
+    OrderNotFoundError: (
+        "40768", "43001", "40109", "43004", "43020", "43025", "45031", "45057", "22001", "25204",
+    ),
     NoPositionError: ("22002", "25227", "40891"),
     AccountModeError: ("40084", "40085"),
     NoDataError: ("40054",),
     InvalidOrderError: (
         "43006", "45110", "40808", "41103", "40774", "40917", "45122", "43118", "40017", "40019",
-        "400172", "25236",
+        "400172", "25236", "25237", "45021", "43075", "45034", "40786", "25212", "45035", "25607",
+        "22004",
     ),
 }  # fmt: skip
 CODE_CLASSES: dict[str, type[BitgetAPIError]] = {
@@ -95,7 +102,6 @@ _HINTS = {
     "40005": "request timestamp refused: the clock is off",
     "40006": "API key refused: check the API key",
     "40009": "signature was refused: check the secret key",
-    "40010": "signature was refused: check the secret key",
     "40012": "API key or passphrase refused: check the passphrase",
     "40014": "the API key lacks the permission this call needs",
     "40018": "this IP is not in the API key's whitelist",
@@ -228,9 +234,15 @@ class SignedTransport:
 
     # ------------------------------------------------------------------ public calls
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None, *, signed: bool = True) -> Any:
-        """GET is side-effect free, so timeouts and lost connections are retried too."""
-        return self._call("GET", path, build_query(params), "", signed=signed, idempotent=True)
+    def get(self, path: str, params: Mapping[str, Any] | None = None, *, signed: bool = True,
+            demo_header: bool = True) -> Any:
+        """GET is side-effect free, so timeouts and lost connections are retried too.
+
+        ``demo_header`` False leaves ``paptrading`` off even in demo mode (the public server-time
+        call, which other clients also send without it).
+        """
+        return self._call("GET", path, build_query(params), "", signed=signed, idempotent=True,
+                          demo_header=demo_header)
 
     def post(self, path: str, body: Mapping[str, Any], *, idempotent: bool = False) -> Any:
         """POST a signed JSON body.
@@ -253,7 +265,7 @@ class SignedTransport:
 
     def server_time(self) -> int:
         """The exchange's clock in epoch milliseconds."""
-        return _server_ms(self.get(self._time_path, signed=False))
+        return _server_ms(self.get(self._time_path, signed=False, demo_header=False))
 
     def sync_time(self) -> int:
         """Measure and keep the clock offset (server − local at the round trip's midpoint)."""
@@ -281,13 +293,15 @@ class SignedTransport:
 
     # ------------------------------------------------------------------ plumbing
 
-    def _call(self, method: str, path: str, query: str, body: str, *, signed: bool, idempotent: bool) -> Any:
+    def _call(self, method: str, path: str, query: str, body: str, *, signed: bool, idempotent: bool,
+              demo_header: bool = True) -> Any:
         if signed:
             if self._credentials is None:
                 raise AuthenticationError("no API key configured for a private Bitget call")
             self._ensure_time_synced()
+        demo = self.demo and demo_header
         try:
-            return self._with_retries(method, path, query, body, signed, idempotent)
+            return self._with_retries(method, path, query, body, signed, idempotent, demo)
         except AuthenticationError as err:
             if not signed or err.code not in TIMESTAMP_CODES:
                 raise
@@ -295,9 +309,10 @@ class SignedTransport:
             log.warning("%s %s: timestamp refused (code %s); resyncing the clock, retrying once",
                         method, path, err.code)
             self.sync_time()
-            return self._with_retries(method, path, query, body, signed, idempotent)
+            return self._with_retries(method, path, query, body, signed, idempotent, demo)
 
-    def _with_retries(self, method: str, path: str, query: str, body: str, signed: bool, idempotent: bool) -> Any:
+    def _with_retries(self, method: str, path: str, query: str, body: str, signed: bool, idempotent: bool,
+                      demo: bool) -> Any:
         retrying = Retrying(
             stop=stop_after_attempt(self._attempts) | stop_before_delay(self._deadline),
             wait=wait_exponential_jitter(multiplier=self._wait_initial, max=self._wait_max,
@@ -306,22 +321,23 @@ class SignedTransport:
             before_sleep=lambda state: self._log_retry(method, path, state),
             reraise=True,
         )
-        return retrying(self._attempt, method, path, query, body, signed, idempotent)
+        return retrying(self._attempt, method, path, query, body, signed, idempotent, demo)
 
     def _log_retry(self, method: str, path: str, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         log.warning("%s %s failed: %s; retry %d/%d in %.2f s", method, path, exc,
                     state.attempt_number, self._attempts - 1, state.upcoming_sleep)
 
-    def _headers(self, method: str, path: str, query: str, body: str, signed: bool) -> dict[str, str]:
+    def _headers(self, method: str, path: str, query: str, body: str, signed: bool, demo: bool) -> dict[str, str]:
         if not signed or self._credentials is None:
-            return base_headers(demo=self.demo, locale=self._locale)
+            return base_headers(demo=demo, locale=self._locale)
         return auth_headers(self._credentials, str(self.now_ms()), method, path, query, body,
-                            demo=self.demo, locale=self._locale)
+                            demo=demo, locale=self._locale)
 
-    def _attempt(self, method: str, path: str, query: str, body: str, signed: bool, idempotent: bool) -> Any:
+    def _attempt(self, method: str, path: str, query: str, body: str, signed: bool, idempotent: bool,
+                 demo: bool) -> Any:
         url = f"{self.base_url}{path}?{query}" if query else f"{self.base_url}{path}"
-        headers = self._headers(method, path, query, body, signed)
+        headers = self._headers(method, path, query, body, signed, demo)
         started = time.monotonic()
         try:
             response = self._session.request(
@@ -365,6 +381,11 @@ class SignedTransport:
             if code == SUCCESS_CODE:
                 return envelope.get("data")
             err = classify(code, self._scrub(str(envelope.get("msg") or "")), status)
+            if code in UNSETTLED_CODES and not idempotent:
+                raise AmbiguousResultError(
+                    f"{method} {path}: {err.msg} (code {code}); the request may have taken effect",
+                    code=code, http_status=status,
+                ) from err
             if status >= 500 and not idempotent and not is_known_code(code):
                 raise AmbiguousResultError(
                     f"{method} {path}: HTTP {status} ({err.msg}); the request may have taken effect",

@@ -176,11 +176,14 @@ def test_post_sends_the_exact_compact_body_it_signed(fake):
     assert not fake.bad_signatures
 
 
-def test_demo_mode_sends_paptrading_on_every_request(fake):
+def test_demo_mode_sends_paptrading_on_every_request_but_the_public_server_time(fake):
     client = make_client(fake, demo=True)
     client.quote("BTCUSDT")
     client.balance()
-    assert fake.calls and all(c.headers.get("paptrading") == "1" for c in fake.calls)
+    timed = [c for c in fake.calls if c.path == "/api/v2/public/time"]
+    others = [c for c in fake.calls if c.path != "/api/v2/public/time"]
+    assert timed and all("paptrading" not in c.headers for c in timed)
+    assert others and all(c.headers.get("paptrading") == "1" for c in others)
 
 
 # ---------------------------------------------------------------- clock

@@ -191,17 +191,20 @@ def test_post_sends_the_exact_compact_v3_body_it_signed(fake):
     call = fake.hits(PLACE)[0]
     assert call.body == (
         '{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.002","price":"100.6","side":"buy",'
-        '"orderType":"limit","timeInForce":"gtc","marginMode":"crossed","clientOid":"sig-7-a1","stopLoss":"95"}'
+        '"orderType":"limit","timeInForce":"gtc","marginMode":"crossed","clientOid":"sig-7-a1","stopLoss":"95",'
+        '"slOrderType":"market"}'
     )
     assert ack.order_id == fake.orders["sig-7-a1"]["orderId"] and ack.client_oid == "sig-7-a1"
     assert len(fake.hits(SETTINGS)) == 1 and not fake.bad_signatures
 
 
-def test_demo_mode_sends_paptrading_on_every_request(fake):
+def test_demo_mode_sends_paptrading_on_every_request_but_the_public_server_time(fake):
     client = make_client(fake, demo=True, product_type="SUSDT-FUTURES")
     client.quote("BTCUSDT")
     client.balance()
-    assert fake.calls and all(c.headers.get("paptrading") == "1" for c in fake.calls)
+    others = [c for c in fake.calls if c.path != "/api/v2/public/time"]
+    assert others and all(c.headers.get("paptrading") == "1" for c in others)
+    assert all("paptrading" not in c.headers for c in fake.calls if c.path == "/api/v2/public/time")
     assert fake.hits(TICKERS)[0].params == {"category": "USDT-FUTURES", "symbol": "BTCUSDT"}
 
 
@@ -345,7 +348,7 @@ def test_rate_limited_place_order_is_retried_because_it_was_refused(fake):
 @pytest.mark.parametrize(
     ("code", "cls"),
     [("25202", errors.InsufficientBalanceError), ("400172", errors.InvalidOrderError),
-     ("25236", errors.InvalidOrderError), ("25227", errors.NoPositionError)],
+     ("25607", errors.InvalidOrderError), ("25227", errors.NoPositionError)],
 )
 def test_business_refusals_are_typed_and_not_retried(fake, code, cls):
     client = make_client(fake)

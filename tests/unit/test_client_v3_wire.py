@@ -91,7 +91,7 @@ def test_limit_body_has_every_field_as_a_string_in_order():
     assert serialize_body(body) == (
         '{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.001","price":"65000.5","side":"buy",'
         '"orderType":"limit","timeInForce":"gtc","marginMode":"crossed","clientOid":"sig-1-a1",'
-        '"stopLoss":"64000"}'
+        '"stopLoss":"64000","slOrderType":"market"}'
     )
 
 

@@ -123,7 +123,7 @@ def test_non_finite_amounts_are_refused():
     ("code", "status", "cls"),
     [
         *[(c, 400, errors.AuthenticationError) for c in (
-            "40001", "40002", "40003", "40011", "40004", "40005", "40008", "40006", "40009", "40010",
+            "40001", "40002", "40003", "40011", "40004", "40005", "40008", "40006", "40009",
             "40012", "40014", "40018", "40037", "40099")],
         ("429", 429, errors.RateLimitError),
         ("1001", 400, errors.RateLimitError),
@@ -239,7 +239,8 @@ def test_positions_skip_empty_legs_and_read_hold_side():
     ("value", "state"),
     [("live", OrderState.LIVE), ("new", OrderState.LIVE), ("partially_filled", OrderState.PARTIALLY_FILLED),
      ("filled", OrderState.FILLED), ("canceled", OrderState.CANCELED), ("cancelled", OrderState.CANCELED),
-     ("CANCELED", OrderState.CANCELED), ("something_new", OrderState.LIVE)],
+     ("CANCELED", OrderState.CANCELED), ("something_new", OrderState.UNKNOWN),
+     ("reject", OrderState.REJECTED), ("rejected", OrderState.REJECTED)],
 )
 def test_order_states(value, state):
     assert parse_order_state(value) is state
