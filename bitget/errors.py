@@ -61,7 +61,11 @@ class UnknownSymbolError(BitgetAPIError):
 
 
 class OrderNotFoundError(BitgetAPIError):
-    """The order does not exist (40768, 43001, 40109, 25204, 22001…)."""
+    """The order does not exist, or is already final so there is nothing to cancel.
+
+    v2: 40768, 43001, 40109, 43004, 43020, 43025, 45031, 45057, 22001; v3: 25204 (and 22001).
+    A cancel that meets one reads the order's final state instead of failing.
+    """
 
 
 class NoPositionError(BitgetAPIError):

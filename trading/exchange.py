@@ -20,7 +20,11 @@ class Exchange(Protocol):
         ...
 
     def contracts(self) -> dict[str, Contract]:
-        """All tradable contracts by symbol (cached): used to validate tickers on arrival."""
+        """Contracts that take orders, by symbol (cached): used to validate tickers on arrival.
+
+        A restricted contract (``Contract.closable``, e.g. Bitget's ``limit_open``) is included: it
+        still takes closes; its ``tradable`` is False, so the executor opens nothing on it.
+        """
         ...
 
     def quote(self, symbol: str) -> Quote:
@@ -56,7 +60,10 @@ class Exchange(Protocol):
         ...
 
     def cancel_order(self, symbol: str, *, order_id: str | None = None, client_oid: str | None = None) -> bool:
-        """Cancel; False when the order was already filled, cancelled or unknown."""
+        """Cancel; False when the order was already filled, cancelled or unknown (read it then).
+
+        An order whose placement reply carried no id is named by its clientOid.
+        """
         ...
 
     def get_order(self, symbol: str, *, order_id: str | None = None, client_oid: str | None = None) -> Order | None:

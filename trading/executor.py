@@ -1,7 +1,8 @@
 """Signal → orders: read the real position, trade the difference, make sure it happened once.
 
 Rules (see docs/execution.md):
-- buys at the best ask, sells at the best bid, as limit orders rounded to the contract's tick;
+- buys at the best ask, sells at the best bid, as limit orders rounded to the contract's tick; a
+  stop-loss is rounded to the tick too, away from the entry (down for a long, up for a short);
 - sizes from available margin × ratio × leverage ÷ price, floored to the size step;
 - waits up to ``order_timeout`` for a fill, cancels the rest (a cancel that loses the race to a
   fill is a fill), re-prices a bounded number of times; a close then falls back to a market order,
@@ -133,8 +134,8 @@ class Executor:
     def _execute(self, signal_id: str, signal: Signal, allow_open: bool) -> Outcome:
         symbol = signal.symbol
         contract = self.exchange.contract(symbol)
-        if not contract.tradable:
-            raise ExecutionFailed(f"{symbol} is not tradable now")
+        if not contract.accepts_closes:
+            raise ExecutionFailed(f"{symbol} is not tradable now (Bitget state {contract.status or 'unknown'})")
         earlier = self._reconcile(signal_id, contract, signal, allow_open)
         outcome = self._reach_target(signal_id, signal, contract, allow_open)
         if earlier:
@@ -171,15 +172,16 @@ class Executor:
 
     def _send_again(self, signal_id: str, row: dict, contract: Contract, signal: Signal) -> Order | None:
         """Send a journaled order under its own clientOid; None when the exchange refuses it outright."""
+        side = PositionSide(row["position_side"])
         request = OrderRequest(
             symbol=contract.symbol,
-            position_side=PositionSide(row["position_side"]),
+            position_side=side,
             reduce=bool(row["reduce"]),
             order_type=OrderType(row["order_type"]),
             size=Decimal(row["size"]),
             client_oid=row["client_oid"],
             price=None if row["price"] is None else Decimal(row["price"]),
-            stop_loss=None if row["reduce"] else signal.stop_loss,
+            stop_loss=None if row["reduce"] else _stop_on_tick(contract, side, signal.stop_loss),
         )
         log.info("signal %s: order %s not on the exchange; sending it again under its clientOid",
                  signal_id, request.client_oid)
@@ -221,6 +223,9 @@ class Executor:
         if not allow_open:
             done.append(f"{want.value} not opened: the signal is older than SIGNAL_MAX_AGE")
             return Outcome(DONE if len(done) > 1 else SKIPPED, "; ".join(done))
+        if not contract.tradable:
+            done.append(f"{want.value} not opened: {symbol} is {contract.status} on Bitget, which takes closes only")
+            return Outcome(DONE if len(done) > 1 else FAILED, "; ".join(done))
         held = legs[want].size * legs[want].entry_price if want in legs else Decimal(0)
         done.append(self._open(signal_id, signal, contract, want, held))
         return Outcome(DONE, "; ".join(done))
@@ -265,8 +270,9 @@ class Executor:
             quote, balance = quote_future.result(), balance_future.result()
             price = _limit_price(contract, quote, buying=side is PositionSide.LONG)
             self._check_slippage(signal, price)
-            if signal.stop_loss is not None:
-                check_stop_loss(signal.intent, signal.stop_loss, price)
+            stop_loss = _stop_on_tick(contract, side, signal.stop_loss)
+            if stop_loss is not None:
+                check_stop_loss(signal.intent, stop_loss, price)
             size = open_size(
                 contract,
                 available=balance.available,
@@ -367,7 +373,7 @@ class Executor:
             size=size,
             client_oid=client_oid(signal_id, step, self._next_attempt(signal_id, step)),
             price=_limit_price(contract, quote, buying=buying),
-            stop_loss=None if reduce or signal is None else signal.stop_loss,
+            stop_loss=None if reduce or signal is None else _stop_on_tick(contract, side, signal.stop_loss),
         )
         return self._submit(signal_id, step, request)
 
@@ -425,7 +431,7 @@ class Executor:
         """Poll until filled or the deadline; then cancel and read the final state."""
         current = order
         while True:
-            fresh = self.exchange.get_order(order.symbol, order_id=order.order_id)
+            fresh = self.exchange.get_order(order.symbol, **_ref(order))
             if fresh is not None:
                 current = fresh
             if current.state.is_final:
@@ -454,14 +460,20 @@ class Executor:
 
     def _cancel(self, order: Order) -> Order:
         """Cancel the rest; whether or not the cancel wins, return the order's final state."""
-        cancelled = self.exchange.cancel_order(order.symbol, order_id=order.order_id)
+        cancelled = self.exchange.cancel_order(order.symbol, **_ref(order))
         if not cancelled:
-            log.info("order %s: cancel lost the race; reading its final state", order.client_oid)
+            log.info("order %s: cancel met an order already final or gone; reading its final state", order.client_oid)
+        fresh: Order | None = None
         for _ in range(10):
-            fresh = self.exchange.get_order(order.symbol, order_id=order.order_id)
+            fresh = self.exchange.get_order(order.symbol, **_ref(order))
             if fresh is not None and fresh.state.is_final:
                 return fresh
             self._sleep(self.settings.poll_interval)
+        if fresh is not None and fresh.state is OrderState.UNKNOWN:
+            raise ExecutionFailed(
+                f"order {order.client_oid} is still in a state Bitget did not document (logged) after the "
+                f"cancel; check it on Bitget"
+            )
         raise ExecutionFailed(f"order {order.client_oid} did not reach a final state after cancel")
 
     # -- positions ---------------------------------------------------------------------------
@@ -495,6 +507,29 @@ def _sides(intent: Intent) -> tuple[PositionSide | None, PositionSide]:
         Intent.NO_SHORT: (None, PositionSide.SHORT),
         Intent.NO_LONG: (None, PositionSide.LONG),
     }[intent]
+
+
+def _ref(order: Order) -> dict[str, str]:
+    """How to name an order to the exchange: its id, or its clientOid when Bitget gave no id."""
+    return {"order_id": order.order_id} if order.order_id else {"client_oid": order.client_oid}
+
+
+def _stop_on_tick(contract: Contract, side: PositionSide, stop_loss: Decimal | None) -> Decimal | None:
+    """A signal's stop-loss on the contract's tick, rounded away from the entry.
+
+    Down for a long's stop, up for a short's: never nearer the entry than the alert asked. A stop
+    that rounds to zero or below cannot be sent and fails the signal.
+    """
+    if stop_loss is None:
+        return None
+    stop = contract.round_price(stop_loss, up=side is PositionSide.SHORT)
+    if stop <= 0:
+        raise ExecutionFailed(
+            f"stop_loss_price {stop_loss} is below the price tick {contract.price_tick} of {contract.symbol}"
+        )
+    if stop != stop_loss:
+        log.debug("%s: stop-loss %s rounded to the tick: %s", contract.symbol, stop_loss, stop)
+    return stop
 
 
 def _limit_price(contract: Contract, quote: Quote, *, buying: bool) -> Decimal:
