@@ -112,7 +112,8 @@ sell+open, close short = sell+close (buys); a missing ``tradeSide`` is 40774 and
 ignored. In one-way mode a plain opposite order nets against the position and may flip it.
 
 Checks, in order: 40774 (mode), 40808 (size not > 0, more decimals than volumePlace, or not a
-multiple of sizeMultiplier), 41103 (price or presetStopLossPrice off the tick), 43118 (clientOid
+multiple of sizeMultiplier), 41103 (price off the tick), 45035 (presetStopLossPrice off the
+tick), 43118 (clientOid
 used before by any order since the last reset), 22002 (a close with nothing closable: the leg's
 size minus what resting closes reserve), 43006 (size < minTradeNum), 45110 (size x price <
 minTradeUSDT; a market order is priced by walking the book), 40917 / 45122 (preset stop-loss not
@@ -187,7 +188,15 @@ JSON numbers or strings; numbers come back as strings.
   ``side``/``tradeSide`` use the engine's (v2) vocabulary whichever API placed the order;
   ``direction`` is the real trade direction (buy/sell) and ``api`` says ``v2`` or ``v3``.
 * ``GET /sim/requests`` - requests per path and per "METHOD path", auth failures (total and by
-  code), faults fired by kind. Control paths are not counted.
+  code), faults fired by kind, and per path how many carried the ``paptrading`` header
+  (``paptrading_by_path``). Control paths are not counted.
+* ``POST /sim/margin-mode`` ``{"symbol", "mode": "crossed"|"isolated"}`` (refused while busy).
+* ``POST /sim/quirks`` / ``GET /sim/quirks`` - switch on Bitget's rarer replies: an order reply
+  without ``orderId``, lookups that trail a new order, the duplicate-clientOid, final-order and
+  position-mode codes, rejected and undocumented order states, restricted contracts, listing field
+  overrides. Each switch, its codes and its effect: :mod:`bitget.sim.quirks`. ``/sim/reset`` clears
+  them. With isolated margin in hedge mode, v2 ``set-leverage`` needs ``holdSide`` (or both
+  ``longLeverage`` and ``shortLeverage``) and v3 needs ``posSide`` (40019 / 400172 otherwise).
 
 Faults
 ======
@@ -206,6 +215,9 @@ rule that fires applies; ``/sim/...`` paths are never faulted.
 * ``timeout`` - sleep ``delay`` (default 10 s) BEFORE processing, then process: the client has
   given up, but the request takes effect (an ambiguous failure). A delay over 30 s makes the
   signed timestamp expire (40008).
+* ``code`` - answer Bitget's envelope with the rule's ``code`` (``msg`` optional, HTTP ``status``
+  default 400); with ``"process": true`` the request is carried out first (Bitget's 40010 "request
+  timed out" and 40015 "system abnormal" can leave an order placed).
 * ``lost_reply`` - process the request (the order is placed), then shut the connection's socket
   down and send no HTTP response: the client sees a connection error. Needs werkzeug's server
   (``environ["werkzeug.socket"]``); elsewhere it sleeps ``delay`` (default 10 s) and then answers.
