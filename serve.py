@@ -13,6 +13,7 @@ go out and returns. ``healthcheck()`` is the container's HEALTHCHECK (the slim i
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import resource
@@ -26,7 +27,9 @@ from collections.abc import Callable
 from typing import Any
 
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
+from waitress.task import ErrorTask
 
 log = logging.getLogger("serve")
 
@@ -49,6 +52,27 @@ ADJUSTMENTS: dict[str, Any] = {
     "clear_untrusted_proxy_headers": False,  # the app applies TRUST_PROXY to X-Forwarded-For itself
     "ident": "trading-bitget",
 }
+
+
+# Codes for the requests the server refuses before the app sees them; the app uses the same style.
+ERROR_CODES = {400: "malformed-request", 413: "body-too-large", 431: "headers-too-large"}
+
+
+class JsonErrorTask(ErrorTask):
+    """The server's own refusals (malformed request, body or header too large) as the app's JSON errors."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        body = json.dumps({"code": ERROR_CODES.get(error.code, "http-error"), "error": f"{error.reason}: {error.body}"})
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.append(("Content-Type", "application/json"))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body.encode())
+
+
+class Channel(HTTPChannel):
+    error_task_class = JsonErrorTask
 
 
 def connection_limit(wanted: int = CONNECTION_LIMIT) -> int:
@@ -79,6 +103,8 @@ def serve(app: Callable[..., Any], host: str, port: int, *, on_stop: Callable[[]
     channels: dict[int, Any] = {}
     create_server(app, map=channels, host=host, port=port, connection_limit=connection_limit(), **ADJUSTMENTS)
     listeners = [d for d in channels.values() if isinstance(d, BaseWSGIServer)]
+    for listener in listeners:
+        listener.channel_class = Channel
     stopped = threading.Event()
 
     def finish() -> None:

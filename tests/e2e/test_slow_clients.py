@@ -185,6 +185,37 @@ def test_a_trusted_proxy_forwarded_address_still_reaches_the_allowlist(server: S
     assert refused.status_code == 403 and refused.json()["code"] == "source-not-allowed", refused.text
 
 
+def raw_exchange(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "code"),
+    [
+        ("Content-Length: 100000000\r\n", b"413", b"body-too-large"),
+        ("Content-Length: -1\r\n", b"400", b"malformed-"),
+    ],
+    ids=["huge-length", "negative-length"],
+)
+def test_what_the_server_refuses_itself_is_a_json_error(
+    server: Server, headers: str, status: bytes, code: bytes
+) -> None:
+    """Requests refused before the app sees them still get a JSON error with a stable code."""
+    head = ("POST /api/webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"{headers}Connection: close\r\n\r\n").encode()
+    answer = raw_exchange(server.port, head + json.dumps({"token": TOKEN}).encode())
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.split(b" ")[1] == status, answer[:300]
+    head_part, _, body = rest.partition(b"\r\n\r\n")
+    assert b"application/json" in head_part.lower(), answer[:500]
+    assert json.loads(body)["code"].encode().startswith(code), body
+
+
 def test_the_dockerfile_healthcheck_passes_on_a_live_service_and_fails_on_a_dead_one(server: Server) -> None:
     """The HEALTHCHECK command as the container runs it (PORT from its environment): 0, then non-zero."""
     command = runnable(dockerfile_instruction("HEALTHCHECK"), server.port)
