@@ -148,16 +148,20 @@ def signal_status(signal_id: str) -> tuple[Response, int]:
 
 @api.get("/healthz")
 def healthz() -> tuple[Response, int]:
+    """200 ``ok`` only while taking signals with a usable exchange; 503 ``degraded`` or ``shutting-down``."""
     runtime = _runtime()
     accepting = runtime.service.dispatcher.accepting
+    exchange = runtime.health.snapshot()
+    status = "shutting-down" if not accepting else "ok" if exchange.usable else "degraded"
     return jsonify(
         {
-            "status": "ok" if accepting else "shutting-down",
+            "status": status,
             "mode": runtime.settings.mode,
+            "exchange": exchange.as_dict(),
             "queue": runtime.service.dispatcher.load(),
             "signals": runtime.journal.counts(),
         }
-    ), (200 if accepting else 503)
+    ), (200 if status == "ok" else 503)
 
 
 @api.get("/openapi.yaml")

@@ -147,6 +147,7 @@ def make_exchange(
     account_mode: str = "auto",
     *,
     setting_name: str = "BITGET_ACCOUNT_MODE",
+    trust_unverified: bool = True,
     **client_kwargs: Any,
 ) -> tuple[BitgetClient | BitgetUtaClient, AccountSystem]:
     """The exchange adapter for the key in ``client_kwargs`` (``BitgetClient``'s keywords) and its system.
@@ -155,7 +156,9 @@ def make_exchange(
     verified with the same probe, so a key of the other system stops start-up with an
     ``AccountSystemMismatch`` naming ``setting_name``; if that probe cannot get an answer (network,
     rate limit, exchange down) the forced setting is trusted, with a warning, so an outage at
-    start-up does not stop a correctly configured service. A mid-switch account always raises.
+    start-up does not stop a correctly configured service; with ``trust_unverified=False`` that
+    error is raised instead, for a caller that retries until the setting is confirmed. A mid-switch
+    account always raises.
     """
     mode = str(account_mode).strip().lower()
     if mode not in ACCOUNT_MODES:
@@ -167,7 +170,7 @@ def make_exchange(
         client.close()
         raise
     except BitgetError as err:
-        if mode != "auto" and err.retryable:
+        if mode != "auto" and err.retryable and trust_unverified:
             log.warning("%s=%s: could not verify the account system (%s); trusting the setting",
                         setting_name, mode, err)
             return client, cast(AccountSystem, mode)

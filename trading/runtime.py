@@ -10,13 +10,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bitget.accounts import make_exchange
 from bitget.errors import BitgetError
 from config import Settings
 from trading.exchange import Exchange
+from trading.exchange_link import ExchangeLink
 from trading.executor import ExecutionSettings, Executor
 from trading.guard import AccessGuard
+from trading.health import ExchangeHealth
+from trading.held_logs import HeldLogs
 from trading.journal import Journal
+from trading.reconnect import Reconnector
 from trading.service import ServiceSettings, SignalService
 
 log = logging.getLogger(__name__)
@@ -28,20 +31,24 @@ class Runtime:
 
     settings: Settings
     service: SignalService
-    exchange: Exchange
+    link: ExchangeLink
     journal: Journal
     mode_line: str
+    reconnector: Reconnector
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
+    @property
+    def exchange(self) -> Exchange:
+        """The exchange adapter, or its stand-in while Bitget has not answered the start-up work."""
+        return self.link.exchange
+
+    @property
+    def health(self) -> ExchangeHealth:
+        return self.link.health
+
     def start(self) -> None:
-        """Log the mode, warm the caches that sit on the signal path, resume interrupted work."""
-        log.info(self.mode_line)
-        try:
-            contracts = self.exchange.contracts()
-            mode = self.exchange.position_mode()
-            log.info("exchange reachable: %d contracts, position mode %s", len(contracts), mode.value)
-        except Exception as exc:  # the service still starts; each signal reports its own failure
-            log.warning("exchange not reachable at start-up: %s", exc)
+        """Start the background reconnect loop and resume interrupted work (the mode line is out already)."""
+        self.reconnector.start()
         resumed = self.service.recover()
         if resumed:
             log.info("resumed %d signal(s) left pending by the previous run", resumed)
@@ -50,6 +57,7 @@ class Runtime:
         """Stop taking signals, finish running ones within the grace period, close resources."""
         if not self._closers:
             return True
+        self.reconnector.stop()
         grace = self.settings.shutdown_grace if grace is None else grace
         load = self.service.dispatcher.load()
         log.info("shutting down: %d running (grace %gs), %d waiting", load["running"], grace, load["waiting"])
@@ -77,49 +85,33 @@ SYSTEM_NAMES = {"classic": "classic account, v2 API", "uta": "Unified Trading Ac
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    closers: list[Callable[[], None]] = []
-    account_mode = settings.account_mode
-    if settings.mode == "paper":
-        from bitget.sim.paper import start_embedded_sim
+    """Everything a running service needs; raises StartupError (one line) on a refused configuration.
 
-        # A live market is copied from Bitget every 2 s; a synthetic one (or the fallback of an
-        # offline live market) drifts and refills its book, so paper trading never runs dry.
-        live = settings.paper_market == "live"
-        sim = start_embedded_sim(market=settings.paper_market, random_walk=True, refresh_interval=2.0 if live else 0.5)
-        sim.engine.set_balance(settings.paper_balance)
-        sim.engine.set_account_mode(settings.paper_account_mode)
-        closers.append(sim.stop)
-        base_url, key, secret, passphrase = sim.base_url, sim.api_key, sim.secret_key, sim.passphrase
-        mode_line = (
-            f"MODE PAPER: no real orders; trading the built-in simulator at {base_url} "
-            f"({settings.paper_market} market, {settings.paper_balance} USDT)"
-        )
-    else:
-        base_url = settings.bitget_base_url
-        key, secret, passphrase = settings.bitget_api_key, settings.bitget_secret_key, settings.bitget_passphrase
-        if settings.mode == "demo":
-            mode_line = f"MODE DEMO: Bitget demo trading at {base_url} (paptrading: 1), no real money"
-        else:
-            mode_line = f"MODE LIVE: REAL ORDERS on Bitget at {base_url}"
+    An exchange that cannot be reached is not a refusal: the service starts degraded and the
+    reconnect loop finishes the start-up work when the exchange answers. Nothing is logged before
+    the mode line (records of the start-up calls follow it).
+    """
+    held = HeldLogs()
+    closers: list[Callable[[], None]] = []
     try:
-        exchange, system = make_exchange(
-            account_mode,
-            base_url=base_url,
-            api_key=key,
-            secret_key=secret,
-            passphrase=passphrase,
-            product_type=settings.product_type,
-            margin_coin=settings.margin_coin,
-            margin_mode=settings.margin_mode,
-            demo=settings.mode == "demo",
-            connect_timeout=settings.connect_timeout,
-            read_timeout=settings.read_timeout,
-        )
-    except BitgetError as exc:
-        for close in closers:
+        mode_line, client_kwargs = _exchange_target(settings, closers)
+        link = ExchangeLink(settings.account_mode, client_kwargs, ExchangeHealth())
+        closers.append(link.close)
+        outage = _first_connect(link)
+    except BaseException:
+        held.drop()
+        for close in reversed(closers):
             close()
-        raise StartupError(f"cannot start: {exc}") from None
-    mode_line = mode_line.replace(":", f" ({SYSTEM_NAMES[system]}):", 1)
+        raise
+    mode_line = mode_line.replace(":", f" ({_system_words(link)}):", 1)
+    held.release(lambda: log.info(mode_line))
+    if outage is not None:
+        log.warning(
+            "exchange not reachable at start-up (%s): serving degraded; signals are journaled and wait for it "
+            "(up to SIGNAL_MAX_AGE=%gs); retrying in the background (at most every %gs)",
+            outage, settings.signal_max_age, settings.reconnect_max_wait,
+        )
+    exchange = link.exchange
     journal = Journal(settings.journal_path)
     closers.insert(0, journal.close)
     executor = Executor(
@@ -148,6 +140,7 @@ def build_runtime(settings: Settings) -> Runtime:
             symbol_allowlist=settings.symbol_allowlist,
         ),
         exchange=exchange,
+        health=link.health,
         executor=executor,
         journal=journal,
         guard=AccessGuard(
@@ -157,4 +150,69 @@ def build_runtime(settings: Settings) -> Runtime:
             fail_window=settings.auth_fail_window,
         ),
     )
-    return Runtime(settings, service, exchange, journal, mode_line, closers)
+    reconnector = Reconnector(
+        link.health,
+        ping=link.ping,
+        connect=None if link.confirmed else link.connect,
+        wait_max=settings.reconnect_max_wait,
+    )
+    return Runtime(settings, service, link, journal, mode_line, reconnector, closers)
+
+
+def _exchange_target(settings: Settings, closers: list[Callable[[], None]]) -> tuple[str, dict[str, object]]:
+    """The mode line (without the account system) and the adapter keywords for the configured mode."""
+    if settings.mode == "paper":
+        from bitget.sim.paper import start_embedded_sim
+
+        # A live market is copied from Bitget every 2 s; a synthetic one (or the fallback of an
+        # offline live market) drifts and refills its book, so paper trading never runs dry.
+        live = settings.paper_market == "live"
+        sim = start_embedded_sim(market=settings.paper_market, random_walk=True, refresh_interval=2.0 if live else 0.5)
+        sim.engine.set_balance(settings.paper_balance)
+        sim.engine.set_account_mode(settings.paper_account_mode)
+        closers.append(sim.stop)
+        base_url, key, secret, passphrase = sim.base_url, sim.api_key, sim.secret_key, sim.passphrase
+        mode_line = (
+            f"MODE PAPER: no real orders; trading the built-in simulator at {base_url} "
+            f"({settings.paper_market} market, {settings.paper_balance} USDT)"
+        )
+    else:
+        base_url = settings.bitget_base_url
+        key, secret, passphrase = settings.bitget_api_key, settings.bitget_secret_key, settings.bitget_passphrase
+        if settings.mode == "demo":
+            mode_line = f"MODE DEMO: Bitget demo trading at {base_url} (paptrading: 1), no real money"
+        else:
+            mode_line = f"MODE LIVE: REAL ORDERS on Bitget at {base_url}"
+    return mode_line, {
+        "base_url": base_url,
+        "api_key": key,
+        "secret_key": secret,
+        "passphrase": passphrase,
+        "product_type": settings.product_type,
+        "margin_coin": settings.margin_coin,
+        "margin_mode": settings.margin_mode,
+        "demo": settings.mode == "demo",
+        "connect_timeout": settings.connect_timeout,
+        "read_timeout": settings.read_timeout,
+    }
+
+
+def _first_connect(link: ExchangeLink) -> BitgetError | None:
+    """Try the start-up work once: None when done, the error when Bitget could not be reached."""
+    try:
+        link.connect()
+    except BitgetError as exc:
+        if not exc.retryable:
+            raise StartupError(f"cannot start: {exc}") from None
+        return exc
+    return None
+
+
+def _system_words(link: ExchangeLink) -> str:
+    """What the mode line says of the account system: detected, configured, or not known yet."""
+    if link.system is None:
+        return "account system not known yet: Bitget unreachable"
+    name = SYSTEM_NAMES[link.system]
+    if link.adapter is None:
+        return f"{name} as configured, not confirmed yet: Bitget unreachable"
+    return name

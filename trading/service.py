@@ -18,6 +18,7 @@ from trading.dispatcher import Dispatcher
 from trading.exchange import Exchange
 from trading.executor import Executor, Interrupted
 from trading.guard import AccessGuard
+from trading.health import ExchangeHealth
 from trading.journal import (
     DUPLICATE,
     EXECUTING,
@@ -75,6 +76,7 @@ class SignalService:
         journal: Journal,
         guard: AccessGuard | None = None,
         clock: Callable[[], float] = time.time,
+        health: ExchangeHealth | None = None,
     ) -> None:
         self.settings = settings
         self.guard = guard or AccessGuard()
@@ -82,6 +84,7 @@ class SignalService:
         self.executor = executor
         self.journal = journal
         self._clock = clock
+        self.health = health
         self.dispatcher = Dispatcher(self.run, workers=settings.workers, max_queue=settings.max_queue)
 
     # -- arrival -----------------------------------------------------------------------------
@@ -174,13 +177,15 @@ class SignalService:
             return
         age = self._clock() - record.received_at
         if age > self.settings.signal_max_age:
-            self._expire(record, f"not started within SIGNAL_MAX_AGE={self.settings.signal_max_age:g}s ({age:.0f}s)")
+            self._expire(record, self._too_old(age))
             return
         newest = self.journal.last_executed_sent_at(record.symbol)
         if record.sent_at is not None and newest is not None and record.sent_at < newest:
             reason = f"alert time is older than the last signal already executed for {record.symbol}"
             self.journal.set_status(signal_id, REJECTED, reason)
             log.warning("signal %s: rejected: %s", signal_id, reason)
+            return
+        if not self._await_exchange(record):
             return
         self.journal.set_status(signal_id, EXECUTING)
         try:
@@ -190,9 +195,49 @@ class SignalService:
             return
         started = time.monotonic()
         outcome = self.executor.execute(signal_id, signal)
+        while outcome.status == FAILED and self._exchange_lost(record):
+            # The exchange went away mid-signal: wait for it like a new signal, then resume from its state.
+            log.warning("signal %s: the exchange went away (%s); waiting for it", signal_id, outcome.reason)
+            self.journal.set_status(signal_id, QUEUED, f"waiting for the exchange after: {outcome.reason}")
+            if not self._await_exchange(record):
+                return
+            self.journal.set_status(signal_id, EXECUTING)
+            outcome = self.executor.execute(signal_id, signal)
         self.journal.set_status(signal_id, outcome.status, outcome.reason)
         elapsed_ms = (time.monotonic() - started) * 1000
         log.info("signal %s: %s in %.0f ms: %s", signal_id, outcome.status, elapsed_ms, outcome.reason)
+
+    def _too_old(self, age: float) -> str:
+        reason = f"not started within SIGNAL_MAX_AGE={self.settings.signal_max_age:g}s ({age:.0f}s)"
+        if self.health is not None and not self.health.usable:
+            reason += f": {self.health.describe_outage()}"
+        return reason
+
+    def _exchange_lost(self, record: SignalRecord) -> bool:
+        """True when the exchange is unusable now and the signal is still young enough to wait for it."""
+        if self.health is None or self.health.usable:
+            return False
+        return self._clock() - record.received_at <= self.settings.signal_max_age
+
+    def _await_exchange(self, record: SignalRecord) -> bool:
+        """Wait until the exchange is usable; expire the signal (False) once older than SIGNAL_MAX_AGE.
+
+        The worker waits, so later signals of the same symbol stay behind this one. Shutdown
+        interrupts the wait; the signal stays queued and resumes at the next start.
+        """
+        health = self.health
+        if health is None or health.usable:
+            return True
+        log.info("signal %s: waiting for the exchange: %s", record.id, health.describe_outage())
+        while not health.wait_usable(0.2):
+            if not self.dispatcher.accepting:
+                raise Interrupted()
+            age = self._clock() - record.received_at
+            if age > self.settings.signal_max_age:
+                self._expire(record, self._too_old(age))
+                return False
+        log.info("signal %s: the exchange answers again; executing", record.id)
+        return True
 
     def _expire(self, record: SignalRecord, reason: str) -> None:
         """Too old to trade. One that traded before a restart still completes its closes."""

@@ -1,0 +1,97 @@
+"""A service started while the exchange is down serves degraded, keeps the alert, and trades it once
+the exchange (here the simulator, started later on the port the service was pointed at) comes up."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+from tests.e2e.processes import TOKEN, free_port, start_service, start_sim
+
+ALERT = {"token": TOKEN, "action": "buy", "sentiment": "long", "ticker": "BTCUSDT", "price": "65000"}
+
+
+def signal_status(app_port: int, signal_id: str) -> dict:
+    return requests.get(
+        f"http://127.0.0.1:{app_port}/api/signals/{signal_id}", headers={"X-Webhook-Token": TOKEN}, timeout=5
+    ).json()
+
+
+@pytest.mark.parametrize(
+    ("account_mode", "sim_account"), [("auto", "uta"), ("auto", "classic"), ("classic", "classic"), ("uta", "uta")]
+)
+def test_degraded_start_takes_the_alert_and_trades_it_when_the_exchange_comes_up(tmp_path, account_mode, sim_account):
+    sim_port, app_port = free_port(), free_port()  # nothing listens on sim_port yet
+    service = start_service(tmp_path, app_port, sim_port, BITGET_ACCOUNT_MODE=account_mode, RECONNECT_MAX_WAIT="0.5")
+    sim = None
+    try:
+        health = requests.get(f"http://127.0.0.1:{app_port}/healthz", timeout=5)
+        assert health.status_code == 503, health.text
+        body = health.json()
+        assert body["status"] == "degraded"
+        assert body["exchange"]["reachable"] is False
+        assert "connection refused" in body["exchange"]["last_error"]
+        assert body["exchange"]["since"] and body["exchange"]["last_ok"] is None
+
+        reply = requests.post(f"http://127.0.0.1:{app_port}/api/webhook", json=ALERT, timeout=5)
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["status"] == "accepted"
+        signal_id = reply.json()["signal_id"]
+        time.sleep(0.5)
+        assert signal_status(app_port, signal_id)["status"] == "queued"
+
+        sim = start_sim(tmp_path, sim_port, account_mode=sim_account)
+        deadline = time.monotonic() + 20
+        status: dict = {}
+        while time.monotonic() < deadline:
+            status = signal_status(app_port, signal_id)
+            if status["status"] not in ("queued", "executing"):
+                break
+            time.sleep(0.05)
+        assert status["status"] == "done", (status, service.output())
+        orders = requests.get(f"http://127.0.0.1:{sim_port}/sim/orders", timeout=5).json()["orders"]
+        assert [(o["symbol"], o["side"], o["state"]) for o in orders] == [("BTCUSDT", "buy", "filled")]
+
+        health = requests.get(f"http://127.0.0.1:{app_port}/healthz", timeout=5)
+        assert health.status_code == 200, health.text
+        exchange = health.json()["exchange"]
+        assert health.json()["status"] == "ok" and exchange["reachable"] is True and exchange["last_ok"]
+
+        lines = [line for line in service.output().splitlines() if line.strip()]
+        assert "MODE LIVE" in lines[0], lines[:3]
+    finally:
+        service.stop()
+        if sim:
+            sim.stop()
+
+
+def wait_health(app_port: int, status_code: int, timeout: float = 15.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = requests.get(f"http://127.0.0.1:{app_port}/healthz", timeout=5)
+        if reply.status_code == status_code or time.monotonic() > deadline:
+            assert reply.status_code == status_code, reply.text
+            return reply.json()
+        time.sleep(0.05)
+
+
+def test_an_exchange_that_goes_away_after_start_up_degrades_the_health_until_it_is_back(tmp_path):
+    sim_port, app_port = free_port(), free_port()
+    sim = start_sim(tmp_path, sim_port)
+    service = start_service(tmp_path, app_port, sim_port, RECONNECT_MAX_WAIT="0.3")
+    try:
+        assert wait_health(app_port, 200)["status"] == "ok"
+        sim.stop()  # the exchange's process is gone; no signal is in flight
+        body = wait_health(app_port, 503)
+        assert body["status"] == "degraded" and body["exchange"]["reachable"] is False
+        assert "connection refused" in body["exchange"]["last_error"]
+        assert body["exchange"]["last_ok"] is not None  # it still says when the exchange last answered
+
+        sim = start_sim(tmp_path, sim_port)
+        body = wait_health(app_port, 200)
+        assert body["status"] == "ok" and body["exchange"]["reachable"] is True
+    finally:
+        service.stop()
+        sim.stop()
