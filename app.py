@@ -1,7 +1,8 @@
 """Flask entry point: routes parse the request and hand it to the trading service, nothing more.
 
-`python app.py` serves on HOST:PORT (default 0.0.0.0:8080); under gunicorn use `app:create_app()`
-with one worker and several threads (one process owns the journal and the per-symbol order).
+`python app.py` serves on HOST:PORT (default 0.0.0.0:8080) with waitress (serve.py), which reads each
+request whole before a handler thread sees it; behind a buffering proxy, gunicorn with one worker and
+several threads can serve `app:create_app()` (one process owns the journal and the per-symbol order).
 """
 
 from __future__ import annotations
@@ -42,13 +43,18 @@ def _runtime() -> Runtime:
     return current_app.extensions["trading_runtime"]
 
 
-def _decode_body() -> Mapping[str, Any]:
-    """JSON object from the body; TradingView sends JSON as application/json, other text as text/plain."""
+def _read_body() -> bytes:
+    """The raw body, refused when its type is not one TradingView sends or it is too long."""
     if request.mimetype and request.mimetype not in ACCEPTED_TYPES and not request.mimetype.endswith("+json"):
         raise UnsupportedMediaType()
     raw = request.get_data(cache=False)
     if len(raw) > MAX_BODY_BYTES:  # a chunked body has no Content-Length to refuse it earlier
         raise RequestEntityTooLarge()
+    return raw
+
+
+def _decode_body(raw: bytes) -> Mapping[str, Any]:
+    """JSON object from the body; TradingView sends JSON as application/json, other text as text/plain."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -88,23 +94,36 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
 
 
+def _refusal(exc: Exception) -> tuple[int, str, str]:
+    """(HTTP status, code, message) of a webhook request that is refused."""
+    if isinstance(exc, SourceRefused):
+        return exc.status, exc.code, exc.error
+    if isinstance(exc, RequestEntityTooLarge):
+        return 413, "body-too-large", f"the body is longer than {MAX_BODY_BYTES} bytes"
+    assert isinstance(exc, SignalRejected)
+    if isinstance(exc, Unauthorized):
+        return 401, exc.code, exc.error
+    if isinstance(exc, UnsupportedMediaType):
+        return 415, exc.code, exc.error
+    return (400 if exc.code in ("malformed-json", "invalid-encoding") else 422), exc.code, exc.error
+
+
 @api.post("/api/webhook")
 def webhook() -> tuple[Response, int]:
     service = _runtime().service
     source = service.guard.client_address(request.remote_addr or "unknown", request.headers.get("X-Forwarded-For"))
+    raw = b""
     try:
         service.guard.admit(source)
-        payload = _decode_body()
+        raw = _read_body()
+        payload = _decode_body(raw)
         accepted = service.accept(payload, source=source, header_token=request.headers.get("X-Webhook-Token"))
-    except SourceRefused as exc:
-        return error(exc.code, exc.error, exc.status)
-    except Unauthorized as exc:
-        return error(exc.code, exc.error, 401)
-    except UnsupportedMediaType as exc:
-        return error(exc.code, exc.error, 415)
-    except SignalRejected as exc:
-        status = 400 if exc.code in ("malformed-json", "invalid-encoding") else 422
-        return error(exc.code, exc.error, status)
+    except (SourceRefused, SignalRejected, RequestEntityTooLarge) as exc:
+        status, code, message = _refusal(exc)
+        refused_id = service.refuse(
+            source=source, status=status, code=code, reason=message, body=raw.decode("utf-8", "replace")
+        )
+        return error(code, message, status, refused_id=refused_id)
     except Saturated as exc:
         return error("saturated", f"too many signals waiting ({exc}); this one was not taken", 503)
     except ShuttingDown:
@@ -114,6 +133,8 @@ def webhook() -> tuple[Response, int]:
         body["duplicate_of"] = accepted.duplicate_of
     if accepted.reason:
         body["reason"] = accepted.reason
+    if accepted.note:
+        body["note"] = accepted.note
     return jsonify(body), 200
 
 
@@ -132,7 +153,26 @@ def signal_status(signal_id: str) -> tuple[Response, int]:
         return error(exc.code, exc.error, 401)
     record = runtime.journal.signal(signal_id)
     if record is None:
-        return error("unknown-signal", f"no signal {signal_id!r}", 404)
+        refused = runtime.journal.refusal(signal_id)
+        if refused is None:
+            return error("unknown-signal", f"no signal {signal_id!r}", 404)
+        return jsonify(
+            {
+                "signal_id": refused.id,
+                "status": "refused",
+                "reason": refused.reason,
+                "code": refused.code,
+                "http_status": refused.status,
+                "source": refused.source,
+                "received_at": refused.received_at,
+                "last_at": refused.last_at,
+                "repeats": refused.repeats,
+                "body": refused.body,
+                "symbol": "",
+                "intent": "",
+                "orders": [],
+            }
+        ), 200
     return jsonify(
         {
             "signal_id": record.id,
@@ -141,6 +181,7 @@ def signal_status(signal_id: str) -> tuple[Response, int]:
             "symbol": record.symbol,
             "intent": record.intent,
             "received_at": record.received_at,
+            "note": record.note,
             "orders": runtime.journal.orders(record.id),
         }
     ), 200
@@ -194,6 +235,8 @@ def create_app(settings: Settings | Mapping[str, str] | None = None, *, runtime:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
     atexit.register(runtime.shutdown)
+    for warning in settings.warnings:
+        log.warning("configuration: %s", warning)
     return app
 
 

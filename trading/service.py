@@ -7,7 +7,9 @@ thread calls. ``recover`` resumes what a crash interrupted.
 from __future__ import annotations
 
 import hmac
+import json
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -32,8 +34,24 @@ from trading.journal import (
     SignalRecord,
 )
 from trading.signals import SignalRejected, parse_signal
+from trading.symbols import TickerResolver
 
 log = logging.getLogger(__name__)
+
+_TOKEN_FIELD = re.compile(r'("token"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\s]*)', re.IGNORECASE)
+
+
+def redact_body(text: str, token: str) -> str:
+    """A refused body as kept for the record: no ``token`` value, and the real token nowhere."""
+    try:
+        payload = json.loads(text)
+    except (ValueError, RecursionError):
+        payload = None
+    if isinstance(payload, dict):
+        text = json.dumps({k: ("***" if k == "token" else v) for k, v in payload.items()}, default=str)
+    else:
+        text = _TOKEN_FIELD.sub(r'\1"***"', text)
+    return text.replace(token, "***") if len(token) >= 8 else text  # a short paper token would mangle numbers
 
 
 class Unauthorized(SignalRejected):
@@ -51,6 +69,7 @@ class Accepted:
     status: str  # "accepted", "duplicate" or "rejected"
     duplicate_of: str | None = None
     reason: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,9 @@ class ServiceSettings:
     max_queue: int = 100
     trading_enabled: bool = True
     symbol_allowlist: frozenset[str] | None = None
+    refused_keep: int = 10_000
+    symbol_map: Mapping[str, str] = field(default_factory=dict)
+    market_name: str = "Bitget"
 
 
 class SignalService:
@@ -90,40 +112,51 @@ class SignalService:
     # -- arrival -----------------------------------------------------------------------------
 
     def accept(self, payload: Mapping[str, Any], *, source: str, header_token: str | None = None) -> Accepted:
-        """Check, store and queue a signal. Raises SignalRejected, Saturated or ShuttingDown."""
-        try:
-            self._authenticate(payload.get("token"), header_token)
-        except Unauthorized:
-            self.guard.record_failure(source)
-            log.warning("webhook from %s refused: wrong or missing token", source)
-            raise
-        signal = parse_signal(payload, self._known_symbols())
+        """Check, store and queue a signal. Raises SignalRejected, SourceRefused, Saturated or ShuttingDown."""
+        self.check_token(payload.get("token"), source=source, header_token=header_token)
+        signal = parse_signal(payload, self._resolver())
         allowed = self.settings.symbol_allowlist
         if allowed is not None and signal.symbol not in allowed:
             raise SignalRejected("symbol-not-allowed", f"{signal.symbol} is not in SYMBOL_ALLOWLIST")
-        self.dispatcher.reserve()
+        refusal = self._refusal_on_arrival(signal.sent_at.timestamp() if signal.sent_at else None)
+        if refusal is None:
+            self.dispatcher.reserve()
         try:
-            admission = self.journal.admit(signal, payload, source=source, dedup_window=self.settings.dedup_window)
+            admission = self.journal.admit(
+                signal, payload, source=source, dedup_window=self.settings.dedup_window, refusal=refusal
+            )
         except BaseException:
-            self.dispatcher.release()
+            if refusal is None:
+                self.dispatcher.release()
             raise
         record = admission.record
         if admission.duplicate_of:
-            self.dispatcher.release()
+            if refusal is None:
+                self.dispatcher.release()
             log.info("signal %s: duplicate of %s, nothing placed", record.id, admission.duplicate_of)
             return Accepted(record.id, DUPLICATE, admission.duplicate_of)
-        refusal = self._refusal_on_arrival(signal.sent_at.timestamp() if signal.sent_at else None)
         if refusal:
-            status, reason = refusal
-            self.dispatcher.release()
-            self.journal.set_status(record.id, status, reason)
-            log.warning("signal %s: %s on arrival: %s", record.id, status, reason)
-            return Accepted(record.id, status, reason=reason)
+            log.warning("signal %s: %s on arrival: %s", record.id, record.status, record.reason)
+            return Accepted(record.id, record.status, reason=record.reason, note=record.note)
         log.info(
             "signal %s: accepted %s %s %s from %s", record.id, signal.action, signal.sentiment, signal.symbol, source
         )
+        if record.note:
+            log.info("signal %s: %s; processed as a new signal", record.id, record.note)
         self.dispatcher.submit(record.id, record.symbol)
-        return Accepted(record.id, "accepted")
+        return Accepted(record.id, "accepted", note=record.note)
+
+    def refuse(self, *, source: str, status: int, code: str, reason: str, body: str) -> str:
+        """Journal and log a refused webhook request (its body without the token); returns the record id."""
+        log.warning("webhook from %s refused %d %s: %s", source, status, code, reason)
+        return self.journal.record_refusal(
+            source=source,
+            status=status,
+            code=code,
+            reason=reason,
+            body=redact_body(body, self.settings.token),
+            keep=self.settings.refused_keep,
+        )
 
     def _refusal_on_arrival(self, sent_at: float | None) -> tuple[str, str] | None:
         """(status, reason) for a stored signal that will not be traded: too old, or trading disabled."""
@@ -136,12 +169,18 @@ class SignalService:
             return REJECTED, "TRADING_ENABLED=false: journaled, nothing sent to the exchange"
         return None
 
-    def check_token(self, token: Any, *, source: str) -> None:
-        """Raise Unauthorized unless ``token`` is the expected one; failures count towards the brake."""
+    def check_token(self, token: Any, *, source: str, header_token: str | None = None) -> None:
+        """Raise Unauthorized unless a token is the expected one; failures count towards the brake.
+
+        The right token is always admitted, whatever the address's failure count: TradingView sends
+        every user's alerts from four shared addresses, so a stranger's stale alert must not lock the
+        owner out. Past the limit a wrong token is answered 429 instead of 401.
+        """
         try:
-            self._authenticate(token, None)
+            self._authenticate(token, header_token)
         except Unauthorized:
-            self.guard.record_failure(source)
+            self.guard.record_failure(source)  # raises SourceRefused (429) once the address is over the limit
+            log.warning("request from %s refused: wrong or missing token", source)
             raise
 
     def _authenticate(self, body_token: Any, header_token: str | None) -> None:
@@ -154,13 +193,18 @@ class SignalService:
                 return
         raise Unauthorized()
 
-    def _known_symbols(self) -> set[str] | None:
-        """Listed contracts (cached by the exchange adapter); None when the exchange cannot say now."""
+    def _resolver(self) -> TickerResolver:
+        """Tickers resolve against the listed contracts (cached by the exchange adapter).
+
+        When the exchange cannot say now, the ticker is taken by its shape and the contract is
+        checked when the signal executes.
+        """
         try:
-            return set(self.exchange.contracts())
+            listed: set[str] | None = set(self.exchange.contracts())
         except BitgetError as exc:
             log.warning("contract list unavailable (%s); ticker checked at execution instead", exc)
-            return None
+            listed = None
+        return TickerResolver(listed=listed, aliases=self.settings.symbol_map, market=self.settings.market_name)
 
     # -- execution ---------------------------------------------------------------------------
 
@@ -182,6 +226,11 @@ class SignalService:
         newest = self.journal.last_executed_sent_at(record.symbol)
         if record.sent_at is not None and newest is not None and record.sent_at < newest:
             reason = f"alert time is older than the last signal already executed for {record.symbol}"
+            self.journal.set_status(signal_id, REJECTED, reason)
+            log.warning("signal %s: rejected: %s", signal_id, reason)
+            return
+        if not self.settings.trading_enabled:  # the switch may have been turned off since arrival, or a crash
+            reason = "TRADING_ENABLED=false at execution: nothing sent to the exchange"
             self.journal.set_status(signal_id, REJECTED, reason)
             log.warning("signal %s: rejected: %s", signal_id, reason)
             return

@@ -152,5 +152,5 @@ def _docker_env_file_uncommented(path: Path) -> dict[str, str]:
 def test_symbol_map_is_read_and_a_bad_pair_named() -> None:
     settings = Settings.from_env({"SYMBOL_MAP": "TSLL=TSLAUSDT, xbtusd=btcusdt"})
     assert settings.symbol_map["TSLL"] == "TSLAUSDT" and settings.symbol_map["XBTUSD"] == "BTCUSDT"
-    with pytest.raises(ConfigError, match="^SYMBOL_MAP=TSLL: "):
+    with pytest.raises(ConfigError, match=r"^SYMBOL_MAP=TSLL: "):
         Settings.from_env({"SYMBOL_MAP": "TSLL"})
