@@ -119,6 +119,10 @@ class ExchangeHealth:
     def describe_outage(self) -> str:
         """"unreachable since <time> (<last error>)": the words a waiting or expired signal carries."""
         state = self.snapshot()
+        with self._cond:
+            blocked = self._blocked
+        if blocked is not None:
+            return f"the exchange refused the start-up work since {iso(state.since)} ({blocked}); fix it and restart"
         if not state.reachable:
             what = f"the exchange was unreachable since {iso(state.since)}"
         else:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bitget.sim.paper import start_embedded_sim
 from tests.integration.support import Service
 
 BUY_LONG = {"action": "buy", "sentiment": "long", "ticker": "BTCUSDT"}
@@ -85,5 +86,49 @@ def test_an_exchange_that_goes_away_after_start_up_degrades_the_health_and_signa
     assert body["status"] == "ok" and body["exchange"]["reachable"] is True
     assert body["exchange"]["since"] <= body["exchange"]["last_ok"]  # reachable since, and answering since
     outcome = service.wait(signal_id)
+    assert outcome["status"] == "done", outcome
+    assert len(sim.orders()) == 1
+
+
+def test_a_key_refused_once_the_exchange_is_back_keeps_the_service_degraded_with_that_error(tmp_path: Path):
+    port = closed_port()
+    service = Service(
+        f"http://127.0.0.1:{port}", tmp_path, BITGET_SECRET_KEY="not-the-secret", BITGET_ACCOUNT_MODE="classic",
+        SIGNAL_MAX_AGE="3", RECONNECT_MAX_WAIT="0.2",
+    )
+    sim = start_embedded_sim(port=port)  # the exchange comes up, and refuses the key
+    try:
+        until(lambda: "secret" in (health(service)[1]["exchange"]["last_error"] or ""))
+        status, body = health(service)
+        assert (status, body["status"], body["exchange"]["reachable"]) == (503, "degraded", False)
+        assert "not-the-secret" not in str(body)
+        reply = service.post(BUY_LONG)
+        assert reply.status_code == 200
+        outcome = service.wait(reply.get_json()["signal_id"], timeout=15)
+        assert outcome["status"] == "expired" and "refused the start-up work" in outcome["reason"], outcome
+        assert outcome["orders"] == []
+    finally:
+        service.close()
+        sim.stop()
+
+
+@pytest.mark.parametrize("account_system", ["classic"])
+def test_a_signal_whose_exchange_goes_away_mid_way_waits_for_it_and_completes_once(sim, make_service):
+    service = make_service(RECONNECT_MAX_WAIT="0.3")
+    trading_paths = ("/api/v2/mix/*", "/api/v3/*")
+    sim.faults(*({"path": p, "method": "GET", "kind": "latency", "delay": 1.0, "times": 1} for p in trading_paths))
+    reply = service.post(BUY_LONG)
+    signal_id = reply.get_json()["signal_id"]
+    until(lambda: service.runtime.journal.signal(signal_id).status == "executing")
+    sim.faults({"path": "/*", "kind": "error_5xx", "status": 502})  # now every call fails, the probe's too
+
+    def waiting() -> bool:
+        record = service.runtime.journal.signal(signal_id)
+        return record.status == "queued" and record.reason.startswith("waiting for the exchange")
+
+    until(waiting, timeout=60)  # the executor's own retries ran out; the signal waits instead of failing
+    assert health(service)[1]["status"] == "degraded"
+    sim.faults()
+    outcome = service.wait(signal_id, timeout=20)
     assert outcome["status"] == "done", outcome
     assert len(sim.orders()) == 1
