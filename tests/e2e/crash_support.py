@@ -1,6 +1,7 @@
 """Shared tools of the crash-recovery and graceful-shutdown tests.
 
-- ``Sim``: the simulator's control endpoints (orders, state, fill modes, faults, books).
+- ``Sim``: the simulator's control endpoints (orders, state, fill modes, faults, books), and the
+  Bitget paths of its account system (``API``: classic v2 or unified v3) that the tests slow down.
 - ``Alert`` / ``Plan``: the alerts a test sends, alternating buy+long / sell+flat per symbol so that
   every alert is meant to change the position exactly once.
 - ``Webhook``: post alerts, re-send unacknowledged ones (same ``id``), poll their status.
@@ -31,8 +32,31 @@ SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT")
 PENDING = frozenset({"queued", "executing"})
 TERMINAL = frozenset({"done", "skipped", "failed", "rejected", "expired", "duplicate"})
 CHANGED = frozenset({"done", "skipped"})  # the statuses of a signal that reached its target position
-PLACE_ORDER = "/api/v2/mix/order/place-order"
-ORDER_DETAIL = "/api/v2/mix/order/detail"
+ACCOUNT_SYSTEMS = ("classic", "uta")  # Bitget's classic account (v2 API) and Unified Trading Account (v3 API)
+
+
+@dataclass(frozen=True)
+class Api:
+    """The Bitget paths a test delays or counts, in one account system's API."""
+
+    system: str
+    place_order: str
+    order_detail: str
+    position: str
+
+    @property
+    def label(self) -> str:
+        """How a tally names the account system."""
+        return "classic account, v2 API" if self.system == "classic" else "Unified Trading Account, v3 API"
+
+
+API = {
+    "classic": Api("classic", "/api/v2/mix/order/place-order", "/api/v2/mix/order/detail",
+                   "/api/v2/mix/position/single-position"),
+    "uta": Api("uta", "/api/v3/trade/place-order", "/api/v3/trade/order-info", "/api/v3/position/current-position"),
+}
+PLACE_ORDER = API["classic"].place_order
+ORDER_DETAIL = API["classic"].order_detail
 RESTING = frozenset({"live", "partially_filled"})
 SERVICE_ENV = {
     # Small enough that a doubled open still fits in the margin: with the default 0.5 the exchange
@@ -61,10 +85,11 @@ def poll(what: str, probe: Callable[[], Any], *, timeout: float, interval: float
 
 
 class Sim:
-    """The simulator's ``/sim/...`` control endpoints."""
+    """The simulator's ``/sim/...`` control endpoints; ``api``: the paths of the account system it runs."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, account_system: str = "classic") -> None:
         self.url = f"http://127.0.0.1:{port}"
+        self.api = API[account_system]
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         reply = requests.post(self.url + path, json=body, timeout=5)
@@ -304,14 +329,15 @@ class Stage:
 
 
 @contextmanager
-def stage(tmp: Path, name: str, **env: str) -> Iterator[Stage]:
-    """Start a fresh simulator and the service; stop both afterwards whatever happened."""
+def stage(tmp: Path, name: str, account_system: str = "classic", **env: str) -> Iterator[Stage]:
+    """Start a fresh simulator (in ``account_system``) and the service; stop both afterwards whatever happened."""
     sim_port, app_port = free_port(), free_port()
-    sim_process = start_sim(tmp, sim_port)
+    sim_process = start_sim(tmp, sim_port, account_mode=account_system)
     service = ServiceRunner(tmp, app_port, sim_port, **env)
     try:
-        sim = Sim(sim_port)
+        sim = Sim(sim_port, account_system)
         sim.reset()
+        assert sim.state()["account_mode"] == account_system
         service.start()
         yield Stage(sim, service, Webhook(app_port), Plan(name))
     finally:
@@ -429,5 +455,6 @@ def audit(
     return result
 
 
-def tally(name: str, **counts: Any) -> str:
-    return f"TALLY {name}: " + ", ".join(f"{key}={value}" for key, value in counts.items())
+def tally(name: str, api: Api, **counts: Any) -> str:
+    """One line a reader of ``pytest -s`` finds with grep TALLY, naming the suite and the account system."""
+    return f"TALLY {name} [{api.label}]: " + ", ".join(f"{key}={value}" for key, value in counts.items())

@@ -2,6 +2,8 @@
 
 One simulator process lives through the whole test; ``python app.py`` is started, killed with
 SIGKILL (no handler, no flush) and started again - 28 runs, 30 kills - on the same DATA_DIR and port.
+Every test runs once per account system: the classic account (v2 API) and the Unified Trading
+Account (v3 API), each with its own paths for placing orders, reading them and reading positions.
 After each restart, every signal that ever got a 200 must reach a terminal status, and the exchange must show,
 per signal, exactly one net position change: an open fills more than 0 and at most its first
 order's size, a close closes exactly the position it found; every order on the exchange belongs to
@@ -23,8 +25,7 @@ import pytest
 import requests
 
 from tests.e2e.crash_support import (
-    ORDER_DETAIL,
-    PLACE_ORDER,
+    ACCOUNT_SYSTEMS,
     RESTING,
     SYMBOLS,
     Alert,
@@ -41,7 +42,6 @@ from tests.e2e.crash_support import (
 )
 from tests.e2e.processes import free_port, start_sim
 
-POSITION = "/api/v2/mix/position/single-position"
 AFTER_REPLY = "after-reply"  # SIGKILL right after the 200 (variable delay: queued, executing, done)
 PLACED = "placed-unfilled"  # the order is on the exchange (and filled), the fill is not journaled yet
 RESTING_FILLED = "resting-filled-while-down"  # the order rests; it fills while the service is dead
@@ -121,7 +121,7 @@ class CrashRig:
                 hook.deliver(alert)
                 time.sleep(run.delay)
             elif run.point == PLACED:
-                sim.faults(latency(ORDER_DETAIL, 2.0, "GET"))  # the fill cannot be read for 2 s
+                sim.faults(latency(sim.api.order_detail, 2.0, "GET"))  # the fill cannot be read for 2 s
                 hook.deliver(alert)
                 sim.wait_order(alert.signal_id or "")
             elif run.point in (RESTING_FILLED, RESTING_ADOPTED):
@@ -133,10 +133,11 @@ class CrashRig:
                 hook.deliver(alert)
                 sim.wait_order(alert.signal_id or "", frozenset({"partially_filled"}))
             elif run.point == IN_FLIGHT:
-                seen = sim.requests_seen(f"POST {PLACE_ORDER}")
-                sim.faults(latency(PLACE_ORDER, run.delay, "POST"))
+                place = f"POST {sim.api.place_order}"
+                seen = sim.requests_seen(place)
+                sim.faults(latency(sim.api.place_order, run.delay, "POST"))
                 hook.deliver(alert)
-                poll("the place-order request", lambda: sim.requests_seen(f"POST {PLACE_ORDER}") > seen, timeout=10)
+                poll("the place-order request", lambda: sim.requests_seen(place) > seen, timeout=10)
                 late_until = time.monotonic() + run.delay + 0.5
                 self.in_flight_since = time.time()  # the request arrived before this instant
             self.service.kill()
@@ -173,7 +174,7 @@ class CrashRig:
         for alert in alerts:
             self.exercised[(BURST, alert.intent)] += 1
         if run.delay:
-            self.sim.faults(latency(PLACE_ORDER, run.delay, "POST"))
+            self.sim.faults(latency(self.sim.api.place_order, run.delay, "POST"))
         replies: list[str] = []
         enough = threading.Event()
         wanted = min(int(run.variant), len(alerts))
@@ -254,7 +255,8 @@ class CrashRig:
 
 
 @pytest.mark.timeout(300)
-def test_sigkill_at_every_point_leaves_each_signal_done_exactly_once(tmp_path, capsys):
+@pytest.mark.parametrize("account_system", ACCOUNT_SYSTEMS)
+def test_sigkill_at_every_point_leaves_each_signal_done_exactly_once(tmp_path, capsys, account_system):
     """30 SIGKILLs on one journal: no acknowledged signal lost, none changes the position twice.
 
     Kill points, each with opens and closes: right after the 200 (0-300 ms later); the order placed
@@ -270,16 +272,19 @@ def test_sigkill_at_every_point_leaves_each_signal_done_exactly_once(tmp_path, c
     """
     started = time.monotonic()
     sim_port, app_port = free_port(), free_port()
-    sim_process = start_sim(tmp_path, sim_port)
-    sim = Sim(sim_port)
+    sim_process = start_sim(tmp_path, sim_port, account_mode=account_system)
+    sim = Sim(sim_port, account_system)
     service = ServiceRunner(tmp_path, app_port, sim_port)
     try:
         sim.reset()
+        assert sim.state()["account_mode"] == account_system
         service.start()
         rig = CrashRig(sim, service, Webhook(app_port))
         for number, run in enumerate(SCHEDULE, 1):
             rig.run(number, run)
         final = audit(rig.plan.alerts, sim.orders(), sim.state(), rig.plan.holding)
+        for path in (f"POST {sim.api.place_order}", f"GET {sim.api.order_detail}", f"GET {sim.api.position}"):
+            assert sim.requests_seen(path), f"the service never called {path}: the delays on it hit nothing"
         code, _ = service.stop(signal.SIGTERM)
         assert code == 0, service.output()
     finally:
@@ -290,6 +295,7 @@ def test_sigkill_at_every_point_leaves_each_signal_done_exactly_once(tmp_path, c
     assert service.kills > len(SCHEDULE) >= 20
     line = tally(
         "crash-recovery",
+        sim.api,
         runs=len(SCHEDULE),
         points=dict(Counter(run.point for run in SCHEDULE)),
         kills=service.kills,
@@ -307,7 +313,8 @@ def test_sigkill_at_every_point_leaves_each_signal_done_exactly_once(tmp_path, c
     assert final.ok, final.report()
 
 
-def test_resumed_close_reports_what_it_closed_before_the_crash(tmp_path):
+@pytest.mark.parametrize("account_system", ACCOUNT_SYSTEMS)
+def test_resumed_close_reports_what_it_closed_before_the_crash(tmp_path, account_system):
     """A close half-filled before a SIGKILL says, once done, that it closed the first half too.
 
     The close order fills half at once (fill mode partial) and the rest rests; the service is killed;
@@ -315,7 +322,7 @@ def test_resumed_close_reports_what_it_closed_before_the_crash(tmp_path):
     The exchange is right (flat, exactly one close) and the journal's reason names both parts
     ("closed long … earlier; closed long …"), not only what the restarted process did.
     """
-    with stage(tmp_path, "reason") as st:
+    with stage(tmp_path, "reason", account_system) as st:
         opening = st.plan.next("BTCUSDT")
         st.hook.deliver(opening)
         st.hook.wait_terminal([opening])
@@ -335,7 +342,8 @@ def test_resumed_close_reports_what_it_closed_before_the_crash(tmp_path):
         assert f"closed long {first['filled']} earlier" in closing.reason, closing.reason
 
 
-def test_signal_that_filled_before_the_crash_is_not_reported_expired(tmp_path):
+@pytest.mark.parametrize("account_system", ACCOUNT_SYSTEMS)
+def test_signal_that_filled_before_the_crash_is_not_reported_expired(tmp_path, account_system):
     """A signal whose order filled before a SIGKILL is reported done after a restart, however late.
 
     SIGNAL_MAX_AGE=2; the order is placed and filled, the fill cannot be read (detail latency), the
@@ -343,11 +351,12 @@ def test_signal_that_filled_before_the_crash_is_not_reported_expired(tmp_path):
     so ``expired`` ("not started within SIGNAL_MAX_AGE", the README's meaning) would tell the trader
     the opposite of what happened: the status is ``done`` and the reason names the fill.
     """
-    with stage(tmp_path, "expiry", SIGNAL_MAX_AGE="2") as st:
+    with stage(tmp_path, "expiry", account_system, SIGNAL_MAX_AGE="2") as st:
         alert = st.plan.next("BTCUSDT")
-        st.sim.faults(latency(ORDER_DETAIL, 3.0, "GET"))
+        st.sim.faults(latency(st.sim.api.order_detail, 3.0, "GET"))
         st.hook.deliver(alert)
         st.sim.wait_order(alert.signal_id or "")
+        assert st.sim.requests_seen(f"GET {st.sim.api.order_detail}"), "the fill is read elsewhere: no delay hit it"
         st.service.kill()
         st.sim.clear_faults()
         time.sleep(2.5)
@@ -360,7 +369,8 @@ def test_signal_that_filled_before_the_crash_is_not_reported_expired(tmp_path):
         assert result.ok, result.report()
 
 
-def test_close_started_before_the_crash_completes_after_a_late_restart(tmp_path):
+@pytest.mark.parametrize("account_system", ACCOUNT_SYSTEMS)
+def test_close_started_before_the_crash_completes_after_a_late_restart(tmp_path, account_system):
     """A sell+flat half done before a SIGKILL still ends flat when the restart comes after SIGNAL_MAX_AGE.
 
     The README: "A close then falls back to a market order: a close must complete." SIGNAL_MAX_AGE
@@ -368,7 +378,7 @@ def test_close_started_before_the_crash_completes_after_a_late_restart(tmp_path)
     resting) when the process died. After the late restart the account must be flat, or at the very
     least the signal must not be reported ``done`` with half the long still open.
     """
-    with stage(tmp_path, "late-close", SIGNAL_MAX_AGE="2") as st:
+    with stage(tmp_path, "late-close", account_system, SIGNAL_MAX_AGE="2") as st:
         opening = st.plan.next("BTCUSDT")
         st.hook.deliver(opening)
         st.hook.wait_terminal([opening])
@@ -385,8 +395,9 @@ def test_close_started_before_the_crash_completes_after_a_late_restart(tmp_path)
         assert result.ok, f"{result.report()}\n{closing.status}: {closing.reason}"
 
 
+@pytest.mark.parametrize("account_system", ACCOUNT_SYSTEMS)
 @pytest.mark.parametrize(("opens", "fill"), [(False, "normal"), (True, "partial")], ids=["close-fills", "open-half"])
-def test_order_landing_between_lookup_and_position_read_is_owned_by_its_signal(tmp_path, opens, fill):
+def test_order_landing_between_lookup_and_position_read_is_owned_by_its_signal(tmp_path, opens, fill, account_system):
     """The killed process's order lands after the restarted service looked its clientOid up, before it reads
     the position: the signal must still own it (settle it, journal its fill, report it), not skip.
 
@@ -398,23 +409,25 @@ def test_order_landing_between_lookup_and_position_read_is_owned_by_its_signal(t
     rest of the order resting on the book with no one to cancel it (it can fill later, after the
     next close, and re-open a position no alert asked for).
     """
-    with stage(tmp_path, "late-landing") as st:
+    with stage(tmp_path, "late-landing", account_system) as st:
         if not opens:
             opening = st.plan.next("BTCUSDT")
             st.hook.deliver(opening)
             st.hook.wait_terminal([opening])
         alert = st.plan.next("BTCUSDT")
-        seen = st.sim.requests_seen(f"POST {PLACE_ORDER}")
-        st.sim.faults(latency(PLACE_ORDER, 1.5, "POST"))
+        place = f"POST {st.sim.api.place_order}"
+        seen = st.sim.requests_seen(place)
+        st.sim.faults(latency(st.sim.api.place_order, 1.5, "POST"))
         st.hook.deliver(alert)
-        poll("the place-order request", lambda: st.sim.requests_seen(f"POST {PLACE_ORDER}") > seen, timeout=10)
+        poll("the place-order request", lambda: st.sim.requests_seen(place) > seen, timeout=10)
         st.service.kill()
         st.sim.fill_mode("BTCUSDT", fill, "0.5" if fill == "partial" else None)
-        st.sim.faults({**latency(POSITION, 2.0, "GET"), "times": 1})
+        st.sim.faults({**latency(st.sim.api.position, 2.0, "GET"), "times": 1})
         st.service.start()
         st.hook.wait_terminal(st.plan.alerts)
         time.sleep(0.5)
         result = audit(st.plan.alerts, st.sim.orders(), st.sim.state(), st.plan.holding)
+        assert st.sim.requests_seen(f"GET {st.sim.api.position}"), "the position is read elsewhere: no delay hit it"
         assert len(st.sim.orders_of(alert.signal_id or "")) == 1, "the late order landed"
         assert result.ok, f"{result.report()}\n{alert.status}: {alert.reason}"
         assert alert.status == "done", (alert.status, alert.reason)

@@ -8,7 +8,8 @@ closed); nothing is accepted after the first refusal; the process exits 0 within
 few seconds; no signal is left ``executing``, some are left ``queued`` and none of those touched the
 exchange; after a restart every acknowledged signal reaches a terminal status, an alert that got 503
 is accepted when re-sent (it really was not taken), and the exchange shows exactly one net position
-change per signal.
+change per signal. Each test runs on the classic account (v2 API) and on the Unified Trading
+Account (v3 API).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import pytest
 import requests
 
 from tests.e2e.crash_support import (
-    PLACE_ORDER,
+    ACCOUNT_SYSTEMS,
     RESTING,
     SYMBOLS,
     Alert,
@@ -66,24 +67,28 @@ def classify(reply: requests.Response) -> tuple[str, str]:
     return f"{reply.status_code} {body.get('code')}", reply.text[:200]
 
 
+@pytest.mark.parametrize("account_system", ACCOUNT_SYSTEMS)
 @pytest.mark.parametrize(
     ("signum", "count", "stop_after"),
     [(signal.SIGTERM, 20, 8), (signal.SIGINT, 8, 6)],
     ids=["SIGTERM-20-signals", "SIGINT-8-signals"],
 )
-def test_stop_signal_mid_burst_finishes_running_work_and_loses_nothing(tmp_path, capsys, signum, count, stop_after):
+def test_stop_signal_mid_burst_finishes_running_work_and_loses_nothing(
+    tmp_path, capsys, signum, count, stop_after, account_system
+):
     """A stop signal after ``stop_after`` of ``count`` alerts (4 symbols): 503s, exit 0, nothing lost or doubled."""
     name = signal.Signals(signum).name
     sim_port, app_port = free_port(), free_port()
-    sim_process = start_sim(tmp_path, sim_port)
-    sim = Sim(sim_port)
+    sim_process = start_sim(tmp_path, sim_port, account_mode=account_system)
+    sim = Sim(sim_port, account_system)
     service = ServiceRunner(tmp_path, app_port, sim_port, SHUTDOWN_GRACE=str(GRACE))
     hook = Webhook(app_port)
     plan = Plan(name.lower())
     try:
         sim.reset()
+        assert sim.state()["account_mode"] == account_system
         service.start()
-        sim.faults(latency(PLACE_ORDER, 0.3, "POST"))
+        sim.faults(latency(sim.api.place_order, 0.3, "POST"))
         alerts = [plan.next(SYMBOLS[i % len(SYMBOLS)]) for i in range(count)]
         deliveries: list[Delivery] = []
         enough = threading.Event()
@@ -155,12 +160,15 @@ def test_stop_signal_mid_burst_finishes_running_work_and_loses_nothing(tmp_path,
                 assert alert.answer == "accepted", (alert, "a 503 shutting-down signal had been journaled")
         hook.wait_terminal(plan.alerts)
         result = audit(plan.alerts, sim.orders(), sim.state(), plan.holding)
+        placed = sim.requests_seen(f"POST {sim.api.place_order}")
         final_code, _ = service.stop(signal.SIGTERM)
     finally:
         service.close()
         sim_process.stop()
+    assert placed, f"no order was placed on {sim.api.place_order}: the latency there delayed nothing"
     line = tally(
         f"graceful-shutdown {name}",
+        sim.api,
         signals=result.signals,
         accepted_before_stop=len(accepted),
         answered_503=outcomes.count("shutting-down"),
@@ -181,8 +189,8 @@ def test_stop_signal_mid_burst_finishes_running_work_and_loses_nothing(tmp_path,
     assert final_code == 0
 
 
-@pytest.fixture(scope="module")
-def outlasting(tmp_path_factory) -> dict[str, Any]:
+@pytest.fixture(scope="module", params=ACCOUNT_SYSTEMS)
+def outlasting(tmp_path_factory, request: pytest.FixtureRequest) -> dict[str, Any]:
     """SIGTERM while the one running signal waits for a fill longer than SHUTDOWN_GRACE.
 
     SHUTDOWN_GRACE=1, ORDER_TIMEOUT=10, the open order rests (fill mode none). After SIGTERM the
@@ -190,7 +198,8 @@ def outlasting(tmp_path_factory) -> dict[str, Any]:
     Restart, let the book fill, settle; the result is read by the two tests below.
     """
     grace = 1.0
-    with stage(tmp_path_factory.mktemp("outlasting"), "grace", SHUTDOWN_GRACE=str(grace), ORDER_TIMEOUT="10") as st:
+    tmp = tmp_path_factory.mktemp("outlasting")
+    with stage(tmp, "grace", request.param, SHUTDOWN_GRACE=str(grace), ORDER_TIMEOUT="10") as st:
         st.sim.fill_mode("BTCUSDT", "none")
         alert = st.plan.next("BTCUSDT")
         st.hook.deliver(alert)
