@@ -1,4 +1,9 @@
-"""Shared fixtures: a simulator on 127.0.0.1 per test module, and real services wired to it."""
+"""Shared fixtures: a simulator on 127.0.0.1 per test module, and real services wired to it.
+
+Every test under tests/e2e/ starts real processes and is marked ``slow`` here, new files included,
+so that ``pytest -m "not slow"`` is the fast loop; soak, flood and fuzz tests elsewhere carry the
+mark in their own module.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,15 @@ import pytest
 
 from bitget.sim.paper import start_embedded_sim
 from tests.integration.support import Service
+
+E2E_DIR = Path(__file__).resolve().parent / "e2e"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every end-to-end test ``slow``: each starts the simulator and the service as processes."""
+    for item in items:
+        if E2E_DIR in item.path.resolve().parents:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,8 @@ from hypothesis import strategies as st
 from tests.integration.support import TOKEN, Service, SimControl
 from tests.security.support import BTC_BOOK, refusal, settle
 
+pytestmark = pytest.mark.slow  # over 10,000 generated requests: outside the fast loop, run by CI
+
 MAX_BODY = 16 * 1024
 STATUSES: Counter[int] = Counter()
 CODES: Counter[str] = Counter()

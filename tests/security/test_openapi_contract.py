@@ -28,6 +28,8 @@ from schemathesis.specs.openapi.checks import (
 from tests.integration.support import TOKEN, Service, SimControl
 from tests.security.support import BTC_BOOK, LiveServer, settle
 
+pytestmark = pytest.mark.slow  # generated requests (schemathesis): outside the fast loop, run by CI
+
 ROOT = Path(__file__).resolve().parents[2]
 OPENAPI = ROOT / "openapi.yaml"
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
