@@ -9,7 +9,7 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
-COPY app.py config.py serve.py openapi.yaml ./
+COPY app.py config.py runtime.py serve.py openapi.yaml ./
 COPY bitget ./bitget
 COPY trading ./trading
 

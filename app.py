@@ -18,10 +18,10 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from config import ConfigError, Settings
+from runtime import Runtime, StartupError, build_runtime
 from trading.dispatcher import Saturated, ShuttingDown
 from trading.guard import SourceRefused
 from trading.log_setup import configure_logging
-from trading.runtime import Runtime, StartupError, build_runtime
 from trading.service import Unauthorized
 from trading.signals import SignalRejected
 

@@ -23,10 +23,10 @@ import requests
 from bitget.auth import Credentials
 from bitget.endpoints import order_ref
 from bitget.errors import BitgetAPIError, BitgetError, OrderNotFoundError, UnknownSymbolError
-from bitget.models import Contract, Order, OrderAck, OrderRequest, PositionMode, Quote
 from bitget.parsing import first
 from bitget.placement import place_exactly_once
 from bitget.transport import SignedTransport
+from trading.models import Contract, Order, OrderAck, OrderRequest, PositionMode, Quote
 
 MARGIN_MODES = ("crossed", "isolated")
 

@@ -16,7 +16,6 @@ from typing import Any
 from bitget import endpoints as ep
 from bitget.adapter import MARGIN_MODES, BitgetAdapter
 from bitget.errors import BitgetAPIError
-from bitget.models import Balance, Order, OrderRequest, Position, PositionMode
 from bitget.parsing import (
     first,
     parse_balance,
@@ -28,6 +27,7 @@ from bitget.parsing import (
     parse_position_mode,
     parse_ticker_quote,
 )
+from trading.models import Balance, Order, OrderRequest, Position, PositionMode
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,6 @@ from typing import Any
 from bitget import endpoints_v3 as ep
 from bitget.adapter import BitgetAdapter
 from bitget.errors import BitgetAPIError, NoDataError, OrderNotFoundError
-from bitget.models import Balance, Order, OrderRequest, Position, PositionMode
 from bitget.parsing import text
 from bitget.parsing_v3 import (
     is_perpetual,
@@ -32,6 +31,7 @@ from bitget.parsing_v3 import (
     rows,
     settings_leverage,
 )
+from trading.models import Balance, Order, OrderRequest, Position, PositionMode
 
 log = logging.getLogger(__name__)
 

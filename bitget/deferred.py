@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from bitget.errors import NetworkError
-from bitget.models import Balance, Contract, Order, OrderAck, OrderRequest, Position, PositionMode, Quote
+from trading.models import Balance, Contract, Order, OrderAck, OrderRequest, Position, PositionMode, Quote
 
 
 class DeferredExchange:

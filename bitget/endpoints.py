@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from bitget.models import OrderRequest, OrderType, PositionMode, PositionSide
+from trading.models import OrderRequest, OrderType, PositionMode, PositionSide
 
 PUBLIC_TIME = "/api/v2/public/time"
 CONTRACTS = "/api/v2/mix/market/contracts"

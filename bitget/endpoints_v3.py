@@ -13,7 +13,7 @@ from typing import Any
 from bitget import endpoints as v2
 from bitget.endpoints import order_ref as order_ref  # the same in both systems
 from bitget.endpoints import wire_order
-from bitget.models import OrderRequest, PositionMode, PositionSide
+from trading.models import OrderRequest, PositionMode, PositionSide
 
 # No confirmed v3 server-time path; the shared v2 public endpoint serves both (docs/bitget-api-v3-uta.md §2.1).
 PUBLIC_TIME = v2.PUBLIC_TIME

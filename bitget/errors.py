@@ -6,8 +6,10 @@ status, so a log line or a journal entry can say exactly why an order did not ha
 
 from __future__ import annotations
 
+from trading.errors import ExchangeError
 
-class BitgetError(Exception):
+
+class BitgetError(ExchangeError):
     """Base class. ``retryable`` says whether the same request may simply be sent again."""
 
     retryable: bool = False
@@ -101,3 +103,5 @@ class AmbiguousResultError(BitgetError):
 
     Never resend an order after this without first asking the exchange whether it exists.
     """
+
+    ambiguous = True

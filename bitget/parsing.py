@@ -1,4 +1,4 @@
-"""Bitget v2 replies → the neutral models in ``bitget.models``.
+"""Bitget v2 replies → the neutral models in ``trading.models``.
 
 Bitget sends almost every number as a JSON string, a few as JSON numbers, and "absent" as ``""``
 or ``null``; flags may be ``"YES"`` or ``"yes"``. Everything goes through ``Decimal(str(x))`` and
@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bitget.errors import BitgetAPIError
-from bitget.models import (
+from trading.models import (
     Balance,
     Contract,
     Order,

@@ -1,4 +1,4 @@
-"""Bitget v3 (Unified Trading Account) replies → the neutral models in ``bitget.models``.
+"""Bitget v3 (Unified Trading Account) replies → the neutral models in ``trading.models``.
 
 The number and flag helpers are v2's (``bitget.parsing``): v3 too sends numbers as strings, absent
 values as ``""`` or ``null``, and flags in either case (``"YES"`` in replies, ``"yes"`` in requests).
@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 from bitget.errors import BitgetAPIError
-from bitget.models import Balance, Contract, Order, Position, PositionMode, PositionSide, Quote
 from bitget.parsing import (
     book_quote,
     dec,
@@ -29,6 +28,7 @@ from bitget.parsing import (
     text,
     ticker_quote,
 )
+from trading.models import Balance, Contract, Order, Position, PositionMode, PositionSide, Quote
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from bitget.endpoints import DUPLICATE_CLIENT_OID
 from bitget.errors import AmbiguousResultError, BitgetAPIError, BitgetError
-from bitget.models import Order, OrderAck, OrderRequest
+from trading.models import Order, OrderAck, OrderRequest
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The small interface through which the trading rules reach an exchange.
 
-``bitget.client.BitgetClient`` (classic v2 accounts) satisfies it; an adapter for another
-account system must satisfy it too, so the rules never change with the API behind them.
+bitget/'s adapters (classic and unified accounts) satisfy it; any other adapter must satisfy it
+too, so the rules never change with the API behind them. Failures are ``trading.errors.ExchangeError``.
 """
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Protocol
 
-from bitget.models import Balance, Contract, Order, OrderAck, OrderRequest, Position, PositionMode, Quote
+from trading.models import Balance, Contract, Order, OrderAck, OrderRequest, Position, PositionMode, Quote
 
 
 class Exchange(Protocol):
     """What the executor needs from an exchange. Implementations cache what rarely changes."""
 
     def contract(self, symbol: str) -> Contract:
-        """Trading rules of one symbol (cached). Raises UnknownSymbolError."""
+        """Trading rules of one symbol (cached). Raises ExchangeError when the exchange lists no such contract."""
         ...
 
     def contracts(self) -> dict[str, Contract]:

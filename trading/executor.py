@@ -21,10 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bitget.errors import AmbiguousResultError, BitgetError
-from bitget.models import Contract, Order, OrderRequest, OrderState, OrderType, Position, PositionSide, Quote
+from trading.errors import ExchangeError
 from trading.exchange import Exchange
 from trading.journal import DONE, FAILED, SKIPPED, Journal
+from trading.models import Contract, Order, OrderRequest, OrderState, OrderType, Position, PositionSide, Quote
 from trading.signals import Intent, Signal, SignalRejected, check_stop_loss
 from trading.sizing import below_minimum, open_size
 
@@ -120,7 +120,7 @@ class Executor:
                 return Outcome(FAILED, str(exc))
             except SignalRejected as exc:
                 return Outcome(FAILED, exc.error)
-            except BitgetError as exc:
+            except ExchangeError as exc:
                 if not _transient(exc) or round_number == MAX_ROUNDS:
                     log.warning("signal %s: exchange error: %s", signal_id, exc)
                     return Outcome(FAILED, f"exchange error: {exc}")
@@ -406,7 +406,7 @@ class Executor:
         )
         try:
             ack = self.exchange.place_order(request)
-        except BitgetError as exc:
+        except ExchangeError as exc:
             if _transient(exc):
                 self.journal.update_order(request.client_oid, state="unknown")
                 raise  # the next round looks the clientOid up, and reuses it if still unknown
@@ -495,8 +495,8 @@ def describe_fills(rows: list[dict]) -> str:
     )
 
 
-def _transient(exc: BitgetError) -> bool:
-    return exc.retryable or isinstance(exc, AmbiguousResultError)
+def _transient(exc: ExchangeError) -> bool:
+    return exc.retryable or exc.ambiguous
 
 
 def _sides(intent: Intent) -> tuple[PositionSide | None, PositionSide]:

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from bitget.errors import BitgetError
+from trading.errors import ExchangeError
 from trading.health import ExchangeHealth
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class Reconnector:
                 self._connect = None
             else:
                 self._ping()
-        except BitgetError as exc:
+        except ExchangeError as exc:
             if connecting and not exc.retryable:
                 self._health.block(str(exc))
                 log.error("the exchange answered but start-up cannot finish: %s; fix the setting and restart", exc)

@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bitget.errors import BitgetError
 from trading.dispatcher import Dispatcher
+from trading.errors import ExchangeError
 from trading.exchange import Exchange
 from trading.executor import Executor, Interrupted
 from trading.guard import AccessGuard
@@ -201,7 +201,7 @@ class SignalService:
         """
         try:
             listed: set[str] | None = set(self.exchange.contracts())
-        except BitgetError as exc:
+        except ExchangeError as exc:
             log.warning("contract list unavailable (%s); ticker checked at execution instead", exc)
             listed = None
         return TickerResolver(listed=listed, aliases=self.settings.symbol_map, market=self.settings.market_name)

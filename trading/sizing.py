@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bitget.models import Contract
+from trading.models import Contract
 
 
 def open_size(contract: Contract, *, available: Decimal, ratio: Decimal, leverage: Decimal, price: Decimal) -> Decimal:
@@ -24,13 +24,13 @@ def below_minimum(contract: Contract, size: Decimal, price: Decimal) -> str | No
     """Why an order of ``size`` at ``price`` is too small for the contract, or None."""
     if size < contract.min_size or size <= 0:
         return (
-            f"order size {size} {contract.base_coin} is below the contract minimum "
-            f"{contract.min_size} {contract.base_coin} (minTradeNum)"
+            f"order size {size} {contract.base_coin} is below the contract's minimum order size "
+            f"{contract.min_size} {contract.base_coin}"
         )
     notional = size * price
     if notional < contract.min_notional:
         return (
-            f"order value {notional:.2f} {contract.quote_coin} is below the contract minimum "
-            f"{contract.min_notional} {contract.quote_coin} (minTradeUSDT)"
+            f"order value {notional:.2f} {contract.quote_coin} is below the contract's minimum order value "
+            f"{contract.min_notional} {contract.quote_coin}"
         )
     return None

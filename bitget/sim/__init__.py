@@ -3,7 +3,7 @@ account (the v2 API) or a Unified Trading Account (the v3 API), on one matching 
 
 It stands in for Bitget in paper mode, in the integration tests and in offline trials. It is an
 independent check of the service's client: it shares no code with ``bitget.client`` /
-``bitget.auth`` / ``bitget.models`` / ``bitget.errors`` and verifies signatures from scratch.
+``bitget.auth`` / ``trading.models`` / ``bitget.errors`` and verifies signatures from scratch.
 
 Running it
 ==========

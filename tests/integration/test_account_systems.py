@@ -6,7 +6,7 @@ import pytest
 
 from bitget.client import BitgetClient
 from bitget.client_v3 import BitgetUtaClient
-from trading.runtime import StartupError
+from runtime import StartupError
 
 ADAPTERS = {"classic": BitgetClient, "uta": BitgetUtaClient}
 

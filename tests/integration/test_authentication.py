@@ -6,8 +6,8 @@ import pytest
 
 from bitget.client import BitgetClient
 from bitget.errors import AuthenticationError
+from runtime import StartupError
 from tests.integration.support import SIM_KEYS
-from trading.runtime import StartupError
 
 
 def test_wrong_secret_is_refused_with_bitgets_signature_code_and_not_retried(sim):

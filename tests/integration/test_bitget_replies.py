@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bitget.errors import InvalidOrderError
-from bitget.models import OrderRequest, OrderType, PositionSide
+from trading.models import OrderRequest, OrderType, PositionSide
 
 BUY_LONG = {"action": "buy", "sentiment": "long", "ticker": "BTCUSDT", "price": "65000"}
 SELL_SHORT = {"action": "sell", "sentiment": "short", "ticker": "BTCUSDT", "price": "65000"}

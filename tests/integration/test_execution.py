@@ -136,7 +136,7 @@ def test_a_size_under_the_contract_minimum_fails_with_that_reason_and_places_not
     sim.book("BTCUSDT", bids=[["65000.0", "50"]], asks=[["65000.1", "50"]])
     outcome = service.signal(BUY_LONG)
     assert outcome["status"] == "failed"
-    assert "below the contract minimum" in outcome["reason"] and "nothing placed" in outcome["reason"]
+    assert "below the contract's minimum" in outcome["reason"] and "nothing placed" in outcome["reason"]
     assert sim.orders() == []
 
 

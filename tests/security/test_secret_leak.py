@@ -19,10 +19,10 @@ import pytest
 
 from bitget.sim.auth import Credentials
 from bitget.sim.paper import EmbeddedSim, start_embedded_sim
+from runtime import StartupError
 from tests.integration.support import Service, SimControl
 from tests.security.support import BTC_BOOK, LiveServer, settle
 from trading.log_setup import HANDLER_NAME
-from trading.runtime import StartupError
 
 API_KEY = "LEAKCHECK-KEY-7f3a"
 SECRET_KEY = "LEAKCHECK-SECRET-9b1c"

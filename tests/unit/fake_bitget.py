@@ -27,8 +27,8 @@ from urllib.parse import parse_qsl
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from bitget.models import OrderRequest, OrderType, PositionMode, PositionSide
 from trading.exchange import Exchange
+from trading.models import OrderRequest, OrderType, PositionMode, PositionSide
 
 LONG, SHORT = PositionSide.LONG, PositionSide.SHORT
 HEDGE, ONE_WAY = PositionMode.HEDGE, PositionMode.ONE_WAY

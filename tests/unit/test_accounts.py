@@ -13,7 +13,6 @@ from bitget import errors
 from bitget.accounts import detect_account_system, make_exchange, mismatch_message, probe_account_system
 from bitget.client import BitgetClient
 from bitget.client_v3 import BitgetUtaClient
-from bitget.models import PositionMode
 from tests.unit.test_client_v3_http import (
     API_KEY,
     FAST,
@@ -25,6 +24,7 @@ from tests.unit.test_client_v3_http import (
     Reply,
     serve_fake,
 )
+from trading.models import PositionMode
 
 V3_SETTINGS = "/api/v3/account/settings"
 V2_ACCOUNTS_PATH = "/api/v2/mix/account/accounts"

@@ -20,8 +20,8 @@ import pytest
 
 from bitget import errors
 from bitget.client import BitgetClient
-from bitget.models import OrderState, PositionMode, PositionSide
 from tests.unit.fake_bitget import FAST, Call, Reply, ScriptedBitget, fail, ok, order, serve
+from trading.models import OrderState, PositionMode, PositionSide
 
 API_KEY = "bg_test_key_5f1e"
 SECRET = "test-secret-9b2c4e7a"

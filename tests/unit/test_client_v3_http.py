@@ -21,8 +21,8 @@ import pytest
 
 from bitget import errors
 from bitget.client_v3 import DEFAULT_LEVERAGE, BitgetUtaClient
-from bitget.models import OrderState, OrderType, PositionMode, PositionSide
 from tests.unit.fake_bitget import FAST, Call, Reply, ScriptedBitget, fail, ok, order, serve
+from trading.models import OrderState, OrderType, PositionMode, PositionSide
 
 API_KEY = "bg_uta_key_7c2d"
 SECRET = "uta-secret-4e8a1f"

@@ -12,7 +12,6 @@ from bitget.client import BitgetClient
 from bitget.client_v3 import BitgetUtaClient
 from bitget.endpoints_v3 import DUPLICATE_CLIENT_OIDS, order_body, order_ref, side_fields, v3_category, v3_coin
 from bitget.errors import BitgetError
-from bitget.models import OrderState, OrderType
 from bitget.parsing_v3 import (
     is_perpetual,
     order_intent,
@@ -29,6 +28,7 @@ from bitget.parsing_v3 import (
 from bitget.placement import is_duplicate_refusal
 from bitget.transport import classify, is_known_code, serialize_body
 from tests.unit.fake_bitget import HEDGE, LONG, ONE_WAY, SHORT, assert_exchange_signatures, wire_request
+from trading.models import OrderState, OrderType
 
 # ---------------------------------------------------------------- interface
 

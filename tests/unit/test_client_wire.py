@@ -13,7 +13,6 @@ from bitget import errors
 from bitget.client import BitgetClient
 from bitget.endpoints import fmt_decimal, order_body, side_fields
 from bitget.errors import BitgetError
-from bitget.models import OrderState, OrderType
 from bitget.parsing import (
     order_intent,
     parse_balance,
@@ -26,6 +25,7 @@ from bitget.parsing import (
 )
 from bitget.transport import _is_connect_failure, build_query, classify, is_known_code, serialize_body
 from tests.unit.fake_bitget import HEDGE, LONG, ONE_WAY, SHORT, assert_exchange_signatures, wire_request
+from trading.models import OrderState, OrderType
 
 # ---------------------------------------------------------------- interface
 

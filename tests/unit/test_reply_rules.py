@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from bitget.models import Order, OrderRequest, OrderType, PositionMode, PositionSide
+from trading.models import Order, OrderRequest, OrderType, PositionMode, PositionSide
 
 REQUEST = OrderRequest("BTCUSDT", PositionSide.LONG, False, OrderType.LIMIT, Decimal("0.01"), "sig-1-o1",
                        price=Decimal("65000.1"))
@@ -103,8 +103,8 @@ def test_a_rejected_order_is_final(word):
 
 
 def test_an_unknown_order_state_is_not_final_and_is_not_read_as_live(caplog):
-    from bitget.models import OrderState
     from bitget.parsing import parse_order_state
+    from trading.models import OrderState
 
     state = parse_order_state("auditing")
     assert not state.is_final and state is not OrderState.LIVE

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from bitget.models import Contract
+from trading.models import Contract
 from trading.sizing import below_minimum, open_size
 
 BTC = Contract(
@@ -39,8 +39,8 @@ def test_nothing_available_gives_zero():
 
 
 def test_minimums_are_reported_with_their_names():
-    assert "minTradeNum" in below_minimum(BTC, Decimal("0"), Decimal("60000"))
-    assert "minTradeUSDT" in below_minimum(BTC, Decimal("0.0001"), Decimal("40000"))
+    assert "minimum order size 0.0001 BTC" in below_minimum(BTC, Decimal("0"), Decimal("60000"))
+    assert "minimum order value 5 USDT" in below_minimum(BTC, Decimal("0.0001"), Decimal("40000"))
     assert below_minimum(BTC, Decimal("0.001"), Decimal("60000")) is None
 
 

@@ -1,8 +1,8 @@
-"""Parsed Bitget data, exchange-neutral enough for any Bitget account system.
+"""The trading rules' own words for what an exchange holds: contracts, quotes, positions, orders.
 
-Every amount is a ``Decimal``: Bitget sends numbers as JSON strings and a float would
-silently change a price or a size. The v2 (classic) and v3 (UTA) adapters both parse
-into these types, so the trading rules never see which API answered.
+Every amount is a ``Decimal``: a float would silently change a price or a size. Exchange adapters
+(bitget/ for Bitget's classic and unified accounts) parse their replies into these types, so the
+rules never see which API answered.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ class OrderType(str, Enum):
 
 
 class OrderState(str, Enum):
-    """Normalized order state (v2 ``canceled`` and v3 ``cancelled`` both map to CANCELED).
+    """Normalized order state; adapters map the exchange's words onto these.
 
-    ``reject``/``rejected`` is REJECTED, final. A state word Bitget has not documented is UNKNOWN:
+    REJECTED is final. A state word the exchange has not documented is UNKNOWN:
     not final, so the order is watched, but only as long as any live order (the executor's wait
     and its cancel bound it).
     """
@@ -64,12 +64,12 @@ class Contract:
     quote_coin: str
     price_tick: Decimal  # smallest price increment, e.g. Decimal("0.1")
     size_step: Decimal  # order size must be a multiple of this, e.g. Decimal("0.001")
-    min_size: Decimal  # minTradeNum (v2) / minOrderQty (v3), in base coin
-    min_notional: Decimal  # minTradeUSDT (v2) / minOrderAmount (v3), in quote coin
+    min_size: Decimal  # the contract's minimum order size, in base coin
+    min_notional: Decimal  # the contract's minimum order value, in quote coin
     max_leverage: Decimal | None
     taker_fee_rate: Decimal
     tradable: bool
-    status: str = ""  # Bitget's own word for the contract's state, e.g. "normal", "online", "limit_open"
+    status: str = ""  # the exchange's own word for the contract's state, shown in reasons
     closable: bool = False  # a restricted contract that still accepts closes (only opens are refused)
 
     @property

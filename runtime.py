@@ -1,4 +1,5 @@
-"""Assembles one running service from settings: exchange adapter, journal, executor, dispatcher.
+"""The composition root: one running service assembled from settings (exchange adapter, journal,
+executor, dispatcher). The only module that knows config.py, trading/ and bitget/ at once.
 
 Paper mode starts the simulator in-process and trades against it through the same signed client
 that live mode uses, so a paper trial exercises the real code path.
@@ -10,10 +11,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bitget.errors import BitgetError
+from bitget.link import ExchangeLink
 from config import Settings
+from trading.errors import ExchangeError
 from trading.exchange import Exchange
-from trading.exchange_link import ExchangeLink
 from trading.executor import ExecutionSettings, Executor
 from trading.guard import AccessGuard
 from trading.health import ExchangeHealth
@@ -200,11 +201,11 @@ def _exchange_target(settings: Settings, closers: list[Callable[[], None]]) -> t
     }
 
 
-def _first_connect(link: ExchangeLink) -> BitgetError | None:
+def _first_connect(link: ExchangeLink) -> ExchangeError | None:
     """Try the start-up work once: None when done, the error when Bitget could not be reached."""
     try:
         link.connect()
-    except BitgetError as exc:
+    except ExchangeError as exc:
         if not exc.retryable:
             raise StartupError(f"cannot start: {exc}") from None
         return exc
