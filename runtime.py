@@ -11,7 +11,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bitget.auth import Credentials
 from bitget.link import ExchangeLink
+from bitget.options import ClientOptions
 from config import Settings
 from trading.errors import ExchangeError
 from trading.exchange import Exchange
@@ -95,8 +97,8 @@ def build_runtime(settings: Settings) -> Runtime:
     held = HeldLogs()
     closers: list[Callable[[], None]] = []
     try:
-        mode_line, client_kwargs = _exchange_target(settings, closers)
-        link = ExchangeLink(settings.account_mode, client_kwargs, ExchangeHealth())
+        mode_line, options = _exchange_target(settings, closers)
+        link = ExchangeLink(settings.account_mode, options, ExchangeHealth())
         closers.append(link.close)
         outage = _first_connect(link)
     except BaseException:
@@ -163,8 +165,8 @@ def build_runtime(settings: Settings) -> Runtime:
     return Runtime(settings, service, link, journal, mode_line, reconnector, closers)
 
 
-def _exchange_target(settings: Settings, closers: list[Callable[[], None]]) -> tuple[str, dict[str, object]]:
-    """The mode line (without the account system) and the adapter keywords for the configured mode."""
+def _exchange_target(settings: Settings, closers: list[Callable[[], None]]) -> tuple[str, ClientOptions]:
+    """The mode line (without the account system) and the client options for the configured mode."""
     if settings.mode == "paper":
         from bitget.sim.paper import start_embedded_sim
 
@@ -187,18 +189,16 @@ def _exchange_target(settings: Settings, closers: list[Callable[[], None]]) -> t
             mode_line = f"MODE DEMO: Bitget demo trading at {base_url} (paptrading: 1), no real money"
         else:
             mode_line = f"MODE LIVE: REAL ORDERS on Bitget at {base_url}"
-    return mode_line, {
-        "base_url": base_url,
-        "api_key": key,
-        "secret_key": secret,
-        "passphrase": passphrase,
-        "product_type": settings.product_type,
-        "margin_coin": settings.margin_coin,
-        "margin_mode": settings.margin_mode,
-        "demo": settings.mode == "demo",
-        "connect_timeout": settings.connect_timeout,
-        "read_timeout": settings.read_timeout,
-    }
+    return mode_line, ClientOptions(
+        base_url=base_url,
+        credentials=Credentials(key, secret, passphrase),
+        product_type=settings.product_type,
+        margin_coin=settings.margin_coin,
+        margin_mode=settings.margin_mode,
+        demo=settings.mode == "demo",
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+    )
 
 
 def _first_connect(link: ExchangeLink) -> ExchangeError | None:

@@ -17,10 +17,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, cast
 
-from bitget import endpoints_v3 as ep
-from bitget.auth import Credentials
-from bitget.client import BitgetClient
-from bitget.client_v3 import TRANSITIONAL_ACCOUNT_MODES, BitgetUtaClient
+from bitget.common import text
 from bitget.errors import (
     AccountModeError,
     AccountSwitchingError,
@@ -29,8 +26,12 @@ from bitget.errors import (
     BitgetAPIError,
     BitgetError,
 )
-from bitget.parsing import text
+from bitget.options import ClientOptions
 from bitget.transport import SignedTransport
+from bitget.v2 import endpoints as v2
+from bitget.v2.client import ClassicClient
+from bitget.v3 import endpoints as v3
+from bitget.v3.client import TRANSITIONAL_ACCOUNT_MODES, UtaClient
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,6 @@ AccountMode = Literal["auto", "classic", "uta"]
 ACCOUNT_MODES: tuple[str, ...] = ("auto", "classic", "uta")
 MISSING_PERMISSION = "40014"
 _NAMES = {"classic": "a classic account (v2 API)", "uta": "a Unified Trading Account (v3 API)"}
-# SignedTransport keywords a client's keywords may carry; the rest (margin coin, caches…) are ignored.
-_TRANSPORT_KEYS = ("demo", "connect_timeout", "read_timeout", "retry_attempts", "retry_deadline",
-                   "retry_wait_initial", "retry_wait_max", "session")
 
 
 class HasTransport(Protocol):
@@ -61,9 +59,9 @@ class Probe:
 def probe_account_system(transport: SignedTransport, *, product_type: str = "USDT-FUTURES") -> Probe:
     """Tell classic from UTA with as few signed calls as possible (one, usually). See the module doc."""
     try:
-        settings = transport.get(ep.ACCOUNT_SETTINGS)
+        settings = transport.get(v3.ACCOUNT_SETTINGS)
     except AccountModeError as err:
-        if err.code == ep.CLASSIC_KEY_ON_V3:
+        if err.code == v3.CLASSIC_KEY_ON_V3:
             return Probe("classic", "v3 account settings refused the key as classic (40084)")
         first: BitgetAPIError = err
     except AuthenticationError as err:
@@ -78,9 +76,9 @@ def probe_account_system(transport: SignedTransport, *, product_type: str = "USD
         return _uta_from_settings(settings)
     log.info("v3 account settings did not tell the account system (%s); asking the classic API", first)
     try:
-        transport.get(ep.CLASSIC_ACCOUNTS, {"productType": product_type})
+        transport.get(v2.ACCOUNTS, {"productType": product_type})
     except AccountModeError as err:
-        if err.code == ep.UTA_KEY_ON_V2:
+        if err.code == v2.UTA_KEY_ON_V2:
             return Probe("uta", "classic accounts endpoint refused the key as unified (40085)")
         raise _undecided(first, err) from err
     except BitgetError as err:
@@ -107,34 +105,24 @@ def _undecided(first: BitgetError, second: BitgetError) -> BitgetError:
 
 
 def detect_account_system(
-    source: SignedTransport | HasTransport | None = None,
+    source: ClientOptions | SignedTransport | HasTransport,
     *,
-    product_type: str = "USDT-FUTURES",
-    **client_kwargs: Any,
+    product_type: str | None = None,
 ) -> AccountSystem:
     """``"classic"`` or ``"uta"`` for a key; raises rather than guess.
 
-    ``source`` is a ``SignedTransport`` or a client (anything with ``.transport``); without one, a
-    throwaway transport is built from the same keywords ``BitgetClient`` takes (``base_url``,
-    ``api_key``, ``secret_key``, ``passphrase``, ``demo``, timeouts, retry knobs, ``session``).
+    ``source`` is a ``SignedTransport``, a client (anything with ``.transport``) or the
+    ``ClientOptions`` a client would take (a throwaway transport is then built from them, and the
+    probe asks about their product type unless ``product_type`` is given).
     """
-    if source is None:
-        transport = _transport_from(client_kwargs)
+    if isinstance(source, ClientOptions):
+        transport = source.signed_transport()
         try:
-            return probe_account_system(transport, product_type=product_type).system
+            return probe_account_system(transport, product_type=product_type or source.product_type).system
         finally:
             transport.close()
     transport = source if isinstance(source, SignedTransport) else source.transport
-    return probe_account_system(transport, product_type=product_type).system
-
-
-def _transport_from(kwargs: dict[str, Any]) -> SignedTransport:
-    try:
-        base_url, key, secret, passphrase = (kwargs[k] for k in ("base_url", "api_key", "secret_key", "passphrase"))
-    except KeyError as missing:
-        raise TypeError(f"detect_account_system needs a transport, a client or {missing.args[0]}") from None
-    options = {k: kwargs[k] for k in _TRANSPORT_KEYS if k in kwargs}
-    return SignedTransport(base_url, Credentials(key, secret, passphrase), time_path=ep.PUBLIC_TIME, **options)
+    return probe_account_system(transport, product_type=product_type or "USDT-FUTURES").system
 
 
 def mismatch_message(setting: str, configured: str, detected: AccountSystem) -> str:
@@ -144,13 +132,13 @@ def mismatch_message(setting: str, configured: str, detected: AccountSystem) -> 
 
 
 def make_exchange(
-    account_mode: str = "auto",
+    account_mode: str,
+    options: ClientOptions,
     *,
     setting_name: str = "BITGET_ACCOUNT_MODE",
     trust_unverified: bool = True,
-    **client_kwargs: Any,
-) -> tuple[BitgetClient | BitgetUtaClient, AccountSystem]:
-    """The exchange adapter for the key in ``client_kwargs`` (``BitgetClient``'s keywords) and its system.
+) -> tuple[ClassicClient | UtaClient, AccountSystem]:
+    """The exchange adapter for the key in ``options`` and its account system.
 
     ``auto`` probes and picks; an undecidable probe is raised. A forced ``classic``/``uta`` is still
     verified with the same probe, so a key of the other system stops start-up with an
@@ -163,9 +151,9 @@ def make_exchange(
     mode = str(account_mode).strip().lower()
     if mode not in ACCOUNT_MODES:
         raise ValueError(f"{setting_name}={account_mode!r}: must be one of {', '.join(ACCOUNT_MODES)}")
-    client = _build("classic" if mode == "classic" else "uta", client_kwargs)
+    client = _build("classic" if mode == "classic" else "uta", options)
     try:
-        probe = probe_account_system(client.transport, product_type=client_kwargs.get("product_type", "USDT-FUTURES"))
+        probe = probe_account_system(client.transport, product_type=options.product_type)
     except AccountSwitchingError:
         client.close()
         raise
@@ -179,10 +167,10 @@ def make_exchange(
     if mode != "auto" and probe.system != mode:
         client.close()
         raise AccountSystemMismatch(mismatch_message(setting_name, mode, probe.system))
-    if probe.system == "classic" and isinstance(client, BitgetUtaClient):
+    if probe.system == "classic" and isinstance(client, UtaClient):
         client.close()
-        client = _build("classic", client_kwargs)
-    if isinstance(client, BitgetUtaClient) and probe.settings is not None:
+        client = _build("classic", options)
+    if isinstance(client, UtaClient) and probe.settings is not None:
         try:
             client.remember_settings(probe.settings)  # saves the first settings read
         except BitgetAPIError as err:
@@ -191,6 +179,6 @@ def make_exchange(
     return client, probe.system
 
 
-def _build(system: AccountSystem, kwargs: dict[str, Any]) -> BitgetClient | BitgetUtaClient:
-    cls = BitgetUtaClient if system == "uta" else BitgetClient
-    return cls(**kwargs)
+def _build(system: AccountSystem, options: ClientOptions) -> ClassicClient | UtaClient:
+    cls = UtaClient if system == "uta" else ClassicClient
+    return cls(options)

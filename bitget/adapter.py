@@ -1,11 +1,12 @@
 """What the classic (v2) and unified (v3) Bitget clients have in common, held once.
 
-``bitget.client.BitgetClient`` and ``bitget.client_v3.BitgetUtaClient`` both satisfy
-``trading.exchange.Exchange`` and take the same keywords. Whatever does not depend on which API is
+``bitget.v2.client.ClassicClient`` and ``bitget.v3.client.UtaClient`` both satisfy
+``trading.exchange.Exchange`` and take the same ``ClientOptions``. Whatever does not depend on which API is
 asked lives here: the signed transport and the clock, the caches (contracts, position mode,
 leverage) and when they are refreshed or dropped, and the wiring of the exactly-once placement rule
 (``bitget.placement``). A subclass names its endpoints, builds its request bodies and reads its
-replies (``bitget.endpoints``/``bitget.parsing``, ``bitget.endpoints_v3``/``bitget.parsing_v3``).
+replies (``bitget.v2.endpoints``/``bitget.v2.parsing``, ``bitget.v3.endpoints``/``bitget.v3.parsing``);
+what both APIs share on the wire is ``bitget.common``'s.
 """
 
 from __future__ import annotations
@@ -18,17 +19,12 @@ from collections.abc import Callable, Collection
 from decimal import Decimal
 from typing import Any, ClassVar
 
-import requests
-
-from bitget.auth import Credentials
-from bitget.endpoints import order_ref
+from bitget.common import PUBLIC_TIME, first, order_ref
 from bitget.errors import BitgetAPIError, BitgetError, OrderNotFoundError, UnknownSymbolError
-from bitget.parsing import first
+from bitget.options import ClientOptions
 from bitget.placement import place_exactly_once
 from bitget.transport import SignedTransport
 from trading.models import Contract, Order, OrderAck, OrderRequest, PositionMode, Quote
-
-MARGIN_MODES = ("crossed", "isolated")
 
 
 class BitgetAdapter(ABC):
@@ -38,8 +34,9 @@ class BitgetAdapter(ABC):
     guarded by a lock and ``requests.Session`` is shared.
     """
 
+    # Both systems read the clock at the shared v2 public endpoint (no v3 path is confirmed).
+    _time_path: ClassVar[str] = PUBLIC_TIME
     # What each API's subclass names.
-    _time_path: ClassVar[str]
     _ticker_path: ClassVar[str]
     _book_path: ClassVar[str]  # the order book asked (one level) when the ticker lacks a side
     _set_leverage_path: ClassVar[str]
@@ -51,7 +48,7 @@ class BitgetAdapter(ABC):
     _order_not_found: ClassVar[tuple[type[BitgetError], ...]] = (OrderNotFoundError,)
     _listing: ClassVar[str]  # what the API calls one row of its contract list, for log lines
     _contract_kind: ClassVar[str]  # what an unknown symbol is said not to be
-    # Reply readers (``bitget.parsing``/``bitget.parsing_v3`` functions, kept as static methods).
+    # Reply readers (``bitget.v2.parsing``/``bitget.v3.parsing`` functions, kept as static methods).
     _parse_ticker: Callable[[str, Any], Quote | None]
     _parse_book: Callable[[str, Any], Quote | None]
     _parse_contract: Callable[[dict[str, Any]], Contract]
@@ -59,50 +56,16 @@ class BitgetAdapter(ABC):
     product_type: str
     margin_coin: str
 
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str,
-        secret_key: str,
-        passphrase: str,
-        *,
-        product_type: str = "USDT-FUTURES",
-        margin_coin: str = "USDT",
-        margin_mode: str = "crossed",
-        demo: bool = False,
-        connect_timeout: float = 3.05,
-        read_timeout: float = 5.0,
-        retry_attempts: int = 4,
-        retry_deadline: float = 8.0,
-        session: requests.Session | None = None,
-        retry_wait_initial: float = 0.25,
-        retry_wait_max: float = 2.0,
-        contracts_ttl: float = 3600.0,
-        lookup_delay: float = 0.5,
-        max_order_sends: int = 2,
-    ) -> None:
-        if margin_mode not in MARGIN_MODES:
-            raise ValueError(f"margin_mode must be one of {MARGIN_MODES}, got {margin_mode!r}")
-        self._set_scope(product_type, margin_coin)
-        self.margin_mode = margin_mode
-        self._t = SignedTransport(
-            base_url,
-            Credentials(api_key, secret_key, passphrase),
-            demo=demo,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            retry_attempts=retry_attempts,
-            retry_deadline=retry_deadline,
-            retry_wait_initial=retry_wait_initial,
-            retry_wait_max=retry_wait_max,
-            session=session,
-            time_path=self._time_path,
-        )
+    def __init__(self, options: ClientOptions) -> None:
+        self.options = options
+        self._set_scope(options.product_type, options.margin_coin)
+        self.margin_mode = options.margin_mode
+        self._t = options.signed_transport(time_path=self._time_path)
         # Log under the concrete client's module, so a record still says which account system spoke.
         self._log = logging.getLogger(type(self).__module__)
-        self._contracts_ttl = contracts_ttl
-        self._lookup_delay = lookup_delay
-        self._max_order_sends = max(1, max_order_sends)
+        self._contracts_ttl = options.contracts_ttl
+        self._lookup_delay = options.lookup_delay
+        self._max_order_sends = max(1, options.max_order_sends)
         self._lock = threading.Lock()
         self._contracts: dict[str, Contract] | None = None
         self._contracts_at = 0.0

@@ -9,13 +9,13 @@ background loop (``trading.reconnect``) calls ``connect`` again until it succeed
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from bitget.accounts import make_exchange
 from bitget.adapter import BitgetAdapter
 from bitget.deferred import DeferredExchange
 from bitget.errors import AuthenticationError, BitgetError, NetworkError
 from bitget.observed import ObservedSession
+from bitget.options import ClientOptions
 from trading.exchange import Exchange
 from trading.health import ExchangeHealth
 
@@ -25,11 +25,11 @@ log = logging.getLogger(__name__)
 class ExchangeLink:
     """One exchange adapter (once known), its HTTP session and its health."""
 
-    def __init__(self, account_mode: str, client_kwargs: dict[str, Any], health: ExchangeHealth) -> None:
+    def __init__(self, account_mode: str, options: ClientOptions, health: ExchangeHealth) -> None:
         self.health = health
         self.session = ObservedSession(health)
         self._mode = account_mode
-        self._kwargs = {**client_kwargs, "session": self.session}
+        self._options = options.with_session(self.session)
         self.adapter: BitgetAdapter | None = None
         self.system: str | None = None if account_mode == "auto" else account_mode
         self.confirmed = False
@@ -48,7 +48,7 @@ class ExchangeLink:
         two reads is logged and left to each signal to report, as before.
         """
         if self.adapter is None:
-            adapter, system = make_exchange(self._mode, trust_unverified=False, **self._kwargs)
+            adapter, system = make_exchange(self._mode, self._options, trust_unverified=False)
             self.adapter, self.system = adapter, system
         try:
             contracts = self.adapter.contracts()

@@ -13,13 +13,13 @@ import time
 from collections.abc import Callable, Collection
 from typing import Any
 
-from bitget.endpoints import DUPLICATE_CLIENT_OID
+from bitget.common import DUPLICATE_CLIENT_OID
 from bitget.errors import AmbiguousResultError, BitgetAPIError, BitgetError
 from trading.models import Order, OrderAck, OrderRequest
 
 log = logging.getLogger(__name__)
 
-# Bitget's v2 "clientOid already used" code; each client passes its full list (endpoints*.py).
+# Bitget's "clientOid already used" code; each client passes its full list (v2/endpoints.py, v3/endpoints.py).
 DUPLICATE_CLIENT_OID_CODES = frozenset({DUPLICATE_CLIENT_OID})
 
 

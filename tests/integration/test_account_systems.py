@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bitget.client import BitgetClient
-from bitget.client_v3 import BitgetUtaClient
+from bitget.v2.client import ClassicClient
+from bitget.v3.client import UtaClient
 from runtime import StartupError
 
-ADAPTERS = {"classic": BitgetClient, "uta": BitgetUtaClient}
+ADAPTERS = {"classic": ClassicClient, "uta": UtaClient}
 
 
 @pytest.fixture

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from bitget.client import BitgetClient
+from bitget.auth import Credentials
 from bitget.errors import AuthenticationError
+from bitget.options import ClientOptions
+from bitget.v2.client import ClassicClient
 from runtime import StartupError
 from tests.integration.support import SIM_KEYS
 
 
 def test_wrong_secret_is_refused_with_bitgets_signature_code_and_not_retried(sim):
-    client = BitgetClient(
-        sim.base_url, SIM_KEYS["BITGET_API_KEY"], "not-the-secret", SIM_KEYS["BITGET_PASSPHRASE"],
+    client = ClassicClient(ClientOptions(
+        sim.base_url, Credentials(SIM_KEYS["BITGET_API_KEY"], "not-the-secret", SIM_KEYS["BITGET_PASSPHRASE"]),
         retry_wait_initial=0.01, retry_wait_max=0.01,
-    )
+    ))
     with pytest.raises(AuthenticationError) as err:
         client.balance()
     assert err.value.code == "40009"

@@ -11,8 +11,10 @@ import pytest
 
 from bitget import errors
 from bitget.accounts import detect_account_system, make_exchange, mismatch_message, probe_account_system
-from bitget.client import BitgetClient
-from bitget.client_v3 import BitgetUtaClient
+from bitget.auth import Credentials
+from bitget.options import ClientOptions
+from bitget.v2.client import ClassicClient
+from bitget.v3.client import UtaClient
 from tests.unit.test_client_v3_http import (
     API_KEY,
     FAST,
@@ -132,8 +134,6 @@ def test_detect_accepts_a_transport_or_a_client():
         transport = StubTransport(settings=refused("40084", errors.AccountModeError))
 
     assert detect_account_system(Client()) == "classic"
-    with pytest.raises(TypeError, match="base_url"):
-        detect_account_system(api_key="k")
 
 
 # ---------------------------------------------------------------- mismatch messages
@@ -159,48 +159,47 @@ def fake() -> Iterator[FakeBitgetV3]:
         yield app
 
 
-def kwargs(fake: FakeBitgetV3, **extra: Any) -> dict[str, Any]:
-    return {"base_url": fake.url, "api_key": API_KEY, "secret_key": SECRET, "passphrase": PASSPHRASE,
-            **FAST, **extra}
+def options(fake: FakeBitgetV3, *, secret: str = SECRET, passphrase: str = PASSPHRASE, **extra: Any) -> ClientOptions:
+    return ClientOptions(fake.url, Credentials(API_KEY, secret, passphrase), **{**FAST, **extra})
 
 
 def test_detect_over_http_from_client_keywords(fake):
-    assert detect_account_system(**kwargs(fake)) == "uta"
+    assert detect_account_system(options(fake)) == "uta"
     fake.system = "classic"
-    assert detect_account_system(**kwargs(fake, margin_coin="USDT")) == "classic"
+    assert detect_account_system(options(fake, margin_coin="USDT")) == "classic"
     assert not fake.bad_signatures
 
 
 def test_detect_over_http_with_a_wrong_secret_raises_instead_of_guessing(fake):
     with pytest.raises(errors.AuthenticationError, match="signature was refused"):
-        detect_account_system(**{**kwargs(fake), "secret_key": "nope"})
+        detect_account_system(options(fake, secret="nope"))
 
 
 def test_auto_picks_the_uta_client_and_keeps_the_probed_settings(fake):
     fake.hold_mode = "hedge_mode"
-    exchange, system = make_exchange("auto", **kwargs(fake))
-    assert system == "uta" and isinstance(exchange, BitgetUtaClient)
+    exchange, system = make_exchange("auto", options(fake))
+    assert system == "uta" and isinstance(exchange, UtaClient)
     assert exchange.position_mode() is PositionMode.HEDGE
     assert len(fake.hits(SETTINGS)) == 1  # the probe's read served the hold mode too
 
 
 def test_auto_picks_the_classic_client_for_a_classic_key(fake):
     fake.system = "classic"
-    exchange, system = make_exchange("auto", **kwargs(fake))
-    assert system == "classic" and isinstance(exchange, BitgetClient)
+    exchange, system = make_exchange("auto", options(fake))
+    assert system == "classic" and isinstance(exchange, ClassicClient)
 
 
 def test_auto_falls_back_to_v2_when_settings_lack_permission(fake):
     fake.system = "classic"
     fake.script(SETTINGS, Reply(400, {"code": "40014", "msg": "Incorrect permissions", "data": None}))
-    exchange, system = make_exchange(**kwargs(fake))
-    assert system == "classic" and isinstance(exchange, BitgetClient)
+    exchange, system = make_exchange("auto", options(fake))
+    assert system == "classic" and isinstance(exchange, ClassicClient)
     assert [c.path for c in fake.calls if c.path != "/api/v2/public/time"] == [SETTINGS, V2_ACCOUNTS]
 
 
 def test_forced_classic_on_a_uta_key_stops_with_one_line(fake):
     with pytest.raises(errors.AccountSystemMismatch) as info:
-        make_exchange("classic", **kwargs(fake))
+        make_exchange("classic", options(fake))
     assert str(info.value) == (
         "BITGET_ACCOUNT_MODE=classic but this API key belongs to a Unified Trading Account (v3 API); "
         "set BITGET_ACCOUNT_MODE=uta or auto"
@@ -213,21 +212,21 @@ def test_forced_uta_on_a_classic_key_stops_with_one_line(fake):
     with pytest.raises(errors.AccountSystemMismatch, match=r"^BITGET_ACCOUNT_MODE=uta but this API key belongs "
                                                           r"to a classic account \(v2 API\); set "
                                                           r"BITGET_ACCOUNT_MODE=classic or auto$"):
-        make_exchange("uta", **kwargs(fake))
+        make_exchange("uta", options(fake))
 
 
 def test_forced_mode_that_matches_is_verified_once(fake):
-    exchange, system = make_exchange("UTA", **kwargs(fake))
-    assert system == "uta" and isinstance(exchange, BitgetUtaClient) and len(fake.hits(SETTINGS)) == 1
+    exchange, system = make_exchange("UTA", options(fake))
+    assert system == "uta" and isinstance(exchange, UtaClient) and len(fake.hits(SETTINGS)) == 1
     fake.system = "classic"
-    exchange, system = make_exchange("classic", setting_name="MODE", **kwargs(fake))
-    assert system == "classic" and isinstance(exchange, BitgetClient)
+    exchange, system = make_exchange("classic", options(fake), setting_name="MODE")
+    assert system == "classic" and isinstance(exchange, ClassicClient)
 
 
 def test_a_mid_switch_account_stops_start_up_even_when_forced(fake):
     fake.account_mode = "upgrading"
     with pytest.raises(errors.AccountSwitchingError, match="switching systems"):
-        make_exchange("uta", **kwargs(fake))
+        make_exchange("uta", options(fake))
 
 
 def closed_port() -> int:
@@ -237,21 +236,21 @@ def closed_port() -> int:
 
 
 def test_unreachable_exchange_trusts_a_forced_mode_but_not_auto(caplog):
-    options = {"base_url": f"http://127.0.0.1:{closed_port()}", "api_key": API_KEY, "secret_key": SECRET,
-               "passphrase": PASSPHRASE, **FAST, "retry_attempts": 2}
+    unreachable = ClientOptions(f"http://127.0.0.1:{closed_port()}", Credentials(API_KEY, SECRET, PASSPHRASE),
+                                **{**FAST, "retry_attempts": 2})
     with caplog.at_level(logging.WARNING, logger="bitget"):
-        exchange, system = make_exchange("classic", **options)
-    assert system == "classic" and isinstance(exchange, BitgetClient)
+        exchange, system = make_exchange("classic", unreachable)
+    assert system == "classic" and isinstance(exchange, ClassicClient)
     assert "could not verify the account system" in caplog.text
     with pytest.raises(errors.NetworkError):
-        make_exchange("auto", **options)
+        make_exchange("auto", unreachable)
 
 
 def test_a_bad_key_stops_a_forced_mode_too(fake):
     with pytest.raises(errors.AuthenticationError):
-        make_exchange("uta", **{**kwargs(fake), "passphrase": "wrong"})
+        make_exchange("uta", options(fake, passphrase="wrong"))
 
 
 def test_unknown_account_mode_setting_is_refused():
     with pytest.raises(ValueError, match="BITGET_ACCOUNT_MODE='v3': must be one of auto, classic, uta"):
-        make_exchange("v3", base_url="http://127.0.0.1:1", api_key="k", secret_key="s", passphrase="p")
+        make_exchange("v3", ClientOptions("http://127.0.0.1:1", Credentials("k", "s", "p")))

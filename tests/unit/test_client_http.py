@@ -1,4 +1,4 @@
-"""BitgetClient over real HTTP against a small scripted fake of Bitget's v2 API.
+"""ClassicClient over real HTTP against a small scripted fake of Bitget's v2 API.
 
 The fake (``tests.unit.fake_bitget``, not the project's simulator) checks every private request's
 signature with its own HMAC code, keeps just enough state (orders by clientOid, position mode,
@@ -19,7 +19,9 @@ from typing import Any, ClassVar
 import pytest
 
 from bitget import errors
-from bitget.client import BitgetClient
+from bitget.auth import Credentials
+from bitget.options import ClientOptions
+from bitget.v2.client import ClassicClient
 from tests.unit.fake_bitget import FAST, Call, Reply, ScriptedBitget, fail, ok, order, serve
 from trading.models import OrderState, PositionMode, PositionSide
 
@@ -130,8 +132,8 @@ def fake() -> Iterator[FakeBitget]:
         yield app
 
 
-def make_client(fake: FakeBitget, **overrides: Any) -> BitgetClient:
-    return BitgetClient(fake.url, API_KEY, SECRET, PASSPHRASE, **{**FAST, **overrides})
+def make_client(fake: FakeBitget, **overrides: Any) -> ClassicClient:
+    return ClassicClient(ClientOptions(fake.url, Credentials(API_KEY, SECRET, PASSPHRASE), **{**FAST, **overrides}))
 
 
 def closed_port() -> int:
@@ -237,7 +239,8 @@ def test_business_error_is_typed_and_not_retried(fake):
 
 
 def test_wrong_secret_says_the_signature_was_refused(fake):
-    client = BitgetClient(fake.url, API_KEY, "not-the-secret", PASSPHRASE, retry_wait_initial=0.01)
+    client = ClassicClient(ClientOptions(fake.url, Credentials(API_KEY, "not-the-secret", PASSPHRASE),
+                                         retry_wait_initial=0.01))
     with pytest.raises(errors.AuthenticationError, match="signature was refused: check the secret key"):
         client.balance()
     assert len(fake.hits(ACCOUNTS)) == 1
@@ -300,8 +303,8 @@ def test_read_timeout_on_a_get_is_retried(fake):
 
 
 def test_connection_refused_is_a_network_error_after_retries():
-    client = BitgetClient(f"http://127.0.0.1:{closed_port()}", API_KEY, SECRET, PASSPHRASE,
-                          retry_attempts=3, retry_wait_initial=0.01, retry_wait_max=0.02)
+    client = ClassicClient(ClientOptions(f"http://127.0.0.1:{closed_port()}", Credentials(API_KEY, SECRET, PASSPHRASE),
+                                         retry_attempts=3, retry_wait_initial=0.01, retry_wait_max=0.02))
     with pytest.raises(errors.NetworkError):
         client.contracts()
     # a POST that never connected is not ambiguous: nothing left this process
@@ -496,7 +499,7 @@ def test_position_mode_is_read_once(fake):
 
 def test_secrets_never_appear_in_repr_logs_or_errors(fake, caplog):
     client = make_client(fake)
-    assert repr(client) == f"BitgetClient(base_url='{fake.url}', product_type='USDT-FUTURES')"
+    assert repr(client) == f"ClassicClient(base_url='{fake.url}', product_type='USDT-FUTURES')"
     fake.script(ACCOUNTS, Reply(400, fail("40012", f"passphrase {PASSPHRASE} is wrong for {API_KEY}")[1]))
     with caplog.at_level(logging.DEBUG):
         client.place_order(order())

@@ -1,4 +1,4 @@
-"""BitgetUtaClient over real HTTP against a small scripted fake of Bitget's v3 (UTA) API.
+"""UtaClient over real HTTP against a small scripted fake of Bitget's v3 (UTA) API.
 
 The fake (``tests.unit.fake_bitget``, not the project's simulator) checks every private request's
 signature with its own HMAC code, keeps just enough state (orders by clientOid, hold mode, leverage)
@@ -20,7 +20,9 @@ from typing import Any, ClassVar
 import pytest
 
 from bitget import errors
-from bitget.client_v3 import DEFAULT_LEVERAGE, BitgetUtaClient
+from bitget.auth import Credentials
+from bitget.options import ClientOptions
+from bitget.v3.client import DEFAULT_LEVERAGE, UtaClient
 from tests.unit.fake_bitget import FAST, Call, Reply, ScriptedBitget, fail, ok, order, serve
 from trading.models import OrderState, OrderType, PositionMode, PositionSide
 
@@ -168,8 +170,8 @@ def fake() -> Iterator[FakeBitgetV3]:
         yield app
 
 
-def make_client(fake: FakeBitgetV3, **overrides: Any) -> BitgetUtaClient:
-    return BitgetUtaClient(fake.url, API_KEY, SECRET, PASSPHRASE, **{**FAST, **overrides})
+def make_client(fake: FakeBitgetV3, **overrides: Any) -> UtaClient:
+    return UtaClient(ClientOptions(fake.url, Credentials(API_KEY, SECRET, PASSPHRASE), **{**FAST, **overrides}))
 
 
 # ---------------------------------------------------------------- signing and paths on the wire

@@ -8,11 +8,16 @@ from decimal import Decimal
 import pytest
 
 from bitget import errors
-from bitget.client import BitgetClient
-from bitget.client_v3 import BitgetUtaClient
-from bitget.endpoints_v3 import DUPLICATE_CLIENT_OIDS, order_body, order_ref, side_fields, v3_category, v3_coin
+from bitget.auth import Credentials
+from bitget.common import order_ref
 from bitget.errors import BitgetError
-from bitget.parsing_v3 import (
+from bitget.options import ClientOptions
+from bitget.placement import is_duplicate_refusal
+from bitget.transport import classify, is_known_code, serialize_body
+from bitget.v2.client import ClassicClient
+from bitget.v3.client import UtaClient
+from bitget.v3.endpoints import DUPLICATE_CLIENT_OIDS, order_body, side_fields, v3_category, v3_coin
+from bitget.v3.parsing import (
     is_perpetual,
     order_intent,
     parse_balance,
@@ -25,8 +30,6 @@ from bitget.parsing_v3 import (
     rows,
     settings_leverage,
 )
-from bitget.placement import is_duplicate_refusal
-from bitget.transport import classify, is_known_code, serialize_body
 from tests.unit.fake_bitget import HEDGE, LONG, ONE_WAY, SHORT, assert_exchange_signatures, wire_request
 from trading.models import OrderState, OrderType
 
@@ -34,21 +37,22 @@ from trading.models import OrderState, OrderType
 
 
 def test_uta_client_matches_the_exchange_protocol_signatures():
-    assert_exchange_signatures(BitgetUtaClient)
+    assert_exchange_signatures(UtaClient)
 
 
 def test_uta_client_takes_the_same_constructor_keywords_as_the_classic_client():
-    assert inspect.signature(BitgetUtaClient.__init__) == inspect.signature(BitgetClient.__init__)
+    assert inspect.signature(UtaClient.__init__) == inspect.signature(ClassicClient.__init__)
 
 
 def test_demo_product_types_and_coins_map_to_v3_names():
     assert v3_category("SUSDT-FUTURES") == "USDT-FUTURES" and v3_category("usdt-futures") == "USDT-FUTURES"
     assert v3_coin("SUSDT") == "USDT" and v3_coin("usdt") == "USDT"
-    client = BitgetUtaClient("http://127.0.0.1:1", "k", "s", "p", product_type="SUSDT-FUTURES", margin_coin="SUSDT")
+    keys = Credentials("k", "s", "p")
+    client = UtaClient(ClientOptions("http://127.0.0.1:1", keys, product_type="SUSDT-FUTURES", margin_coin="SUSDT"))
     assert (client.category, client.product_type, client.margin_coin) == ("USDT-FUTURES", "USDT-FUTURES", "USDT")
-    assert repr(client) == "BitgetUtaClient(base_url='http://127.0.0.1:1', category='USDT-FUTURES')"
+    assert repr(client) == "UtaClient(base_url='http://127.0.0.1:1', category='USDT-FUTURES')"
     with pytest.raises(ValueError):
-        BitgetUtaClient("http://127.0.0.1:1", "k", "s", "p", margin_mode="cross")
+        UtaClient(ClientOptions("http://127.0.0.1:1", keys, margin_mode="cross"))
 
 
 # ---------------------------------------------------------------- side / posSide / reduceOnly

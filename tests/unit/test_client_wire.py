@@ -10,20 +10,20 @@ import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from bitget import errors
-from bitget.client import BitgetClient
-from bitget.endpoints import fmt_decimal, order_body, side_fields
+from bitget.common import fmt_decimal, parse_order_state
 from bitget.errors import BitgetError
-from bitget.parsing import (
+from bitget.transport import _is_connect_failure, build_query, classify, is_known_code, serialize_body
+from bitget.v2.client import ClassicClient
+from bitget.v2.endpoints import order_body, side_fields
+from bitget.v2.parsing import (
     order_intent,
     parse_balance,
     parse_contract,
     parse_depth_quote,
     parse_order,
-    parse_order_state,
     parse_position,
     parse_ticker_quote,
 )
-from bitget.transport import _is_connect_failure, build_query, classify, is_known_code, serialize_body
 from tests.unit.fake_bitget import HEDGE, LONG, ONE_WAY, SHORT, assert_exchange_signatures, wire_request
 from trading.models import OrderState, OrderType
 
@@ -31,7 +31,7 @@ from trading.models import OrderState, OrderType
 
 
 def test_client_matches_the_exchange_protocol_signatures():
-    assert_exchange_signatures(BitgetClient)
+    assert_exchange_signatures(ClassicClient)
 
 
 # ---------------------------------------------------------------- query and body

@@ -29,7 +29,7 @@ def _contract_row(**fields: str) -> dict[str, str]:
 @pytest.mark.parametrize(("side", "asked", "sent"), [("long", "60000.05", "60000.0"), ("short", "70000.01", "70000.1"),
                                                      ("long", "60000.1", "60000.1")])
 def test_a_stop_is_rounded_to_the_tick_away_from_the_entry(side, asked, sent):
-    from bitget.parsing import parse_contract
+    from bitget.v2.parsing import parse_contract
     from trading.executor import _stop_on_tick
 
     contract = parse_contract(_contract_row())
@@ -50,27 +50,27 @@ def test_a_reply_without_order_id_is_resolved_by_client_oid_even_when_the_first_
 
 @pytest.mark.parametrize("code", ["43118", "45034", "40786"])
 def test_every_v2_duplicate_client_oid_code_takes_over_the_placed_order(code):
-    from bitget.client import BitgetClient
     from bitget.errors import BitgetAPIError
     from bitget.placement import place_exactly_once
+    from bitget.v2.client import ClassicClient
 
     def send() -> None:
         raise BitgetAPIError("refused", code=code)
 
-    ack = place_exactly_once(REQUEST, send, lambda: PLACED, duplicate_codes=BitgetClient._duplicate_codes,
+    ack = place_exactly_once(REQUEST, send, lambda: PLACED, duplicate_codes=ClassicClient._duplicate_codes,
                              sleep=lambda _s: None)
     assert ack.order_id == "1001"
 
 
 def test_the_v3_duplicate_client_oid_code_takes_over_the_placed_order():
-    from bitget.client_v3 import BitgetUtaClient
     from bitget.errors import BitgetAPIError
     from bitget.placement import place_exactly_once
+    from bitget.v3.client import UtaClient
 
     def send() -> None:
         raise BitgetAPIError("refused", code="25212")
 
-    ack = place_exactly_once(REQUEST, send, lambda: PLACED, duplicate_codes=BitgetUtaClient._duplicate_codes,
+    ack = place_exactly_once(REQUEST, send, lambda: PLACED, duplicate_codes=UtaClient._duplicate_codes,
                              sleep=lambda _s: None)
     assert ack.order_id == "1001"
 
@@ -97,13 +97,13 @@ def test_codes_of_a_missing_or_final_order_read_as_order_not_found(code):
 
 @pytest.mark.parametrize("word", ["reject", "rejected", "REJECTED"])
 def test_a_rejected_order_is_final(word):
-    from bitget.parsing import parse_order_state
+    from bitget.common import parse_order_state
 
     assert parse_order_state(word).is_final
 
 
 def test_an_unknown_order_state_is_not_final_and_is_not_read_as_live(caplog):
-    from bitget.parsing import parse_order_state
+    from bitget.common import parse_order_state
     from trading.models import OrderState
 
     state = parse_order_state("auditing")
@@ -116,8 +116,8 @@ def test_an_unknown_order_state_is_not_final_and_is_not_read_as_live(caplog):
 
 @pytest.mark.parametrize("status", ["limit_open", "restrictedAPI"])
 def test_a_restricted_contract_takes_closes_only(status):
-    from bitget.parsing import parse_contract
-    from bitget.parsing_v3 import parse_instrument
+    from bitget.v2.parsing import parse_contract
+    from bitget.v3.parsing import parse_instrument
 
     v2 = parse_contract(_contract_row(symbolStatus=status))
     v3 = parse_instrument({"symbol": "BTCUSDT", "priceMultiplier": "0.1", "quantityMultiplier": "0.0001",
@@ -129,21 +129,25 @@ def test_a_restricted_contract_takes_closes_only(status):
 @pytest.mark.parametrize(("client", "code"), [("v2", "40774"), ("v2", "45021"), ("v2", "43075"), ("v3", "25236"),
                                               ("v3", "25237")])
 def test_a_position_mode_mismatch_makes_either_client_read_the_mode_again(client, code):
-    from bitget.client import BitgetClient
-    from bitget.client_v3 import BitgetUtaClient
+    from bitget.auth import Credentials
     from bitget.errors import InvalidOrderError
+    from bitget.options import ClientOptions
+    from bitget.v2.client import ClassicClient
+    from bitget.v3.client import UtaClient
 
-    cls = BitgetClient if client == "v2" else BitgetUtaClient
-    exchange = cls("http://127.0.0.1:9", "k", "s", "p")
+    cls = ClassicClient if client == "v2" else UtaClient
+    exchange = cls(ClientOptions("http://127.0.0.1:9", Credentials("k", "s", "p")))
     exchange._position_mode = PositionMode.ONE_WAY
     assert exchange._refusal_fixed(REQUEST, InvalidOrderError("mode", code=code), PositionMode.ONE_WAY)
     assert exchange._position_mode is None
 
 
 def test_v2_isolated_margin_in_hedge_mode_names_each_leg_when_setting_leverage():
-    from bitget.client import BitgetClient
+    from bitget.auth import Credentials
+    from bitget.options import ClientOptions
+    from bitget.v2.client import ClassicClient
 
-    exchange = BitgetClient("http://127.0.0.1:9", "k", "s", "p", margin_mode="isolated")
+    exchange = ClassicClient(ClientOptions("http://127.0.0.1:9", Credentials("k", "s", "p"), margin_mode="isolated"))
     exchange._position_mode = PositionMode.HEDGE
     bodies = exchange._leverage_bodies("BTCUSDT", "5")
     assert [b.get("holdSide") for b in bodies] == ["long", "short"]
@@ -151,7 +155,7 @@ def test_v2_isolated_margin_in_hedge_mode_names_each_leg_when_setting_leverage()
 
 
 def test_a_v3_order_with_a_stop_sends_its_stop_order_type():
-    from bitget.endpoints_v3 import order_body
+    from bitget.v3.endpoints import order_body
 
     body = order_body(OrderRequest("BTCUSDT", PositionSide.LONG, False, OrderType.LIMIT, Decimal("0.01"), "c1",
                                    price=Decimal("65000.1"), stop_loss=Decimal("60000")),
@@ -165,6 +169,6 @@ def test_a_v3_order_with_a_stop_sends_its_stop_order_type():
                                              ({"type": "delivery"}, False),
                                              ({"type": "perpetual", "symbolType": "crypto"}, True)])
 def test_v3_instruments_are_filtered_by_symbol_type_as_well_as_type(row, listed):
-    from bitget.parsing_v3 import is_perpetual
+    from bitget.v3.parsing import is_perpetual
 
     assert is_perpetual({"symbol": "BTCUSDT", **row}) is listed

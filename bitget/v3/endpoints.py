@@ -1,24 +1,19 @@
 """Bitget v3 (Unified Trading Account) USDT-M futures paths, and the wire form of requests to them.
 
-Kept apart from the client, like ``bitget.endpoints`` for v2, so the side/posSide/reduceOnly rules
+Kept apart from the client, like ``bitget.v2.endpoints`` for v2, so the side/posSide/reduceOnly rules
 are plain functions a test can hold against docs/bitget-api-v3-uta.md §4. The one trap: in v3 hedge
 mode ``side`` is the real trade direction, so closing a long is ``sell`` + ``posSide=long`` — the
-opposite of v2's ``buy`` + ``tradeSide=close``.
+opposite of v2's ``buy`` + ``tradeSide=close``. The body layout and the order reference are
+``bitget.common``'s.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from bitget import endpoints as v2
-from bitget.endpoints import order_ref as order_ref  # the same in both systems
-from bitget.endpoints import wire_order
+from bitget.common import DUPLICATE_CLIENT_OID, wire_order
 from trading.models import OrderRequest, PositionMode, PositionSide
 
-# No confirmed v3 server-time path; the shared v2 public endpoint serves both (docs/bitget-api-v3-uta.md §2.1).
-PUBLIC_TIME = v2.PUBLIC_TIME
-# The classic endpoint a UTA key is refused on (40085): the detection fallback asks it.
-CLASSIC_ACCOUNTS = v2.ACCOUNTS
 INSTRUMENTS = "/api/v3/market/instruments"
 TICKERS = "/api/v3/market/tickers"
 ORDERBOOK = "/api/v3/market/orderbook"
@@ -32,18 +27,18 @@ CANCEL_ORDER = "/api/v3/trade/cancel-order"
 ORDER_INFO = "/api/v3/trade/order-info"
 UNFILLED_ORDERS = "/api/v3/trade/unfilled-orders"
 
-# Duplicate-clientOid refusals. The v3 code is unconfirmed (docs/bitget-api-v3-uta.md §5.2): v2's
-# 43118, and 25212, the code the project's simulator takes from Bitget's UTA error-code page. A
-# message naming a duplicate clientOid counts too (bitget.placement.is_duplicate_refusal); a wrong
-# guess costs only a lookup.
-DUPLICATE_CLIENT_OIDS = (*v2.DUPLICATE_CLIENT_OIDS, "25212")
+# Duplicate-clientOid refusals. The v3 code is unconfirmed (docs/bitget-api-v3-uta.md §5.2): the
+# classic codes (43118, 45034, 40786), and 25212, the code the project's simulator takes from
+# Bitget's UTA error-code page. A message naming a duplicate clientOid counts too
+# (bitget.placement.is_duplicate_refusal); a wrong guess costs only a lookup.
+DUPLICATE_CLIENT_OIDS = (DUPLICATE_CLIENT_OID, "45034", "40786", "25212")
 # v3 refusals of an order built for the other hold mode (25236 also answers a v2-only field; reading
 # the mode once more costs one GET): re-read the mode, rebuild, send once more.
 HOLD_MODE_MISMATCHES = ("25236", "25237")
 # The preset stop-loss executes as a market order; sent explicitly rather than left to a default.
 STOP_LOSS_ORDER_TYPE = {"slOrderType": "market"}
+# What the unified API answers a classic account's key with (bitget.accounts tells the systems apart).
 CLASSIC_KEY_ON_V3 = "40084"
-UTA_KEY_ON_V2 = "40085"
 
 
 def v3_category(product_type: str) -> str:

@@ -1,11 +1,12 @@
 """Bitget v3 (Unified Trading Account) USDT-M perpetual futures client.
 
-``BitgetUtaClient`` satisfies ``trading.exchange.Exchange`` for accounts on Bitget's unified system,
+``UtaClient`` satisfies ``trading.exchange.Exchange`` for accounts on Bitget's unified system,
 so the trading rules run unchanged whichever system the key belongs to (``bitget.accounts`` picks).
 It shares with the classic client everything that is not an endpoint: the adapter base
 (``bitget.adapter``: caches and the exactly-once placement rule of ``bitget.placement``), the signed
-transport (signing, envelope, typed errors, retries, clock), the error table and the number parsing.
-Request bodies live in ``bitget.endpoints_v3``, reply parsing in ``bitget.parsing_v3``.
+transport (signing, envelope, typed errors, retries, clock), the error table and the wire helpers
+of ``bitget.common``. Request bodies live in ``bitget.v3.endpoints``, reply parsing in
+``bitget.v3.parsing``.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from bitget import endpoints_v3 as ep
 from bitget.adapter import BitgetAdapter
+from bitget.common import order_ref, text
 from bitget.errors import BitgetAPIError, NoDataError, OrderNotFoundError
-from bitget.parsing import text
-from bitget.parsing_v3 import (
+from bitget.v3 import endpoints as ep
+from bitget.v3.parsing import (
     is_perpetual,
     parse_balance,
     parse_hold_mode,
@@ -43,15 +44,14 @@ DEFAULT_LEVERAGE = Decimal(1)
 MAX_ORDER_PAGES = 20
 
 
-class BitgetUtaClient(BitgetAdapter):
+class UtaClient(BitgetAdapter):
     """Signed Bitget v3 REST client for one category (``USDT-FUTURES``) and margin coin.
 
-    Takes the same keywords as ``bitget.client.BitgetClient``; ``product_type`` becomes the v3
+    Takes the same ``ClientOptions`` as ``bitget.v2.client.ClassicClient``; ``product_type`` becomes the v3
     ``category`` (a classic demo ``SUSDT-FUTURES`` maps to ``USDT-FUTURES``, ``SUSDT`` to ``USDT``:
     v3 demo is the ``paptrading`` header alone). Thread-safe like the v2 client.
     """
 
-    _time_path = ep.PUBLIC_TIME
     _ticker_path = ep.TICKERS
     _book_path = ep.ORDERBOOK
     _set_leverage_path = ep.SET_LEVERAGE
@@ -71,7 +71,7 @@ class BitgetUtaClient(BitgetAdapter):
         self.margin_coin = ep.v3_coin(margin_coin)
 
     def __repr__(self) -> str:
-        return f"BitgetUtaClient(base_url={self._t.base_url!r}, category={self.category!r})"
+        return f"UtaClient(base_url={self._t.base_url!r}, category={self.category!r})"
 
     __str__ = __repr__
 
@@ -93,7 +93,7 @@ class BitgetUtaClient(BitgetAdapter):
     # ------------------------------------------------------------------ account
 
     def balance(self) -> Balance:
-        """Margin-coin balance of the unified account; see ``parsing_v3.parse_balance`` for the fields."""
+        """Margin-coin balance of the unified account; see ``bitget.v3.parsing.parse_balance`` for the fields."""
         return parse_balance(self._t.get(ep.ACCOUNT_ASSETS), self.margin_coin)
 
     def account_settings(self) -> dict[str, Any]:
@@ -171,7 +171,7 @@ class BitgetUtaClient(BitgetAdapter):
     # ------------------------------------------------------------------ orders
 
     def _order_body(self, request: OrderRequest, mode: PositionMode) -> dict[str, Any]:
-        """The v3 side/posSide table (``endpoints_v3.side_fields``) decides the intent fields."""
+        """The v3 side/posSide table (``bitget.v3.endpoints.side_fields``) decides the intent fields."""
         return ep.order_body(request, mode, category=self.category, margin_mode=self.margin_mode)
 
     def _cancel_scope(self, symbol: str) -> dict[str, str]:
@@ -185,7 +185,7 @@ class BitgetUtaClient(BitgetAdapter):
         same clientOid is reported as None here rather than mistaken for this one.
         """
         wanted = symbol.upper()
-        item = self._order_row(ep.ORDER_INFO, ep.order_ref(order_id, client_oid))
+        item = self._order_row(ep.ORDER_INFO, order_ref(order_id, client_oid))
         if item is None:
             return None
         if not self._is_ours(item, wanted):

@@ -1,8 +1,9 @@
 """Bitget v3 (Unified Trading Account) replies → the neutral models in ``trading.models``.
 
-The number and flag helpers are v2's (``bitget.parsing``): v3 too sends numbers as strings, absent
-values as ``""`` or ``null``, and flags in either case (``"YES"`` in replies, ``"yes"`` in requests).
-So are the readers that build a contract, quote, position or order once the field names are known.
+The number and flag helpers are shared with v2 (``bitget.common``): v3 too sends numbers as strings,
+absent values as ``""`` or ``null``, and flags in either case (``"YES"`` in replies, ``"yes"`` in
+requests). So are the readers that build a contract, quote, position or order once the field names
+are known.
 What differs is the field names, lists that arrive as ``null`` when empty, the order-book levels as
 JSON numbers under ``a``/``b``, and the meaning of ``side`` in hedge mode (docs/bitget-api-v3-uta.md).
 """
@@ -13,8 +14,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from bitget.errors import BitgetAPIError
-from bitget.parsing import (
+from bitget.common import (
     book_quote,
     dec,
     first,
@@ -28,6 +28,7 @@ from bitget.parsing import (
     text,
     ticker_quote,
 )
+from bitget.errors import BitgetAPIError
 from trading.models import Balance, Contract, Order, Position, PositionMode, PositionSide, Quote
 
 log = logging.getLogger(__name__)

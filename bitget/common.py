@@ -1,24 +1,26 @@
-"""Bitget v2 replies → the neutral models in ``trading.models``.
+"""What the classic (v2) and unified (v3) APIs share on the wire, held once for both.
 
-Bitget sends almost every number as a JSON string, a few as JSON numbers, and "absent" as ``""``
-or ``null``; flags may be ``"YES"`` or ``"yes"``. Everything goes through ``Decimal(str(x))`` and
-case-insensitive comparisons so none of those variants changes a price, a size or a side.
-
-The ``read_*``, ``ticker_quote`` and ``book_quote`` helpers build a model from a row once its field
-names are given; v3 (``bitget.parsing_v3``) reads its rows with them too.
+Requests: the amount format, the place-order body layout (each API names the fields) and the
+order reference. Replies: Bitget sends almost every number as a JSON string, a few as JSON numbers,
+and "absent" as ``""`` or ``null``; flags may be ``"YES"`` or ``"yes"``. Everything goes through
+``Decimal(str(x))`` and case-insensitive comparisons so none of those variants changes a price, a
+size or a side. The ``read_*``, ``ticker_quote`` and ``book_quote`` helpers build a neutral model
+(``trading.models``) from a row once its field names are given; ``bitget.v2.parsing`` and
+``bitget.v3.parsing`` name them.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bitget.errors import BitgetAPIError
 from trading.models import (
-    Balance,
     Contract,
     Order,
+    OrderRequest,
     OrderState,
     OrderType,
     Position,
@@ -29,9 +31,13 @@ from trading.models import (
 
 log = logging.getLogger(__name__)
 
+# Bitget's server time: both systems ask the v2 public endpoint (no v3 path is confirmed,
+# docs/bitget-api-v3-uta.md §2.1).
+PUBLIC_TIME = "/api/v2/public/time"
+# The "clientOid already used" code both systems answer (each API lists its others: endpoints.py).
+DUPLICATE_CLIENT_OID = "43118"
 # Bitget's standard USDT-M taker fee, used only when a contract omits takerFeeRate.
 DEFAULT_TAKER_FEE = Decimal("0.0006")
-
 _STATES = {
     "live": OrderState.LIVE,
     "new": OrderState.LIVE,
@@ -46,6 +52,70 @@ _STATES = {
 # Contract states in which Bitget refuses opening orders but still takes closes: v2 symbolStatus and
 # v3 status both use these words (compared lower-cased).
 CLOSE_ONLY_STATES = frozenset({"limit_open", "restrictedapi"})
+
+
+def fmt_decimal(value: Decimal) -> str:
+    """Plain decimal text, no exponent and no trailing zeros: ``Decimal("1E+2")`` → ``"100"``.
+
+    Trailing zeros are dropped because Bitget checks the number of decimals (40808/41103), and
+    ``Decimal("0.0010")`` would claim four.
+    """
+    if not value.is_finite():
+        raise ValueError(f"cannot send a non-finite amount: {value}")
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def wire_order(
+    request: OrderRequest,
+    sides: Mapping[str, str],
+    *,
+    head: Mapping[str, str],
+    size_field: str,
+    leg_field: str,
+    time_in_force_field: str,
+    stop_loss_field: str,
+    after_intent: Mapping[str, str] | None = None,
+    after_stop_loss: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A place-order body in the layout both account systems share; the field names are theirs.
+
+    In order: ``head``, the size, the limit price, ``side``, the ``leg_field`` (v2 ``tradeSide``,
+    v3 ``posSide``) when ``sides`` has it, ``orderType``, good-till-cancel for a limit order,
+    ``reduceOnly`` when ``sides`` has it, ``after_intent``, ``clientOid``, the preset stop-loss and,
+    with it, ``after_stop_loss``.
+    The order is fixed because the body text, byte for byte, is what gets signed and sent.
+    """
+    if request.size <= 0:
+        raise ValueError(f"order size must be positive, got {request.size}")
+    body: dict[str, Any] = {**head, size_field: fmt_decimal(request.size)}
+    if request.order_type is OrderType.LIMIT:
+        if request.price is None or request.price <= 0:
+            raise ValueError("a limit order needs a positive price")
+        body["price"] = fmt_decimal(request.price)
+    body["side"] = sides["side"]
+    if leg_field in sides:
+        body[leg_field] = sides[leg_field]
+    body["orderType"] = request.order_type.value
+    if request.order_type is OrderType.LIMIT:
+        body[time_in_force_field] = "gtc"
+    if "reduceOnly" in sides:
+        body["reduceOnly"] = sides["reduceOnly"]
+    body.update(after_intent or {})
+    body["clientOid"] = request.client_oid
+    if request.stop_loss is not None:
+        body[stop_loss_field] = fmt_decimal(request.stop_loss)
+        body.update(after_stop_loss or {})
+    return body
+
+
+def order_ref(order_id: str | None, client_oid: str | None) -> dict[str, str]:
+    """``orderId`` when given (Bitget prefers it when both are sent), else ``clientOid``."""
+    if order_id:
+        return {"orderId": order_id}
+    if client_oid:
+        return {"clientOid": client_oid}
+    raise ValueError("give order_id or client_oid")
 
 
 def opt_dec(value: Any, name: str = "value") -> Decimal | None:
@@ -91,19 +161,6 @@ def first(data: Any) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def parse_contract(item: dict[str, Any]) -> Contract:
-    """Contract rules: tick = priceEndStep × 10^-pricePlace; size step = sizeMultiplier."""
-    symbol = str(item.get("symbol") or "").upper()
-    price_place = int(dec(item.get("pricePlace"), f"{symbol}.pricePlace"))
-    end_step = positive_or_none(item.get("priceEndStep"), f"{symbol}.priceEndStep") or Decimal(1)
-    size_step = positive_or_none(item.get("sizeMultiplier"), f"{symbol}.sizeMultiplier")
-    if size_step is None:
-        size_step = Decimal(1).scaleb(-int(dec(item.get("volumePlace"), f"{symbol}.volumePlace")))
-    return read_contract(item, symbol, price_tick=end_step.scaleb(-price_place), size_step=size_step,
-                         min_size_field="minTradeNum", min_notional_field="minTradeUSDT",
-                         max_leverage_field="maxLever", status_field="symbolStatus", tradable_status="normal")
-
-
 def read_contract(
     item: dict[str, Any],
     symbol: str,
@@ -139,16 +196,6 @@ def read_contract(
     )
 
 
-def parse_ticker_quote(symbol: str, data: Any) -> Quote | None:
-    """Best bid/ask from a ticker; None when either side is missing or zero."""
-    return ticker_quote(symbol, first(data), bid_field="bidPr", ask_field="askPr")
-
-
-def parse_depth_quote(symbol: str, data: Any) -> Quote | None:
-    """Best bid/ask from merge-depth (levels are ``[price, size]``, numbers or strings)."""
-    return book_quote(symbol, data, bids_field="bids", asks_field="asks")
-
-
 def ticker_quote(symbol: str, item: dict[str, Any] | None, *, bid_field: str, ask_field: str) -> Quote | None:
     """Best bid/ask from one ticker row; None when there is no row or either side is missing or zero."""
     if item is None:
@@ -168,32 +215,6 @@ def book_quote(symbol: str, data: Any, *, bids_field: str, asks_field: str) -> Q
     return Quote(symbol, bid, ask) if bid is not None and ask is not None else None
 
 
-def parse_balance(data: Any, margin_coin: str, margin_mode: str) -> Balance:
-    """The margin coin's balance from ``/account/accounts``.
-
-    ``available`` is what a new position may use: ``crossedMaxAvailable`` in crossed mode and
-    ``isolatedMaxAvailable`` in isolated mode (Bitget's "maximum available balance to open
-    positions" for that mode), falling back to ``available``. The plain ``available`` ignores
-    unrealized PnL and, in multi-asset mode, can even be negative while margin is free, so it
-    would size orders wrongly. Never below zero. ``equity`` is ``accountEquity``.
-    """
-    items = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
-    wanted = margin_coin.upper()
-    for item in items:
-        if str(item.get("marginCoin") or "").upper() != wanted:
-            continue
-        mode_field = "crossedMaxAvailable" if margin_mode == "crossed" else "isolatedMaxAvailable"
-        available = opt_dec(item.get(mode_field), mode_field)
-        if available is None:
-            available = opt_dec(item.get("available"), "available") or Decimal(0)
-        equity = opt_dec(item.get("accountEquity"), "accountEquity")
-        if equity is None:
-            equity = opt_dec(item.get("usdtEquity"), "usdtEquity") or Decimal(0)
-        return Balance(coin=wanted, available=max(available, Decimal(0)), equity=equity)
-    coins = sorted(str(i.get("marginCoin")) for i in items if isinstance(i, dict))
-    raise BitgetAPIError(f"no {wanted} futures account in the reply (found: {', '.join(coins) or 'none'})")
-
-
 def parse_position_mode(value: Any) -> PositionMode:
     mode = text(value)
     if mode == PositionMode.HEDGE.value:
@@ -201,17 +222,6 @@ def parse_position_mode(value: Any) -> PositionMode:
     if mode == PositionMode.ONE_WAY.value:
         return PositionMode.ONE_WAY
     raise BitgetAPIError(f"unknown position mode {value!r}")
-
-
-def parse_leverage(account: dict[str, Any], margin_mode: str) -> Decimal:
-    """Crossed: ``crossedMarginLeverage``; isolated: ``isolatedLongLever`` (the long leg's)."""
-    name = "crossedMarginLeverage" if margin_mode == "crossed" else "isolatedLongLever"
-    return dec(account.get(name), name)
-
-
-def parse_position(item: dict[str, Any]) -> Position | None:
-    """One leg of ``single-position``; None when its size is zero."""
-    return read_position(item, side_field="holdSide", entry_price_field="openPriceAvg")
 
 
 def read_position(item: dict[str, Any], *, side_field: str, entry_price_field: str) -> Position | None:
@@ -249,43 +259,6 @@ def parse_order_state(value: Any) -> OrderState:
         log.warning("unknown Bitget order state %r: not final, watched for a bounded time", value)
         return OrderState.UNKNOWN
     return state
-
-
-def order_intent(item: dict[str, Any], mode: PositionMode) -> tuple[PositionSide, bool]:
-    """(position side, reduce) of an order, from side/tradeSide/reduceOnly/posSide.
-
-    Hedge: ``side`` (or ``posSide`` when given) names the position, ``tradeSide`` close → reduce.
-    One-way: ``side`` is the trade; a reduce-only trade closes the opposite position. Bitget's
-    system closes (``reduce_…``, ``burst_…``, ``offset_…``, ``delivery_…``) also count as reduce.
-    """
-    side = text(item.get("side"))
-    trade_side = text(item.get("tradeSide"))
-    system_close = trade_side.startswith(("reduce", "burst", "offset", "delivery"))
-    if side not in ("buy", "sell"):
-        raise BitgetAPIError(f"unknown order side {item.get('side')!r}")
-    if mode is PositionMode.HEDGE:
-        pos_side = text(item.get("posSide"))
-        if pos_side not in ("long", "short"):
-            pos_side = "long" if side == "buy" else "short"
-        return PositionSide(pos_side), "close" in trade_side or system_close
-    reduce = is_yes(item.get("reduceOnly")) or "close" in trade_side or system_close
-    trade = PositionSide.LONG if side == "buy" else PositionSide.SHORT
-    return (trade.opposite if reduce else trade), reduce
-
-
-def parse_order(item: dict[str, Any], default_mode: PositionMode) -> Order:
-    """One order from ``detail`` (``state``) or ``orders-pending`` (``status``)."""
-    mode_text = text(item.get("posMode"))
-    mode = {m.value: m for m in PositionMode}.get(mode_text, default_mode)
-    return read_order(
-        item,
-        order_intent(item, mode),
-        state=item.get("state") if item.get("state") else item.get("status"),
-        size_field="size",
-        filled_field="baseVolume",
-        avg_price_field="priceAvg",
-        stop_loss_field="presetStopLossPrice",
-    )
 
 
 def read_order(

@@ -1,10 +1,10 @@
 """Bitget v2 (classic account) USDT-M perpetual futures client.
 
-``BitgetClient`` satisfies ``trading.exchange.Exchange``. It owns the v2 endpoints and what the
+``ClassicClient`` satisfies ``trading.exchange.Exchange``. It owns the v2 endpoints and what the
 classic account adds (the margin-mode switch, the position mode read from ``/account/account``, the
 isolated-margin leverage per leg); the caches and the exactly-once rule for orders are the
 adapter's (``bitget.adapter``), HTTP, signing, the envelope and retries live in ``bitget.transport``,
-request bodies in ``bitget.endpoints`` and reply parsing in ``bitget.parsing``.
+request bodies in ``bitget.v2.endpoints`` and reply parsing in ``bitget.v2.parsing``.
 """
 
 from __future__ import annotations
@@ -13,18 +13,18 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from bitget import endpoints as ep
-from bitget.adapter import MARGIN_MODES, BitgetAdapter
+from bitget.adapter import BitgetAdapter
+from bitget.common import first, order_ref, parse_position_mode
 from bitget.errors import BitgetAPIError
-from bitget.parsing import (
-    first,
+from bitget.options import MARGIN_MODES
+from bitget.v2 import endpoints as ep
+from bitget.v2.parsing import (
     parse_balance,
     parse_contract,
     parse_depth_quote,
     parse_leverage,
     parse_order,
     parse_position,
-    parse_position_mode,
     parse_ticker_quote,
 )
 from trading.models import Balance, Order, OrderRequest, Position, PositionMode
@@ -32,10 +32,9 @@ from trading.models import Balance, Order, OrderRequest, Position, PositionMode
 log = logging.getLogger(__name__)
 
 
-class BitgetClient(BitgetAdapter):
+class ClassicClient(BitgetAdapter):
     """Signed Bitget v2 REST client for one product type and margin coin (thread-safe: ``BitgetAdapter``)."""
 
-    _time_path = ep.PUBLIC_TIME
     _ticker_path = ep.TICKER
     _book_path = ep.MERGE_DEPTH
     _set_leverage_path = ep.SET_LEVERAGE
@@ -54,7 +53,7 @@ class BitgetClient(BitgetAdapter):
         self.margin_coin = margin_coin.upper()
 
     def __repr__(self) -> str:
-        return f"BitgetClient(base_url={self._t.base_url!r}, product_type={self.product_type!r})"
+        return f"ClassicClient(base_url={self._t.base_url!r}, product_type={self.product_type!r})"
 
     __str__ = __repr__
 
@@ -70,7 +69,7 @@ class BitgetClient(BitgetAdapter):
     # ------------------------------------------------------------------ account
 
     def balance(self) -> Balance:
-        """Margin-coin balance; see ``parsing.parse_balance`` for which field sizes orders."""
+        """Margin-coin balance; see ``bitget.v2.parsing.parse_balance`` for which field sizes orders."""
         data = self._t.get(ep.ACCOUNTS, {"productType": self.product_type})
         return parse_balance(data, self.margin_coin, self.margin_mode)
 
@@ -157,7 +156,7 @@ class BitgetClient(BitgetAdapter):
     def get_order(self, symbol: str, *, order_id: str | None = None, client_oid: str | None = None) -> Order | None:
         """One order by id or clientOid; None when Bitget has no such order."""
         params = {"symbol": symbol.upper(), "productType": self.product_type,
-                  **ep.order_ref(order_id, client_oid)}
+                  **order_ref(order_id, client_oid)}
         item = self._order_row(ep.ORDER_DETAIL, params)
         return None if item is None else parse_order(item, self.position_mode())
 

@@ -1,0 +1,1 @@
+"""Bitget's Unified Trading Account (v3 API): ``client.UtaClient``, its endpoints and its reply parsing."""
