@@ -1,7 +1,8 @@
 """Every documentation reference in the repository resolves: a newcomer who follows one finds the page.
 
-Checked: relative Markdown links in docs/*.md, README.md and strategy/README.md (file, and anchor
-when given); every ``docs/<file>.md`` mention in those files and in any *.py file, with its
+Checked: relative Markdown links in docs/*.md, README.md, strategy/README.md and
+bitget/sim/README.md (file, and anchor when given); every ``docs/<file>.md`` mention in those
+files and in any *.py file, with its
 ``§N`` section or ``#anchor`` when given; bare ``§N`` references inside a docs page (its own
 sections). A *.py file may not cite a bare ``§N``: it must say which page. And nothing may point
 outside the repository at notes a clone does not have.
@@ -43,7 +44,7 @@ def _walk(root: Path):
 
 def _markdown_files() -> list[Path]:
     pages = sorted((ROOT / "docs").glob("*.md")) if (ROOT / "docs").is_dir() else []
-    return [*pages, ROOT / "README.md", ROOT / "strategy" / "README.md"]
+    return [*pages, ROOT / "README.md", ROOT / "strategy" / "README.md", ROOT / "bitget" / "sim" / "README.md"]
 
 
 def _python_files() -> list[Path]:
