@@ -8,21 +8,22 @@ several threads can serve `app:create_app()` (one process owns the journal and t
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from config import ConfigError, Settings
 from runtime import Runtime, StartupError, build_runtime
 from trading.dispatcher import Saturated, ShuttingDown
 from trading.guard import SourceRefused
+from trading.journal import SignalStatus
 from trading.log_setup import configure_logging
-from trading.service import Unauthorized
 from trading.signals import SignalRejected
 
 log = logging.getLogger("app")
@@ -32,15 +33,109 @@ MAX_JSON_DEPTH = 16
 ACCEPTED_TYPES = ("application/json", "text/plain")
 OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
 api = Blueprint("api", __name__)
+View = TypeVar("View", bound=Callable[..., Any])
 
 
-def error(code: str, message: str, status: int, **extra: Any) -> tuple[Response, int]:
-    """Every error is JSON with a stable ``code`` and a readable ``error``."""
-    return jsonify({"code": code, "error": message, **extra}), status
+class ServiceError(Exception):
+    """A request answered with an error: JSON with a stable ``code``, a readable ``error``, and ``extra`` fields.
+
+    Routes raise it (or a refusal of trading/ that ``service_error`` translates); one handler replies.
+    """
+
+    def __init__(self, code: str, error: str, status: int, **extra: Any) -> None:
+        super().__init__(error)
+        self.code = code
+        self.error = error
+        self.status = status
+        self.extra = extra
+
+    @property
+    def refused(self) -> bool:
+        """A refusal of what the request is or who sent it (4xx), as opposed to the service being unable."""
+        return 400 <= self.status < 500
+
+
+class Unavailable(ServiceError):
+    """The service cannot take the request now (503); nothing about the request was wrong."""
+
+    def __init__(self, code: str, error: str) -> None:
+        super().__init__(code, error, 503)
+
+
+class UnknownSignal(ServiceError):
+    def __init__(self, signal_id: str) -> None:
+        super().__init__("unknown-signal", f"no signal {signal_id!r}", 404)
+
+
+class UnsupportedMediaType(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("unsupported-media-type", "send the alert as application/json or text/plain", 415)
+
+
+class BodyTooLarge(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("body-too-large", f"the body is longer than {MAX_BODY_BYTES} bytes", 413)
+
+
+# HTTP status of each refusal code that trading/ raises; any other SignalRejected is 422 (understood, refused).
+REFUSAL_STATUS = {
+    "source-not-allowed": 403,
+    "too-many-failures": 429,
+    "invalid-token": 401,
+    "malformed-json": 400,
+    "invalid-encoding": 400,
+}
+
+
+def service_error(exc: SourceRefused | SignalRejected) -> ServiceError:
+    """The reply to a refusal raised by trading/ (which knows codes, not HTTP)."""
+    return ServiceError(exc.code, exc.error, REFUSAL_STATUS.get(exc.code, 422))
+
+
+def error_reply(exc: ServiceError) -> tuple[Response, int]:
+    """The one place an error becomes a reply: ``{"code", "error", **extra}`` with its status."""
+    return jsonify({"code": exc.code, "error": exc.error, **exc.extra}), exc.status
 
 
 def _runtime() -> Runtime:
     return current_app.extensions["trading_runtime"]
+
+
+def guarded(*, token: bool, journal_refusals: bool = False) -> Callable[[View], View]:
+    """Guard, then token: the source address is admitted first, then (``token``) the X-Webhook-Token header.
+
+    The view receives the client address as ``source``. Refusals of trading/ become ServiceErrors;
+    with ``journal_refusals`` every 4xx answer (the guard's or the view's) is journaled first and
+    carries its ``refused_id``, so a refused alert can be looked up like an accepted one.
+    """
+
+    def wrap(view: View) -> View:
+        @functools.wraps(view)
+        def guarded_view(**kwargs: Any) -> Any:
+            service = _runtime().service
+            forwarded = request.headers.get("X-Forwarded-For")
+            source = service.guard.client_address(request.remote_addr or "unknown", forwarded)
+            try:
+                try:
+                    service.guard.admit(source)
+                    if token:
+                        service.check_token(request.headers.get("X-Webhook-Token"), source=source)
+                    return view(source=source, **kwargs)
+                except (SourceRefused, SignalRejected) as exc:
+                    raise service_error(exc) from None
+                except RequestEntityTooLarge:
+                    raise BodyTooLarge() from None
+            except ServiceError as exc:
+                if journal_refusals and exc.refused:
+                    body = g.get("raw_body", b"").decode("utf-8", "replace")
+                    exc.extra["refused_id"] = service.refuse(
+                        source=source, status=exc.status, code=exc.code, reason=exc.error, body=body
+                    )
+                raise
+
+        return cast(View, guarded_view)
+
+    return wrap
 
 
 def _read_body() -> bytes:
@@ -49,7 +144,8 @@ def _read_body() -> bytes:
         raise UnsupportedMediaType()
     raw = request.get_data(cache=False)
     if len(raw) > MAX_BODY_BYTES:  # a chunked body has no Content-Length to refuse it earlier
-        raise RequestEntityTooLarge()
+        raise BodyTooLarge()
+    g.raw_body = raw
     return raw
 
 
@@ -85,49 +181,22 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-class UnsupportedMediaType(SignalRejected):
-    def __init__(self) -> None:
-        super().__init__("unsupported-media-type", "send the alert as application/json or text/plain")
-
-
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
 
 
-def _refusal(exc: Exception) -> tuple[int, str, str]:
-    """(HTTP status, code, message) of a webhook request that is refused."""
-    if isinstance(exc, SourceRefused):
-        return exc.status, exc.code, exc.error
-    if isinstance(exc, RequestEntityTooLarge):
-        return 413, "body-too-large", f"the body is longer than {MAX_BODY_BYTES} bytes"
-    assert isinstance(exc, SignalRejected)
-    if isinstance(exc, Unauthorized):
-        return 401, exc.code, exc.error
-    if isinstance(exc, UnsupportedMediaType):
-        return 415, exc.code, exc.error
-    return (400 if exc.code in ("malformed-json", "invalid-encoding") else 422), exc.code, exc.error
-
-
 @api.post("/api/webhook")
-def webhook() -> tuple[Response, int]:
+@guarded(token=False, journal_refusals=True)
+def webhook(source: str) -> tuple[Response, int]:
+    """Take one alert: its token is the body's ``token`` field or the X-Webhook-Token header."""
     service = _runtime().service
-    source = service.guard.client_address(request.remote_addr or "unknown", request.headers.get("X-Forwarded-For"))
-    raw = b""
+    payload = _decode_body(_read_body())
     try:
-        service.guard.admit(source)
-        raw = _read_body()
-        payload = _decode_body(raw)
         accepted = service.accept(payload, source=source, header_token=request.headers.get("X-Webhook-Token"))
-    except (SourceRefused, SignalRejected, RequestEntityTooLarge) as exc:
-        status, code, message = _refusal(exc)
-        refused_id = service.refuse(
-            source=source, status=status, code=code, reason=message, body=raw.decode("utf-8", "replace")
-        )
-        return error(code, message, status, refused_id=refused_id)
     except Saturated as exc:
-        return error("saturated", f"too many signals waiting ({exc}); this one was not taken", 503)
+        raise Unavailable("saturated", f"too many signals waiting ({exc}); this one was not taken") from None
     except ShuttingDown:
-        return error("shutting-down", "the service is shutting down; this signal was not taken", 503)
+        raise Unavailable("shutting-down", "the service is shutting down; this signal was not taken") from None
     body: dict[str, Any] = {"status": accepted.status, "signal_id": accepted.signal_id}
     if accepted.duplicate_of:
         body["duplicate_of"] = accepted.duplicate_of
@@ -139,50 +208,42 @@ def webhook() -> tuple[Response, int]:
 
 
 @api.get("/api/signals/<signal_id>")
-def signal_status(signal_id: str) -> tuple[Response, int]:
+@guarded(token=True)
+def signal_status(signal_id: str, source: str) -> tuple[Response, int]:
     """What happened to a signal and its orders (token in the X-Webhook-Token header)."""
-    runtime = _runtime()
-    guard = runtime.service.guard
-    source = guard.client_address(request.remote_addr or "unknown", request.headers.get("X-Forwarded-For"))
-    try:
-        guard.admit(source)
-        runtime.service.check_token(request.headers.get("X-Webhook-Token"), source=source)
-    except SourceRefused as exc:
-        return error(exc.code, exc.error, exc.status)
-    except Unauthorized as exc:
-        return error(exc.code, exc.error, 401)
-    record = runtime.journal.signal(signal_id)
-    if record is None:
-        refused = runtime.journal.refusal(signal_id)
-        if refused is None:
-            return error("unknown-signal", f"no signal {signal_id!r}", 404)
+    journal = _runtime().journal
+    record = journal.signal(signal_id)
+    if record is not None:
         return jsonify(
             {
-                "signal_id": refused.id,
-                "status": "refused",
-                "reason": refused.reason,
-                "code": refused.code,
-                "http_status": refused.status,
-                "source": refused.source,
-                "received_at": refused.received_at,
-                "last_at": refused.last_at,
-                "repeats": refused.repeats,
-                "body": refused.body,
-                "symbol": "",
-                "intent": "",
-                "orders": [],
+                "signal_id": record.id,
+                "status": record.status.value,
+                "reason": record.reason,
+                "symbol": record.symbol,
+                "intent": record.intent,
+                "received_at": record.received_at,
+                "note": record.note,
+                "orders": [order.as_dict() for order in journal.orders(record.id)],
             }
         ), 200
+    refused = journal.refusal(signal_id)
+    if refused is None:
+        raise UnknownSignal(signal_id)
     return jsonify(
         {
-            "signal_id": record.id,
-            "status": record.status,
-            "reason": record.reason,
-            "symbol": record.symbol,
-            "intent": record.intent,
-            "received_at": record.received_at,
-            "note": record.note,
-            "orders": runtime.journal.orders(record.id),
+            "signal_id": refused.id,
+            "status": SignalStatus.REFUSED.value,
+            "reason": refused.reason,
+            "code": refused.code,
+            "http_status": refused.status,
+            "source": refused.source,
+            "received_at": refused.received_at,
+            "last_at": refused.last_at,
+            "repeats": refused.repeats,
+            "body": refused.body,
+            "symbol": "",
+            "intent": "",
+            "orders": [],
         }
     ), 200
 
@@ -211,13 +272,14 @@ def openapi() -> Response:
 
 
 def _http_error(exc: HTTPException) -> tuple[Response, int]:
+    """Flask's own refusals (unknown path, wrong method, too long) in the same shape."""
     code = {413: "body-too-large", 404: "not-found", 405: "method-not-allowed"}.get(exc.code or 500, "http-error")
-    return error(code, exc.description or exc.name, exc.code or 500)
+    return error_reply(ServiceError(code, exc.description or exc.name, exc.code or 500))
 
 
 def _unexpected(exc: Exception) -> tuple[Response, int]:
     log.exception("unexpected error handling %s %s", request.method, request.path)
-    return error("internal-error", "unexpected error; the service log has the details", 500)
+    return error_reply(ServiceError("internal-error", "unexpected error; the service log has the details", 500))
 
 
 def create_app(settings: Settings | Mapping[str, str] | None = None, *, runtime: Runtime | None = None) -> Flask:
@@ -232,6 +294,7 @@ def create_app(settings: Settings | Mapping[str, str] | None = None, *, runtime:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES + 1  # one byte more, so an over-long chunked body shows
     app.extensions["trading_runtime"] = runtime
     app.register_blueprint(api)
+    app.register_error_handler(ServiceError, error_reply)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
     atexit.register(runtime.shutdown)

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from trading.guard import Network, parse_networks
+from trading.executor import ExecutionSettings
+from trading.guard import GuardSettings, Network, parse_networks
+from trading.service import DEFAULT_TOKEN, ServiceSettings
 
-DEFAULT_TOKEN = "1234"
 MIN_TOKEN_LENGTH = 16
 MODES = ("paper", "demo", "live")
 PAPER_MARKETS = ("live", "synthetic")
@@ -34,6 +35,8 @@ SIMULATOR_NAMES = (
 OUR_PREFIXES = ("BITGET_", "PAPER_", "SIM_")
 _TRAILING_COMMENT = re.compile(r"\s#")
 TRUE_WORDS = ("1", "true", "yes", "on")
+# Whose contract list tickers are resolved against, as said in an unknown ticker's reply.
+MARKET_NAMES = {"paper": "the paper exchange", "demo": "Bitget demo trading", "live": "live Bitget"}
 FALSE_WORDS = ("0", "false", "no", "off", "")
 
 
@@ -43,56 +46,37 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the service reads from its environment. Secrets are excluded from repr()."""
+    """Everything the service reads from its environment. Secrets are excluded from repr().
+
+    Each group of settings is defined, with its defaults, next to the code that uses it; this
+    object holds the groups and the few settings of the process itself.
+    """
 
     mode: str = "paper"
+    execution: ExecutionSettings = field(default_factory=ExecutionSettings)
+    service: ServiceSettings = field(default_factory=ServiceSettings)
+    guard: GuardSettings = field(default_factory=GuardSettings)
+    # the exchange connection
     bitget_api_key: str = field(default="", repr=False)
     bitget_secret_key: str = field(default="", repr=False)
     bitget_passphrase: str = field(default="", repr=False)
-    webhook_expected_token: str = field(default=DEFAULT_TOKEN, repr=False)
     bitget_base_url: str = "https://api.bitget.com"
     account_mode: str = "auto"
-    paper_account_mode: str = "classic"
     product_type: str = "USDT-FUTURES"
     margin_coin: str = "USDT"
     margin_mode: str = "crossed"
-    max_purchase_ratio: Decimal = Decimal("0.5")
-    leverage: int | None = None
-    allow_add: bool = False
-    max_slippage_pct: Decimal | None = None
-    order_timeout: float = 10.0
-    max_reprices: int = 2
-    poll_interval: float = 0.5
     connect_timeout: float = 3.05
     read_timeout: float = 5.0
-    workers: int = 4
-    max_queue: int = 100
-    dedup_window: float = 10.0
-    signal_max_age: float = 60.0
-    shutdown_grace: float = 20.0
-    reconnect_max_wait: float = 30.0
-    trading_enabled: bool = True
-    symbol_allowlist: frozenset[str] | None = None
-    max_leverage: int | None = None
-    max_position_usdt: Decimal | None = None
-    trusted_ips: tuple[Network, ...] = ()
-    trust_proxy: tuple[Network, ...] = ()
-    auth_fail_limit: int = 10
-    auth_fail_window: float = 60.0
+    # paper trading
+    paper_account_mode: str = "classic"
     paper_market: str = "live"
     paper_balance: Decimal = Decimal("10000")
+    # the process
     host: str = "0.0.0.0"
     port: int = 8080
     data_dir: Path = Path("data")
     log_level: str = "INFO"
-    refused_keep: int = 10_000
-    symbol_map: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
-
-    @property
-    def market_name(self) -> str:
-        """Whose contract list tickers are resolved against, as said in an unknown ticker's reply."""
-        return {"paper": "the paper exchange", "demo": "Bitget demo trading"}.get(self.mode, "live Bitget")
 
     @property
     def journal_path(self) -> Path:
@@ -101,7 +85,7 @@ class Settings:
     def secrets(self) -> tuple[str, ...]:
         """Values that must never be written anywhere (used by the log redactor)."""
         values = (self.bitget_api_key, self.bitget_secret_key, self.bitget_passphrase)
-        token = self.webhook_expected_token
+        token = self.service.token
         return tuple(v for v in (*values, token) if v and v != DEFAULT_TOKEN)
 
     @classmethod
@@ -278,53 +262,22 @@ class _Reader:
                 f"WEBHOOK_EXPECTED_TOKEN: {mode} mode needs a token of at least {MIN_TOKEN_LENGTH} characters"
                 f" (this one has {len(token)})"
             )
-        slippage = self.raw("MAX_SLIPPAGE_PCT")
-        max_position = self.raw("MAX_POSITION_USDT")
-        leverage = self.integer("LEVERAGE", None, low=1, high=125)
-        max_leverage = self.integer("MAX_LEVERAGE", None, low=1, high=125)
-        if leverage and max_leverage and leverage > max_leverage:
-            raise ConfigError(f"LEVERAGE={leverage}: must not exceed MAX_LEVERAGE={max_leverage}")
         return Settings(
             mode=mode,
+            execution=self.execution(),
+            service=self.service(token, mode),
+            guard=self.guard(),
             bitget_api_key=key,
             bitget_secret_key=secret,
             bitget_passphrase=passphrase,
-            webhook_expected_token=token,
             bitget_base_url=self.text("BITGET_BASE_URL", Settings.bitget_base_url).rstrip("/"),
             account_mode=self.choice("BITGET_ACCOUNT_MODE", Settings.account_mode, ACCOUNT_MODES),
-            paper_account_mode=self.choice("PAPER_ACCOUNT_MODE", Settings.paper_account_mode, PAPER_ACCOUNT_MODES),
             product_type=self.choice("BITGET_PRODUCT_TYPE", Settings.product_type, ("USDT-FUTURES",), upper=True),
             margin_coin=self.choice("MARGIN_COIN", Settings.margin_coin, ("USDT",), upper=True),
             margin_mode=self.choice("MARGIN_MODE", Settings.margin_mode, MARGIN_MODES),
-            max_purchase_ratio=self.decimal(
-                "MAX_PURCHASE_RATIO", Settings.max_purchase_ratio, low=Decimal(0), high=Decimal(1), low_open=True
-            ),
-            leverage=leverage,
-            allow_add=self.flag("ALLOW_ADD", False),
-            max_slippage_pct=None
-            if slippage is None
-            else self.decimal("MAX_SLIPPAGE_PCT", Decimal(0), low=Decimal(0), high=Decimal(100), low_open=True),
-            order_timeout=self.number("ORDER_TIMEOUT", Settings.order_timeout, low=0.1, high=600),
-            max_reprices=self.integer("MAX_REPRICES", Settings.max_reprices, low=0, high=10) or 0,
-            poll_interval=self.number("POLL_INTERVAL", Settings.poll_interval, low=0.05, high=30),
             connect_timeout=self.number("BITGET_CONNECT_TIMEOUT", Settings.connect_timeout, low=0.1, high=60),
             read_timeout=self.number("BITGET_READ_TIMEOUT", Settings.read_timeout, low=0.1, high=120),
-            workers=self.integer("WORKERS", Settings.workers, low=1, high=64) or 1,
-            max_queue=self.integer("MAX_QUEUE", Settings.max_queue, low=1, high=100000) or 1,
-            dedup_window=self.number("DEDUP_WINDOW", Settings.dedup_window, low=0, high=86400),
-            signal_max_age=self.number("SIGNAL_MAX_AGE", Settings.signal_max_age, low=1, high=86400),
-            shutdown_grace=self.number("SHUTDOWN_GRACE", Settings.shutdown_grace, low=0, high=600),
-            reconnect_max_wait=self.number("RECONNECT_MAX_WAIT", Settings.reconnect_max_wait, low=0.1, high=600),
-            trading_enabled=self.flag("TRADING_ENABLED", True),
-            symbol_allowlist=self.symbols("SYMBOL_ALLOWLIST"),
-            max_leverage=max_leverage,
-            max_position_usdt=None
-            if max_position is None
-            else self.decimal("MAX_POSITION_USDT", Decimal(0), low=Decimal(0), high=Decimal(10) ** 12, low_open=True),
-            trusted_ips=self.networks("TRUSTED_IPS"),
-            trust_proxy=self.networks("TRUST_PROXY"),
-            auth_fail_limit=self.integer("AUTH_FAIL_LIMIT", Settings.auth_fail_limit, low=1, high=100000) or 1,
-            auth_fail_window=self.number("AUTH_FAIL_WINDOW", Settings.auth_fail_window, low=1, high=86400),
+            paper_account_mode=self.choice("PAPER_ACCOUNT_MODE", Settings.paper_account_mode, PAPER_ACCOUNT_MODES),
             paper_market=self.choice("PAPER_MARKET", Settings.paper_market, PAPER_MARKETS),
             paper_balance=self.decimal(
                 "PAPER_BALANCE", Settings.paper_balance, low=Decimal(0), high=Decimal(10) ** 12, low_open=True
@@ -333,6 +286,56 @@ class _Reader:
             port=self.integer("PORT", Settings.port, low=1, high=65535) or Settings.port,
             data_dir=Path(self.text("DATA_DIR", str(Settings.data_dir))),
             log_level=self.choice("LOG_LEVEL", Settings.log_level, LOG_LEVELS, upper=True),
+        )
+
+    def execution(self) -> ExecutionSettings:
+        default = ExecutionSettings()
+        slippage = self.raw("MAX_SLIPPAGE_PCT")
+        max_position = self.raw("MAX_POSITION_USDT")
+        leverage = self.integer("LEVERAGE", default.leverage, low=1, high=125)
+        max_leverage = self.integer("MAX_LEVERAGE", default.max_leverage, low=1, high=125)
+        if leverage and max_leverage and leverage > max_leverage:
+            raise ConfigError(f"LEVERAGE={leverage}: must not exceed MAX_LEVERAGE={max_leverage}")
+        return ExecutionSettings(
+            max_purchase_ratio=self.decimal(
+                "MAX_PURCHASE_RATIO", default.max_purchase_ratio, low=Decimal(0), high=Decimal(1), low_open=True
+            ),
+            leverage=leverage,
+            allow_add=self.flag("ALLOW_ADD", default.allow_add),
+            max_slippage_pct=default.max_slippage_pct
+            if slippage is None
+            else self.decimal("MAX_SLIPPAGE_PCT", Decimal(0), low=Decimal(0), high=Decimal(100), low_open=True),
+            order_timeout=self.number("ORDER_TIMEOUT", default.order_timeout, low=0.1, high=600),
+            max_reprices=self.integer("MAX_REPRICES", default.max_reprices, low=0, high=10) or 0,
+            poll_interval=self.number("POLL_INTERVAL", default.poll_interval, low=0.05, high=30),
+            max_leverage=max_leverage,
+            max_position_usdt=default.max_position_usdt
+            if max_position is None
+            else self.decimal("MAX_POSITION_USDT", Decimal(0), low=Decimal(0), high=Decimal(10) ** 12, low_open=True),
+        )
+
+    def service(self, token: str, mode: str) -> ServiceSettings:
+        default = ServiceSettings()
+        return ServiceSettings(
+            token=token,
+            dedup_window=self.number("DEDUP_WINDOW", default.dedup_window, low=0, high=86400),
+            signal_max_age=self.number("SIGNAL_MAX_AGE", default.signal_max_age, low=1, high=86400),
+            workers=self.integer("WORKERS", default.workers, low=1, high=64) or 1,
+            max_queue=self.integer("MAX_QUEUE", default.max_queue, low=1, high=100000) or 1,
+            trading_enabled=self.flag("TRADING_ENABLED", default.trading_enabled),
+            symbol_allowlist=self.symbols("SYMBOL_ALLOWLIST"),
+            refused_keep=self.integer("REFUSED_KEEP", default.refused_keep, low=1, high=10_000_000) or 1,
             symbol_map=self.symbol_map("SYMBOL_MAP"),
-            refused_keep=self.integer("REFUSED_KEEP", Settings.refused_keep, low=1, high=10_000_000) or 1,
+            market_name=MARKET_NAMES.get(mode, "live Bitget"),
+            shutdown_grace=self.number("SHUTDOWN_GRACE", default.shutdown_grace, low=0, high=600),
+            reconnect_max_wait=self.number("RECONNECT_MAX_WAIT", default.reconnect_max_wait, low=0.1, high=600),
+        )
+
+    def guard(self) -> GuardSettings:
+        default = GuardSettings()
+        return GuardSettings(
+            trusted_ips=self.networks("TRUSTED_IPS"),
+            trust_proxy=self.networks("TRUST_PROXY"),
+            auth_fail_limit=self.integer("AUTH_FAIL_LIMIT", default.auth_fail_limit, low=1, high=100000) or 1,
+            auth_fail_window=self.number("AUTH_FAIL_WINDOW", default.auth_fail_window, low=1, high=86400),
         )

@@ -17,13 +17,13 @@ from bitget.options import ClientOptions
 from config import Settings
 from trading.errors import ExchangeError
 from trading.exchange import Exchange
-from trading.executor import ExecutionSettings, Executor
+from trading.executor import Executor
 from trading.guard import AccessGuard
 from trading.health import ExchangeHealth
 from trading.held_logs import HeldLogs
 from trading.journal import Journal
 from trading.reconnect import Reconnector
-from trading.service import ServiceSettings, SignalService
+from trading.service import SignalService
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class Runtime:
         if not self._closers:
             return True
         self.reconnector.stop()
-        grace = self.settings.shutdown_grace if grace is None else grace
+        grace = self.settings.service.shutdown_grace if grace is None else grace
         load = self.service.dispatcher.load()
         log.info("shutting down: %d running (grace %gs), %d waiting", load["running"], grace, load["waiting"])
         finished = self.service.shutdown(grace)
@@ -112,56 +112,18 @@ def build_runtime(settings: Settings) -> Runtime:
         log.warning(
             "exchange not reachable at start-up (%s): serving degraded; signals are journaled and wait for it "
             "(up to SIGNAL_MAX_AGE=%gs); retrying in the background (at most every %gs)",
-            outage, settings.signal_max_age, settings.reconnect_max_wait,
+            outage, settings.service.signal_max_age, settings.service.reconnect_max_wait,
         )
-    exchange = link.exchange
     journal = Journal(settings.journal_path)
     closers.insert(0, journal.close)
-    executor = Executor(
-        exchange,
-        ExecutionSettings(
-            max_purchase_ratio=settings.max_purchase_ratio,
-            leverage=settings.leverage,
-            allow_add=settings.allow_add,
-            max_slippage_pct=settings.max_slippage_pct,
-            order_timeout=settings.order_timeout,
-            max_reprices=settings.max_reprices,
-            poll_interval=settings.poll_interval,
-            max_leverage=settings.max_leverage,
-            max_position_usdt=settings.max_position_usdt,
-        ),
-        journal,
-    )
+    executor = Executor(link.exchange, settings.execution, journal)
     service = SignalService(
-        settings=ServiceSettings(
-            token=settings.webhook_expected_token,
-            dedup_window=settings.dedup_window,
-            signal_max_age=settings.signal_max_age,
-            workers=settings.workers,
-            max_queue=settings.max_queue,
-            trading_enabled=settings.trading_enabled,
-            symbol_allowlist=settings.symbol_allowlist,
-            refused_keep=settings.refused_keep,
-            symbol_map=settings.symbol_map,
-            market_name=settings.market_name,
-        ),
-        exchange=exchange,
-        health=link.health,
-        executor=executor,
-        journal=journal,
-        guard=AccessGuard(
-            trusted=settings.trusted_ips,
-            proxies=settings.trust_proxy,
-            fail_limit=settings.auth_fail_limit,
-            fail_window=settings.auth_fail_window,
-        ),
+        settings=settings.service, exchange=link.exchange, health=link.health, executor=executor, journal=journal,
+        guard=AccessGuard(settings.guard),
     )
-    reconnector = Reconnector(
-        link.health,
-        ping=link.ping,
-        connect=None if link.confirmed else link.connect,
-        wait_max=settings.reconnect_max_wait,
-    )
+    connect = None if link.confirmed else link.connect
+    wait_max = settings.service.reconnect_max_wait
+    reconnector = Reconnector(link.health, ping=link.ping, connect=connect, wait_max=wait_max)
     return Runtime(settings, service, link, journal, mode_line, reconnector, closers)
 
 

@@ -23,22 +23,21 @@ from decimal import Decimal
 
 from trading.errors import ExchangeError
 from trading.exchange import Exchange
-from trading.journal import DONE, FAILED, SKIPPED, Journal
+from trading.journal import Journal, OrderRecord, OrderRowState, OrderStep, SignalStatus
 from trading.models import Contract, Order, OrderRequest, OrderState, OrderType, Position, PositionSide, Quote
 from trading.signals import Intent, Signal, SignalRejected, check_stop_loss
 from trading.sizing import below_minimum, open_size
 
 log = logging.getLogger(__name__)
 
-CLOSE, OPEN, MARKET_CLOSE = "c", "o", "m"
-SETTLED_ORDER_STATES = frozenset({"filled", "canceled", "rejected"})
-UNCERTAIN_ORDER_STATES = frozenset({"sending", "unknown"})  # may exist on the exchange, or arrive there late
+DONE, SKIPPED, FAILED = SignalStatus.DONE, SignalStatus.SKIPPED, SignalStatus.FAILED
+CLOSE, OPEN, MARKET_CLOSE = OrderStep.CLOSE, OrderStep.OPEN, OrderStep.MARKET_CLOSE
 MAX_ROUNDS = 5
 
 
 @dataclass(frozen=True)
 class ExecutionSettings:
-    """The knobs of execution, taken from the service settings."""
+    """The knobs of execution (MAX_PURCHASE_RATIO, LEVERAGE, ORDER_TIMEOUT, ...): the one home of their defaults."""
 
     max_purchase_ratio: Decimal = Decimal("0.5")
     leverage: int | None = None
@@ -55,7 +54,7 @@ class ExecutionSettings:
 class Outcome:
     """How a signal ended: ``done``, ``skipped`` or ``failed``, with a sentence saying why."""
 
-    status: str
+    status: SignalStatus
     reason: str
 
 
@@ -67,9 +66,9 @@ class Interrupted(Exception):
     """The service is stopping: the signal stays journaled as it is and resumes at the next start."""
 
 
-def client_oid(signal_id: str, step: str, attempt: int) -> str:
+def client_oid(signal_id: str, step: OrderStep, attempt: int) -> str:
     """Deterministic clientOid: the same signal, step and attempt always give the same id."""
-    return f"{signal_id}-{step}{attempt}"
+    return f"{signal_id}-{step.value}{attempt}"
 
 
 class Executor:
@@ -153,13 +152,13 @@ class Executor:
         adopted: waited for, then cancelled as usual (at once when no new opening is allowed).
         """
         for row in self.journal.orders(signal_id):
-            if row["state"] in SETTLED_ORDER_STATES:
+            if row.state.settled:
                 continue
-            order = self.exchange.get_order(contract.symbol, client_oid=row["client_oid"])
+            order = self.exchange.get_order(contract.symbol, client_oid=row.client_oid)
             if order is None:
-                if not allow_open and not row["reduce"]:
+                if not allow_open and not row.reduce:
                     log.info("signal %s: opening order %s not on the exchange; not sent again (too old)",
-                             signal_id, row["client_oid"])
+                             signal_id, row.client_oid)
                     continue
                 order = self._send_again(signal_id, row, contract, signal)
                 if order is None:
@@ -170,36 +169,27 @@ class Executor:
             self._settle(order)
         return describe_fills(self.journal.orders(signal_id))
 
-    def _send_again(self, signal_id: str, row: dict, contract: Contract, signal: Signal) -> Order | None:
+    def _send_again(self, signal_id: str, row: OrderRecord, contract: Contract, signal: Signal) -> Order | None:
         """Send a journaled order under its own clientOid; None when the exchange refuses it outright."""
-        side = PositionSide(row["position_side"])
-        request = OrderRequest(
-            symbol=contract.symbol,
-            position_side=side,
-            reduce=bool(row["reduce"]),
-            order_type=OrderType(row["order_type"]),
-            size=Decimal(row["size"]),
-            client_oid=row["client_oid"],
-            price=None if row["price"] is None else Decimal(row["price"]),
-            stop_loss=None if row["reduce"] else _stop_on_tick(contract, side, signal.stop_loss),
-        )
+        stop_loss = None if row.reduce else _stop_on_tick(contract, row.position_side, signal.stop_loss)
+        request = row.request(contract.symbol, stop_loss)
         log.info("signal %s: order %s not on the exchange; sending it again under its clientOid",
                  signal_id, request.client_oid)
         try:
-            return self._submit(signal_id, row["step"], request)
+            return self._submit(signal_id, row.step, request)
         except ExecutionFailed as exc:
             log.info("signal %s: %s", signal_id, exc)
             return None
 
-    def _next_attempt(self, signal_id: str, step: str) -> int:
+    def _next_attempt(self, signal_id: str, step: OrderStep) -> int:
         """The attempt number of the next order of ``step``.
 
         Numbers continue across rounds and restarts. An attempt whose fate is uncertain (sent, no
         answer, not found yet) keeps its number: the next order reuses its clientOid, so if the
         first request still reaches the exchange late, one of the two is refused as a duplicate.
         """
-        rows = [row for row in self.journal.orders(signal_id) if row["step"] == step]
-        if rows and rows[-1]["state"] in UNCERTAIN_ORDER_STATES:
+        rows = [row for row in self.journal.orders(signal_id) if row.step is step]
+        if rows and rows[-1].state.uncertain:
             return len(rows)
         return len(rows) + 1
 
@@ -356,7 +346,7 @@ class Executor:
         self,
         signal_id: str,
         contract: Contract,
-        step: str,
+        step: OrderStep,
         side: PositionSide,
         reduce: bool,
         size: Decimal,
@@ -381,18 +371,9 @@ class Executor:
         """Wait up to ORDER_TIMEOUT for the fill, then cancel the rest."""
         return self._await_fill(order, deadline=self._clock() + self.settings.order_timeout, cancel=True)
 
-    def _submit(self, signal_id: str, step: str, request: OrderRequest) -> Order:
+    def _submit(self, signal_id: str, step: OrderStep, request: OrderRequest) -> Order:
         """Journal the attempt, then place it; the exchange adapter guarantees at most one order."""
-        self.journal.record_order(
-            signal_id=signal_id,
-            client_oid=request.client_oid,
-            step=step,
-            position_side=request.position_side.value,
-            reduce=request.reduce,
-            order_type=request.order_type.value,
-            price=None if request.price is None else str(request.price),
-            size=str(request.size),
-        )
+        self.journal.record_order(signal_id, step, request)
         log.info(
             "signal %s: placing %s %s %s %s size %s price %s (clientOid %s)",
             signal_id,
@@ -408,11 +389,11 @@ class Executor:
             ack = self.exchange.place_order(request)
         except ExchangeError as exc:
             if _transient(exc):
-                self.journal.update_order(request.client_oid, state="unknown")
+                self.journal.update_order(request.client_oid, state=OrderRowState.UNKNOWN)
                 raise  # the next round looks the clientOid up, and reuses it if still unknown
-            self.journal.update_order(request.client_oid, state="rejected")
+            self.journal.update_order(request.client_oid, state=OrderRowState.REJECTED)
             raise ExecutionFailed(f"order {request.client_oid} refused: {exc}") from exc
-        self.journal.update_order(request.client_oid, state="live", order_id=ack.order_id)
+        self.journal.update_order(request.client_oid, state=OrderRowState.LIVE, order_id=ack.order_id)
         return Order(
             order_id=ack.order_id,
             client_oid=ack.client_oid or request.client_oid,
@@ -442,10 +423,7 @@ class Executor:
                 break
             self._sleep(self.settings.poll_interval)
         self.journal.update_order(
-            order.client_oid,
-            state=current.state.value,
-            filled=str(current.filled),
-            avg_price=None if current.avg_price is None else str(current.avg_price),
+            order.client_oid, state=OrderRowState.of(current.state), filled=current.filled, avg_price=current.avg_price
         )
         log.info(
             "order %s %s: %s, filled %s of %s%s",
@@ -486,12 +464,12 @@ class Executor:
         return leg.size if leg else Decimal(0)
 
 
-def describe_fills(rows: list[dict]) -> str:
+def describe_fills(rows: list[OrderRecord]) -> str:
     """What a signal's journaled orders filled, e.g. "closed short 0.3 earlier, opened long 0.7 earlier"."""
     return ", ".join(
-        f"{'closed' if row['reduce'] else 'opened'} {row['position_side']} {row['filled']} earlier"
+        f"{'closed' if row.reduce else 'opened'} {row.position_side.value} {row.filled} earlier"
         for row in rows
-        if Decimal(row["filled"] or 0) > 0
+        if row.filled > 0
     )
 
 

@@ -1,7 +1,8 @@
 """Who may knock: source allowlist, proxy-aware client address, and a brake on wrong tokens.
 
 The brake counts failed token checks per client address in a sliding window; past the limit a wrong
-token from that address gets 429 instead of 401, so guessing stays slow. The right token is never
+token from that address is refused as ``too-many-failures`` instead of ``invalid-token``, so guessing
+stays slow. The right token is never
 braked: TradingView sends everyone's alerts from four shared addresses, and a stranger's stale alert
 must not lock the owner's real alerts out.
 """
@@ -13,6 +14,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -23,13 +25,22 @@ MAX_TRACKED_ADDRESSES = 10_000
 
 
 class SourceRefused(Exception):
-    """A request refused before its body is read. ``code`` is stable, ``status`` the HTTP status."""
+    """A request refused for who sent it, whatever it says. ``code`` is stable, ``error`` readable."""
 
-    def __init__(self, code: str, error: str, status: int) -> None:
+    def __init__(self, code: str, error: str) -> None:
         super().__init__(error)
         self.code = code
         self.error = error
-        self.status = status
+
+
+@dataclass(frozen=True)
+class GuardSettings:
+    """TRUSTED_IPS, TRUST_PROXY, AUTH_FAIL_LIMIT and AUTH_FAIL_WINDOW: the one home of their defaults."""
+
+    trusted_ips: tuple[Network, ...] = ()  # empty: every address may knock
+    trust_proxy: tuple[Network, ...] = ()  # proxies whose X-Forwarded-For is believed
+    auth_fail_limit: int = 10
+    auth_fail_window: float = 60.0
 
 
 def parse_networks(text: str) -> tuple[Network, ...]:
@@ -58,18 +69,13 @@ class AccessGuard:
     """Resolves the client address and decides whether it may be served."""
 
     def __init__(
-        self,
-        *,
-        trusted: tuple[Network, ...] = (),
-        proxies: tuple[Network, ...] = (),
-        fail_limit: int = 10,
-        fail_window: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
+        self, settings: GuardSettings | None = None, *, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self.trusted = trusted
-        self.proxies = proxies
-        self.fail_limit = fail_limit
-        self.fail_window = fail_window
+        settings = settings or GuardSettings()
+        self.trusted = settings.trusted_ips
+        self.proxies = settings.trust_proxy
+        self.fail_limit = settings.auth_fail_limit
+        self.fail_window = settings.auth_fail_window
         self._clock = clock
         self._lock = threading.Lock()
         self._failures: OrderedDict[str, deque[float]] = OrderedDict()
@@ -85,12 +91,12 @@ class AccessGuard:
         return hops[0] if hops else remote_addr
 
     def admit(self, address: str) -> None:
-        """Raise SourceRefused (403) when the address is not allowed."""
+        """Raise SourceRefused (``source-not-allowed``) when the address is not allowed."""
         if self.trusted and not _contains(self.trusted, address):
-            raise SourceRefused("source-not-allowed", "requests from this address are not accepted", 403)
+            raise SourceRefused("source-not-allowed", "requests from this address are not accepted")
 
     def record_failure(self, address: str) -> None:
-        """Count a failed token check; raise SourceRefused (429) when the address was already over the limit."""
+        """Count a failed token check; raise SourceRefused (``too-many-failures``) once over the limit."""
         with self._lock:
             recent = self._recent(address)
             if recent is None:
@@ -105,7 +111,7 @@ class AccessGuard:
             self._failures.move_to_end(address)
         if over:
             raise SourceRefused(
-                "too-many-failures", f"too many failed token checks from this address; retry in {wait} s", 429
+                "too-many-failures", f"too many failed token checks from this address; retry in {wait} s"
             )
 
     def _recent(self, address: str) -> deque[float] | None:

@@ -18,22 +18,76 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from trading.models import OrderRequest, OrderState, OrderType, PositionSide
 from trading.signals import Signal, content_key, trading_content
 
-QUEUED = "queued"
-EXECUTING = "executing"
-DONE = "done"
-SKIPPED = "skipped"
-FAILED = "failed"
-REJECTED = "rejected"
-EXPIRED = "expired"
-DUPLICATE = "duplicate"
-REFUSED = "refused"  # a webhook request answered 4xx: kept in its own table, never traded
+
+class SignalStatus(StrEnum):
+    """Where a signal stands. The values are the text stored in the journal and shown in replies."""
+
+    QUEUED = "queued"
+    EXECUTING = "executing"
+    DONE = "done"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    DUPLICATE = "duplicate"
+    REFUSED = "refused"  # a webhook request answered 4xx: kept in its own table, never traded
+
+
+
+QUEUED = SignalStatus.QUEUED
+EXECUTING = SignalStatus.EXECUTING
+DONE = SignalStatus.DONE
+SKIPPED = SignalStatus.SKIPPED
+FAILED = SignalStatus.FAILED
+REJECTED = SignalStatus.REJECTED
+EXPIRED = SignalStatus.EXPIRED
+DUPLICATE = SignalStatus.DUPLICATE
+REFUSED = SignalStatus.REFUSED
 TERMINAL = frozenset({DONE, SKIPPED, FAILED, REJECTED, EXPIRED, DUPLICATE})
 PENDING = frozenset({QUEUED, EXECUTING})
+
+
+class OrderStep(StrEnum):
+    """Which part of a signal an order carries out; the letter is part of its clientOid."""
+
+    CLOSE = "c"  # a limit order closing the unwanted leg
+    OPEN = "o"  # a limit order opening the wanted leg
+    MARKET_CLOSE = "m"  # the market order that finishes a close the limit orders left open
+
+
+class OrderRowState(StrEnum):
+    """A journaled order's state: the exchange's normalized state, or what is known before it answers."""
+
+    SENDING = "sending"  # journaled, about to be sent (or sent, and the process died)
+    UNKNOWN = "unknown"  # sent, no clear answer: may exist on the exchange, or arrive there late
+    LIVE = OrderState.LIVE.value
+    PARTIALLY_FILLED = OrderState.PARTIALLY_FILLED.value
+    FILLED = OrderState.FILLED.value
+    CANCELED = OrderState.CANCELED.value
+    REJECTED = OrderState.REJECTED.value
+    UNRECOGNIZED = OrderState.UNKNOWN.value  # a state word the exchange did not document
+
+    @classmethod
+    def of(cls, state: OrderState) -> OrderRowState:
+        return cls(state.value)
+
+    @property
+    def settled(self) -> bool:
+        """Final on the exchange: nothing more can happen to the order."""
+        return self in (OrderRowState.FILLED, OrderRowState.CANCELED, OrderRowState.REJECTED)
+
+    @property
+    def uncertain(self) -> bool:
+        """The order may exist on the exchange, or arrive there late, without our knowing."""
+        return self in (OrderRowState.SENDING, OrderRowState.UNKNOWN)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS signals (
@@ -95,7 +149,12 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX IF NOT EXISTS refused_source ON refused(source, seq);
     """,
+    # 2: the newest executed alert time per symbol is looked up for every signal run.
+    """
+    CREATE INDEX IF NOT EXISTS signals_symbol_status ON signals(symbol, status, sent_at);
+    """,
 )
+SCHEMA_VERSION = len(_MIGRATIONS)  # PRAGMA user_version of a journal this code has written
 
 _REDACTED_FIELDS = frozenset({"token"})
 REFUSED_BODY_LIMIT = 1024  # characters of a refused body kept for the record
@@ -113,10 +172,62 @@ class SignalRecord:
     intent: str
     alert_id: str | None
     sent_at: float | None
-    status: str
+    status: SignalStatus
     reason: str
     updated_at: float
     note: str = ""
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    """One journaled order attempt: written before it is sent, updated as the exchange reports it."""
+
+    client_oid: str
+    signal_id: str
+    step: OrderStep
+    position_side: PositionSide
+    reduce: bool
+    order_type: OrderType
+    price: Decimal | None
+    size: Decimal
+    order_id: str | None
+    filled: Decimal
+    avg_price: Decimal | None
+    state: OrderRowState
+    created_at: float
+    updated_at: float
+
+    def request(self, symbol: str, stop_loss: Decimal | None = None) -> OrderRequest:
+        """The order as it was (or is to be) sent, under its own clientOid."""
+        return OrderRequest(
+            symbol=symbol,
+            position_side=self.position_side,
+            reduce=self.reduce,
+            order_type=self.order_type,
+            size=self.size,
+            client_oid=self.client_oid,
+            price=self.price,
+            stop_loss=stop_loss,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row as a status reply shows it: the stored text, ``reduce`` as 0 or 1."""
+        return {
+            "client_oid": self.client_oid,
+            "signal_id": self.signal_id,
+            "step": self.step.value,
+            "position_side": self.position_side.value,
+            "reduce": int(self.reduce),
+            "order_type": self.order_type.value,
+            "price": _text(self.price),
+            "size": str(self.size),
+            "order_id": self.order_id,
+            "filled": str(self.filled),
+            "avg_price": _text(self.avg_price),
+            "state": self.state.value,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
 
 
 @dataclass(frozen=True)
@@ -199,7 +310,7 @@ class Journal:
         *,
         source: str,
         dedup_window: float,
-        refusal: tuple[str, str] | None = None,
+        refusal: tuple[SignalStatus, str] | None = None,
     ) -> Admission:
         """Store a new signal as ``queued`` (or as ``refusal``'s status), unless it repeats one already stored.
 
@@ -229,14 +340,14 @@ class Journal:
                 original = db.execute(
                     "SELECT id FROM signals WHERE fingerprint = ? AND received_at >= ? AND status != ? "
                     "ORDER BY received_at LIMIT 1",
-                    (fingerprint, now - dedup_window, DUPLICATE),
+                    (fingerprint, now - dedup_window, DUPLICATE.value),
                 ).fetchone()
             duplicate_of = original["id"] if original else None
             signal_id = new_signal_id()
             if duplicate_of:
                 status, reason, note = DUPLICATE, f"repeats signal {duplicate_of}", ""
             elif refusal:
-                status, reason = refusal
+                status, reason = SignalStatus(refusal[0]), refusal[1]
             else:
                 status, reason = QUEUED, ""
             alert_id = None if duplicate_of else signal.alert_id
@@ -255,7 +366,7 @@ class Journal:
                     alert_id,
                     fingerprint,
                     signal.sent_at.timestamp() if signal.sent_at else None,
-                    status,
+                    status.value,
                     reason,
                     now,
                     note,
@@ -277,11 +388,11 @@ class Journal:
         )
         return Admission(record=record, duplicate_of=duplicate_of)
 
-    def set_status(self, signal_id: str, status: str, reason: str = "") -> None:
+    def set_status(self, signal_id: str, status: SignalStatus, reason: str = "") -> None:
         with self._tx() as db:
             db.execute(
                 "UPDATE signals SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
-                (status, reason, self._clock(), signal_id),
+                (SignalStatus(status).value, reason, self._clock(), signal_id),
             )
 
     def signal(self, signal_id: str) -> SignalRecord | None:
@@ -289,13 +400,13 @@ class Journal:
             row = self._db.execute("SELECT * FROM signals WHERE id = ?", (signal_id,)).fetchone()
         return _signal_record(row) if row else None
 
-    def signals(self, *, statuses: frozenset[str] | None = None, limit: int = 1000) -> list[SignalRecord]:
+    def signals(self, *, statuses: frozenset[SignalStatus] | None = None, limit: int = 1000) -> list[SignalRecord]:
         """Signals in arrival order, optionally only those in ``statuses``."""
         query = "SELECT * FROM signals"
         params: list[Any] = []
         if statuses:
             query += f" WHERE status IN ({','.join('?' * len(statuses))})"
-            params.extend(sorted(statuses))
+            params.extend(sorted(SignalStatus(status).value for status in statuses))
         query += " ORDER BY received_at, rowid LIMIT ?"
         params.append(limit)
         with self._lock:
@@ -307,53 +418,56 @@ class Journal:
         with self._lock:
             row = self._db.execute(
                 "SELECT MAX(sent_at) AS t FROM signals WHERE symbol = ? AND status IN (?, ?)",
-                (symbol, DONE, SKIPPED),
+                (symbol, DONE.value, SKIPPED.value),
             ).fetchone()
         return row["t"] if row and row["t"] is not None else None
 
-    def record_order(
-        self,
-        *,
-        signal_id: str,
-        client_oid: str,
-        step: str,
-        position_side: str,
-        reduce: bool,
-        order_type: str,
-        price: str | None,
-        size: str,
-    ) -> None:
-        """Write the order attempt before it is sent (state ``sending``)."""
+    def record_order(self, signal_id: str, step: OrderStep, request: OrderRequest) -> None:
+        """Write the order attempt before it is sent (state ``sending``); a clientOid is written once."""
         now = self._clock()
         with self._tx() as db:
             db.execute(
                 "INSERT OR IGNORE INTO orders (client_oid, signal_id, step, position_side, reduce, order_type, price,"
                 " size, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (client_oid, signal_id, step, position_side, int(reduce), order_type, price, size, "sending", now, now),
+                (
+                    request.client_oid,
+                    signal_id,
+                    OrderStep(step).value,
+                    request.position_side.value,
+                    int(request.reduce),
+                    request.order_type.value,
+                    _text(request.price),
+                    str(request.size),
+                    OrderRowState.SENDING.value,
+                    now,
+                    now,
+                ),
             )
 
     def update_order(
         self,
         client_oid: str,
         *,
-        state: str,
+        state: OrderRowState,
         order_id: str | None = None,
-        filled: str | None = None,
-        avg_price: str | None = None,
+        filled: Decimal | None = None,
+        avg_price: Decimal | None = None,
     ) -> None:
+        """Record what is known of an order now; fields left None keep their stored value."""
         with self._tx() as db:
             db.execute(
                 "UPDATE orders SET state = ?, order_id = COALESCE(?, order_id), filled = COALESCE(?, filled),"
                 " avg_price = COALESCE(?, avg_price), updated_at = ? WHERE client_oid = ?",
-                (state, order_id, filled, avg_price, self._clock(), client_oid),
+                (OrderRowState(state).value, order_id, _text(filled), _text(avg_price), self._clock(), client_oid),
             )
 
-    def orders(self, signal_id: str) -> list[dict[str, Any]]:
+    def orders(self, signal_id: str) -> list[OrderRecord]:
+        """A signal's order attempts in the order they were journaled."""
         with self._lock:
             rows = self._db.execute(
                 "SELECT * FROM orders WHERE signal_id = ? ORDER BY created_at, rowid", (signal_id,)
             ).fetchall()
-        return [dict(row) for row in rows]
+        return [_order_record(row) for row in rows]
 
     def record_refusal(
         self, *, source: str, status: int, code: str, reason: str, body: str, keep: int, collapse_within: float = 60.0
@@ -416,8 +530,36 @@ def _signal_record(row: sqlite3.Row) -> SignalRecord:
         intent=row["intent"],
         alert_id=row["alert_id"],
         sent_at=row["sent_at"],
-        status=row["status"],
+        status=SignalStatus(row["status"]),
         reason=row["reason"],
         updated_at=row["updated_at"],
         note=row["note"],
     )
+
+
+def _order_record(row: sqlite3.Row) -> OrderRecord:
+    return OrderRecord(
+        client_oid=row["client_oid"],
+        signal_id=row["signal_id"],
+        step=OrderStep(row["step"]),
+        position_side=PositionSide(row["position_side"]),
+        reduce=bool(row["reduce"]),
+        order_type=OrderType(row["order_type"]),
+        price=_decimal(row["price"]),
+        size=Decimal(row["size"]),
+        order_id=row["order_id"],
+        filled=_decimal(row["filled"]) or Decimal(0),
+        avg_price=_decimal(row["avg_price"]),
+        state=OrderRowState(row["state"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _text(value: Decimal | None) -> str | None:
+    """An amount as stored: its exact decimal text."""
+    return None if value is None else str(value)
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)

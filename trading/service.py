@@ -21,18 +21,7 @@ from trading.exchange import Exchange
 from trading.executor import Executor, Interrupted
 from trading.guard import AccessGuard
 from trading.health import ExchangeHealth
-from trading.journal import (
-    DUPLICATE,
-    EXECUTING,
-    EXPIRED,
-    FAILED,
-    PENDING,
-    QUEUED,
-    REJECTED,
-    SKIPPED,
-    Journal,
-    SignalRecord,
-)
+from trading.journal import PENDING, Journal, SignalRecord, SignalStatus
 from trading.signals import SignalRejected, parse_signal
 from trading.symbols import TickerResolver
 
@@ -66,15 +55,20 @@ class Accepted:
     """The reply to a signal that was stored."""
 
     signal_id: str
-    status: str  # "accepted", "duplicate" or "rejected"
+    status: str  # "accepted", "duplicate", "rejected" or "expired", as the webhook replies
     duplicate_of: str | None = None
     reason: str = ""
     note: str = ""
 
 
+DEFAULT_TOKEN = "1234"  # the placeholder token: paper mode only, refused in demo and live
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
-    token: str = field(repr=False)
+    """How signals are taken in and run: the one home of these settings' defaults."""
+
+    token: str = field(default=DEFAULT_TOKEN, repr=False)  # WEBHOOK_EXPECTED_TOKEN
     dedup_window: float = 10.0
     signal_max_age: float = 60.0
     workers: int = 4
@@ -83,7 +77,9 @@ class ServiceSettings:
     symbol_allowlist: frozenset[str] | None = None
     refused_keep: int = 10_000
     symbol_map: Mapping[str, str] = field(default_factory=dict)
-    market_name: str = "Bitget"
+    market_name: str = "Bitget"  # whose contract list tickers resolve against, as an unknown ticker's reply says
+    shutdown_grace: float = 20.0
+    reconnect_max_wait: float = 30.0
 
 
 class SignalService:
@@ -134,10 +130,10 @@ class SignalService:
             if refusal is None:
                 self.dispatcher.release()
             log.info("signal %s: duplicate of %s, nothing placed", record.id, admission.duplicate_of)
-            return Accepted(record.id, DUPLICATE, admission.duplicate_of)
+            return Accepted(record.id, SignalStatus.DUPLICATE.value, admission.duplicate_of)
         if refusal:
             log.warning("signal %s: %s on arrival: %s", record.id, record.status, record.reason)
-            return Accepted(record.id, record.status, reason=record.reason, note=record.note)
+            return Accepted(record.id, record.status.value, reason=record.reason, note=record.note)
         log.info(
             "signal %s: accepted %s %s %s from %s", record.id, signal.action, signal.sentiment, signal.symbol, source
         )
@@ -158,15 +154,15 @@ class SignalService:
             keep=self.settings.refused_keep,
         )
 
-    def _refusal_on_arrival(self, sent_at: float | None) -> tuple[str, str] | None:
+    def _refusal_on_arrival(self, sent_at: float | None) -> tuple[SignalStatus, str] | None:
         """(status, reason) for a stored signal that will not be traded: too old, or trading disabled."""
         if sent_at is not None:
             age = self._clock() - sent_at
             if age > self.settings.signal_max_age:
                 limit = self.settings.signal_max_age
-                return EXPIRED, f"alert time is {age:.0f}s old, more than SIGNAL_MAX_AGE={limit:g}s"
+                return SignalStatus.EXPIRED, f"alert time is {age:.0f}s old, more than SIGNAL_MAX_AGE={limit:g}s"
         if not self.settings.trading_enabled:
-            return REJECTED, "TRADING_ENABLED=false: journaled, nothing sent to the exchange"
+            return SignalStatus.REJECTED, "TRADING_ENABLED=false: journaled, nothing sent to the exchange"
         return None
 
     def check_token(self, token: Any, *, source: str, header_token: str | None = None) -> None:
@@ -174,12 +170,12 @@ class SignalService:
 
         The right token is always admitted, whatever the address's failure count: TradingView sends
         every user's alerts from four shared addresses, so a stranger's stale alert must not lock the
-        owner out. Past the limit a wrong token is answered 429 instead of 401.
+        owner out. Past the limit a wrong token is refused as ``too-many-failures`` instead.
         """
         try:
             self._authenticate(token, header_token)
         except Unauthorized:
-            self.guard.record_failure(source)  # raises SourceRefused (429) once the address is over the limit
+            self.guard.record_failure(source)  # raises SourceRefused once the address is over the limit
             log.warning("request from %s refused: wrong or missing token", source)
             raise
 
@@ -199,6 +195,8 @@ class SignalService:
         When the exchange cannot say now, the ticker is taken by its shape and the contract is
         checked when the signal executes.
         """
+        if self.health is not None and not self.health.usable:  # never make the webhook wait on an outage
+            return TickerResolver(listed=None, aliases=self.settings.symbol_map, market=self.settings.market_name)
         try:
             listed: set[str] | None = set(self.exchange.contracts())
         except ExchangeError as exc:
@@ -226,31 +224,31 @@ class SignalService:
         newest = self.journal.last_executed_sent_at(record.symbol)
         if record.sent_at is not None and newest is not None and record.sent_at < newest:
             reason = f"alert time is older than the last signal already executed for {record.symbol}"
-            self.journal.set_status(signal_id, REJECTED, reason)
+            self.journal.set_status(signal_id, SignalStatus.REJECTED, reason)
             log.warning("signal %s: rejected: %s", signal_id, reason)
             return
         if not self.settings.trading_enabled:  # the switch may have been turned off since arrival, or a crash
             reason = "TRADING_ENABLED=false at execution: nothing sent to the exchange"
-            self.journal.set_status(signal_id, REJECTED, reason)
+            self.journal.set_status(signal_id, SignalStatus.REJECTED, reason)
             log.warning("signal %s: rejected: %s", signal_id, reason)
             return
         if not self._await_exchange(record):
             return
-        self.journal.set_status(signal_id, EXECUTING)
+        self.journal.set_status(signal_id, SignalStatus.EXECUTING)
         try:
             signal = parse_signal(record.payload)
         except SignalRejected as exc:
-            self.journal.set_status(signal_id, FAILED, exc.error)
+            self.journal.set_status(signal_id, SignalStatus.FAILED, exc.error)
             return
         started = time.monotonic()
         outcome = self.executor.execute(signal_id, signal)
-        while outcome.status == FAILED and self._exchange_lost(record):
+        while outcome.status == SignalStatus.FAILED and self._exchange_lost(record):
             # The exchange went away mid-signal: wait for it like a new signal, then resume from its state.
             log.warning("signal %s: the exchange went away (%s); waiting for it", signal_id, outcome.reason)
-            self.journal.set_status(signal_id, QUEUED, f"waiting for the exchange after: {outcome.reason}")
+            self.journal.set_status(signal_id, SignalStatus.QUEUED, f"waiting for the exchange after: {outcome.reason}")
             if not self._await_exchange(record):
                 return
-            self.journal.set_status(signal_id, EXECUTING)
+            self.journal.set_status(signal_id, SignalStatus.EXECUTING)
             outcome = self.executor.execute(signal_id, signal)
         self.journal.set_status(signal_id, outcome.status, outcome.reason)
         elapsed_ms = (time.monotonic() - started) * 1000
@@ -291,12 +289,12 @@ class SignalService:
     def _expire(self, record: SignalRecord, reason: str) -> None:
         """Too old to trade. One that traded before a restart still completes its closes."""
         if not self.journal.orders(record.id):
-            self.journal.set_status(record.id, EXPIRED, reason)
+            self.journal.set_status(record.id, SignalStatus.EXPIRED, reason)
             log.warning("signal %s: expired: %s", record.id, reason)
             return
-        self.journal.set_status(record.id, EXECUTING, reason)
+        self.journal.set_status(record.id, SignalStatus.EXECUTING, reason)
         outcome = self.executor.execute(record.id, parse_signal(record.payload), allow_open=False)
-        status = EXPIRED if outcome.status == SKIPPED else outcome.status
+        status = SignalStatus.EXPIRED if outcome.status == SignalStatus.SKIPPED else outcome.status
         self.journal.set_status(record.id, status, f"{outcome.reason}; resumed late: {reason}")
         log.warning("signal %s: %s after a late restart: %s", record.id, status, outcome.reason)
 
@@ -305,8 +303,8 @@ class SignalService:
         pending = self.journal.signals(statuses=PENDING)
         for record in pending:
             log.info("signal %s: resuming after restart (was %s)", record.id, record.status)
-            if record.status == EXECUTING:
-                self.journal.set_status(record.id, QUEUED, "resumed after restart")
+            if record.status == SignalStatus.EXECUTING:
+                self.journal.set_status(record.id, SignalStatus.QUEUED, "resumed after restart")
             self.dispatcher.submit(record.id, record.symbol, reserved=False)
         return len(pending)
 

@@ -133,7 +133,7 @@ class Service:
                 return {
                     "status": record.status,
                     "reason": record.reason,
-                    "orders": self.runtime.journal.orders(signal_id),
+                    "orders": [order.as_dict() for order in self.runtime.journal.orders(signal_id)],
                 }
             time.sleep(0.02)
         raise AssertionError(f"signal {signal_id} not terminal after {timeout}s: {record}")

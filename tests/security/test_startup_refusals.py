@@ -106,8 +106,8 @@ def test_the_boundaries_are_accepted() -> None:
         },
         dotenv=False,
     )
-    assert settings.leverage == settings.max_leverage == 10
-    assert len(settings.trusted_ips) == 5
+    assert settings.execution.leverage == settings.execution.max_leverage == 10
+    assert len(settings.guard.trusted_ips) == 5
 
 
 def free_port() -> int:

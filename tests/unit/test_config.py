@@ -13,8 +13,8 @@ KEYS = {"BITGET_API_KEY": "key-value-123", "BITGET_SECRET_KEY": "secret-value-45
 def test_defaults_are_paper_mode_with_the_seed_values():
     settings = Settings.from_env({})
     assert settings.mode == "paper"
-    assert settings.webhook_expected_token == "1234"
-    assert settings.max_purchase_ratio == Decimal("0.5")
+    assert settings.service.token == "1234"
+    assert settings.execution.max_purchase_ratio == Decimal("0.5")
     assert (settings.host, settings.port) == ("0.0.0.0", 8080)
 
 
@@ -87,7 +87,7 @@ def test_a_trailing_comment_on_a_secret_does_not_show_the_secret() -> None:
 
 def test_a_hash_inside_a_value_is_not_a_comment() -> None:
     settings = Settings.from_env({"WEBHOOK_EXPECTED_TOKEN": "abc#def-0123456789"})
-    assert settings.webhook_expected_token == "abc#def-0123456789"
+    assert settings.service.token == "abc#def-0123456789"
 
 
 @pytest.mark.parametrize(
@@ -151,6 +151,6 @@ def _docker_env_file_uncommented(path: Path) -> dict[str, str]:
 
 def test_symbol_map_is_read_and_a_bad_pair_named() -> None:
     settings = Settings.from_env({"SYMBOL_MAP": "TSLL=TSLAUSDT, xbtusd=btcusdt"})
-    assert settings.symbol_map["TSLL"] == "TSLAUSDT" and settings.symbol_map["XBTUSD"] == "BTCUSDT"
+    assert settings.service.symbol_map["TSLL"] == "TSLAUSDT" and settings.service.symbol_map["XBTUSD"] == "BTCUSDT"
     with pytest.raises(ConfigError, match=r"^SYMBOL_MAP=TSLL: "):
         Settings.from_env({"SYMBOL_MAP": "TSLL"})

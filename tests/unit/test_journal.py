@@ -1,8 +1,10 @@
 """The journal keeps every signal and order attempt, and recognizes repeats."""
 
 import sqlite3
+from decimal import Decimal
 
-from trading.journal import DONE, DUPLICATE, EXECUTING, PENDING, QUEUED, Journal
+from trading.journal import DONE, DUPLICATE, EXECUTING, PENDING, QUEUED, Journal, OrderRowState, OrderStep
+from trading.models import OrderRequest, OrderType, PositionSide
 from trading.signals import parse_signal
 
 
@@ -61,16 +63,19 @@ def test_orders_and_statuses_survive_reopening(tmp_path):
     journal = Journal(path)
     record = admit(journal, BODY).record
     journal.set_status(record.id, EXECUTING)
-    journal.record_order(
-        signal_id=record.id, client_oid=f"{record.id}-o1", step="o", position_side="long", reduce=False,
-        order_type="limit", price="60000.1", size="0.8",
+    request = OrderRequest(
+        "BTCUSDT", PositionSide.LONG, False, OrderType.LIMIT, Decimal("0.8"), f"{record.id}-o1", Decimal("60000.1")
     )
-    journal.update_order(f"{record.id}-o1", state="filled", order_id="123", filled="0.8", avg_price="60000.1")
+    journal.record_order(record.id, OrderStep.OPEN, request)
+    journal.update_order(
+        request.client_oid, state=OrderRowState.FILLED, order_id="123", filled=Decimal("0.8"),
+        avg_price=Decimal("60000.1"),
+    )
     journal.close()
     reopened = Journal(path)
     assert [r.id for r in reopened.signals(statuses=PENDING)] == [record.id]
     order = reopened.orders(record.id)[0]
-    assert (order["order_id"], order["filled"], order["state"]) == ("123", "0.8", "filled")
+    assert (order.order_id, order.filled, order.state) == ("123", Decimal("0.8"), OrderRowState.FILLED)
     reopened.set_status(record.id, DONE, "opened long 0.8")
     assert reopened.signal(record.id).reason == "opened long 0.8"
     assert reopened.counts() == {DONE: 1}
