@@ -1,4 +1,4 @@
-"""``python -m bitget.sim``: serve the simulator on its own (see the package docstring)."""
+"""``python -m bitget.sim``: serve the simulator on its own (see bitget/sim/README.md)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 No authentication; JSON in and out; numbers may be sent as JSON numbers or strings and come back
 as strings. Success is ``{"ok": true, ...}``, a refusal ``{"ok": false, "error": "..."}`` with 400.
-The package docstring lists every endpoint and body.
+bitget/sim/README.md lists every endpoint and body.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from bitget.sim.context import SimContext, json_response
+from bitget.sim.context import current, current_engine, json_response
 from bitget.sim.errors import ControlError, SimError
 from bitget.sim.faults import parse_rule
 from bitget.sim.quirks import apply as apply_quirks
@@ -134,169 +134,199 @@ def position_json(v: PositionView) -> dict[str, Any]:
     }
 
 
-def build_control_blueprint(ctx: SimContext) -> Blueprint:
-    bp = Blueprint("bitget_sim_control", __name__, url_prefix="/sim")
-    engine = ctx.engine
+bp = Blueprint("bitget_sim_control", __name__, url_prefix="/sim")
 
-    @bp.errorhandler(ControlError)
-    def control_error(err: ControlError) -> Response:
-        return json_response({"ok": False, "error": err.msg}, err.http_status)
 
-    @bp.errorhandler(SimError)
-    def engine_error(err: SimError) -> Response:
-        return json_response({"ok": False, "error": err.msg, "code": err.code}, 400)
+@bp.errorhandler(ControlError)
+def control_error(err: ControlError) -> Response:
+    return json_response({"ok": False, "error": err.msg}, err.http_status)
 
-    def done(**extra: Any) -> Response:
-        return json_response({"ok": True, **extra})
 
-    @bp.post("/reset")
-    def reset() -> Response:
-        body = _body()
-        leverage = _dec(body, "leverage")
-        engine.reset(
-            balance=_dec(body, "balance"),
-            position_mode=_text(body, "position_mode") or None,
-            leverage=leverage,
-            account_mode=_text(body, "account_mode") or None,
+@bp.errorhandler(SimError)
+def engine_error(err: SimError) -> Response:
+    return json_response({"ok": False, "error": err.msg, "code": err.code}, 400)
+
+
+def done(**extra: Any) -> Response:
+    return json_response({"ok": True, **extra})
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    ctx = current()
+    body = _body()
+    leverage = _dec(body, "leverage")
+    ctx.engine.reset(
+        balance=_dec(body, "balance"),
+        position_mode=_text(body, "position_mode") or None,
+        leverage=leverage,
+        account_mode=_text(body, "account_mode") or None,
+    )
+    ctx.faults.clear()
+    ctx.stats.reset()
+    return done()
+
+
+@bp.post("/book")
+def book() -> Response:
+    engine = current_engine()
+    body = _body()
+    symbol = _text(body, "symbol", required=True)
+    if "bids" in body or "asks" in body:
+        engine.set_book(symbol, _levels(body.get("bids"), "bids"), _levels(body.get("asks"), "asks"))
+    else:
+        depth = _dec(body, "depth")
+        if depth is not None and (depth != depth.to_integral_value() or not 1 <= depth <= 200):
+            raise ControlError("depth must be a whole number from 1 to 200")
+        price = _dec(body, "price")
+        if price is not None and price <= 0:
+            raise ControlError("price must be positive")
+        engine.set_synthetic_book(
+            symbol,
+            price,
+            spread=_dec(body, "spread"),
+            depth=int(depth) if depth is not None else None,
+            level_size=_dec(body, "size"),
         )
-        ctx.faults.clear()
-        ctx.stats.reset()
-        return done()
+    ticker = engine.ticker(symbol)
+    return done(symbol=symbol, bid=num(ticker.bid), ask=num(ticker.ask))
 
-    @bp.post("/book")
-    def book() -> Response:
-        body = _body()
-        symbol = _text(body, "symbol", required=True)
-        if "bids" in body or "asks" in body:
-            engine.set_book(symbol, _levels(body.get("bids"), "bids"), _levels(body.get("asks"), "asks"))
-        else:
-            depth = _dec(body, "depth")
-            if depth is not None and (depth != depth.to_integral_value() or not 1 <= depth <= 200):
-                raise ControlError("depth must be a whole number from 1 to 200")
-            price = _dec(body, "price")
-            if price is not None and price <= 0:
-                raise ControlError("price must be positive")
-            engine.set_synthetic_book(
-                symbol,
-                price,
-                spread=_dec(body, "spread"),
-                depth=int(depth) if depth is not None else None,
-                level_size=_dec(body, "size"),
-            )
-        ticker = engine.ticker(symbol)
-        return done(symbol=symbol, bid=num(ticker.bid), ask=num(ticker.ask))
 
-    @bp.post("/position-mode")
-    def position_mode() -> Response:
-        mode = _text(_body(), "mode", required=True)
-        engine.set_position_mode(mode)
-        return done(position_mode=mode)
+@bp.post("/position-mode")
+def position_mode() -> Response:
+    engine = current_engine()
+    mode = _text(_body(), "mode", required=True)
+    engine.set_position_mode(mode)
+    return done(position_mode=mode)
 
-    @bp.post("/account-mode")
-    def account_mode() -> Response:
-        mode = _text(_body(), "mode", required=True)
-        engine.set_account_mode(mode)
-        return done(account_mode=mode)
 
-    @bp.post("/balance")
-    def balance() -> Response:
-        value = _required_dec(_body(), "balance")
-        engine.set_balance(value)
-        return done(balance=num(value))
+@bp.post("/account-mode")
+def account_mode() -> Response:
+    engine = current_engine()
+    mode = _text(_body(), "mode", required=True)
+    engine.set_account_mode(mode)
+    return done(account_mode=mode)
 
-    @bp.post("/leverage")
-    def leverage() -> Response:
-        body = _body()
-        symbol = _text(body, "symbol", required=True)
-        value = engine.set_leverage(symbol, _required_dec(body, "leverage"))
-        return done(symbol=symbol, leverage=num(value))
 
-    @bp.post("/fill-mode")
-    def fill_mode() -> Response:
-        body = _body()
-        symbol = _text(body, "symbol") or None
-        mode = _text(body, "mode", required=True)
-        engine.set_fill_mode(symbol, mode, _dec(body, "ratio"))
-        return done(symbol=symbol, mode=mode)
+@bp.post("/balance")
+def balance() -> Response:
+    engine = current_engine()
+    value = _required_dec(_body(), "balance")
+    engine.set_balance(value)
+    return done(balance=num(value))
 
-    @bp.post("/position")
-    def position() -> Response:
-        body = _body()
-        symbol = _text(body, "symbol", required=True)
-        side = _text(body, "side", required=True)
-        size = _required_dec(body, "size")
-        price = _dec(body, "price") or engine.mark_price(symbol)
-        engine.seed_position(symbol, side, size, price, stop_loss=_dec(body, "stop_loss"))
-        return done(positions=[position_json(v) for v in engine.positions(symbol)])
 
-    @bp.post("/margin-mode")
-    def margin_mode() -> Response:
-        body = _body()
-        symbol = _text(body, "symbol", required=True)
-        mode = _text(body, "mode", required=True)
-        engine.set_margin_mode(symbol, mode)
-        return done(symbol=symbol, margin_mode=mode)
+@bp.post("/leverage")
+def leverage() -> Response:
+    engine = current_engine()
+    body = _body()
+    symbol = _text(body, "symbol", required=True)
+    value = engine.set_leverage(symbol, _required_dec(body, "leverage"))
+    return done(symbol=symbol, leverage=num(value))
 
-    @bp.post("/quirks")
-    def set_quirks() -> Response:
-        try:
-            apply_quirks(engine.quirks, _body(), set(engine.contracts))
-        except ValueError as exc:
-            raise ControlError(str(exc)) from exc
-        return done(quirks=engine.quirks.describe())
 
-    @bp.get("/quirks")
-    def list_quirks() -> Response:
-        return done(quirks=engine.quirks.describe())
+@bp.post("/fill-mode")
+def fill_mode() -> Response:
+    engine = current_engine()
+    body = _body()
+    symbol = _text(body, "symbol") or None
+    mode = _text(body, "mode", required=True)
+    engine.set_fill_mode(symbol, mode, _dec(body, "ratio"))
+    return done(symbol=symbol, mode=mode)
 
-    @bp.post("/faults")
-    def set_faults() -> Response:
-        body = _body()
-        rules_raw = body.get("rules")
-        if not isinstance(rules_raw, list):
-            raise ControlError("rules must be a list")
-        try:
-            rules = [parse_rule(r) for r in rules_raw]
-        except (ValueError, TypeError, ArithmeticError) as exc:
-            raise ControlError(str(exc)) from exc
-        seed = _dec(body, "seed")
-        ctx.faults.set_rules(rules, int(seed) if seed is not None else None, append=bool(body.get("append")))
-        return done(rules=ctx.faults.rules())
 
-    @bp.delete("/faults")
-    def clear_faults() -> Response:
-        ctx.faults.clear()
-        return done(rules=[])
+@bp.post("/position")
+def position() -> Response:
+    engine = current_engine()
+    body = _body()
+    symbol = _text(body, "symbol", required=True)
+    side = _text(body, "side", required=True)
+    size = _required_dec(body, "size")
+    price = _dec(body, "price") or engine.mark_price(symbol)
+    engine.seed_position(symbol, side, size, price, stop_loss=_dec(body, "stop_loss"))
+    return done(positions=[position_json(v) for v in engine.positions(symbol)])
 
-    @bp.get("/faults")
-    def list_faults() -> Response:
-        return done(rules=ctx.faults.rules())
 
-    @bp.get("/state")
-    def state() -> Response:
-        acc = engine.account()
-        return done(
-            account_mode=acc.account_mode,
-            position_mode=acc.position_mode,
-            balance=money(acc.balance),
-            available=money(acc.available),
-            frozen=money(acc.frozen),
-            position_margin=money(acc.position_margin),
-            unrealized_pl=money(acc.unrealized_pl),
-            equity=money(acc.equity),
-            positions=[position_json(v) for v in engine.positions()],
-            open_orders=[order_json(o) for o in engine.open_orders()],
-            leverage={k: num(v) for k, v in engine.leverages().items()},
-            fill_modes={k: {"mode": m, "ratio": num(r)} for k, (m, r) in engine.fill_modes().items()},
-            books={k: {"bid": num(b), "ask": num(a)} for k, (b, a) in engine.top_of_books().items()},
-        )
+@bp.post("/margin-mode")
+def margin_mode() -> Response:
+    engine = current_engine()
+    body = _body()
+    symbol = _text(body, "symbol", required=True)
+    mode = _text(body, "mode", required=True)
+    engine.set_margin_mode(symbol, mode)
+    return done(symbol=symbol, margin_mode=mode)
 
-    @bp.get("/orders")
-    def orders() -> Response:
-        return done(orders=[order_json(o) for o in engine.all_orders()])
 
-    @bp.get("/requests")
-    def requests_seen() -> Response:
-        return done(**ctx.stats.snapshot())
+@bp.post("/quirks")
+def set_quirks() -> Response:
+    engine = current_engine()
+    try:
+        apply_quirks(engine.quirks, _body(), set(engine.contracts))
+    except ValueError as exc:
+        raise ControlError(str(exc)) from exc
+    return done(quirks=engine.quirks.describe())
 
-    return bp
+
+@bp.get("/quirks")
+def list_quirks() -> Response:
+    engine = current_engine()
+    return done(quirks=engine.quirks.describe())
+
+
+@bp.post("/faults")
+def set_faults() -> Response:
+    body = _body()
+    rules_raw = body.get("rules")
+    if not isinstance(rules_raw, list):
+        raise ControlError("rules must be a list")
+    try:
+        rules = [parse_rule(r) for r in rules_raw]
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        raise ControlError(str(exc)) from exc
+    seed = _dec(body, "seed")
+    faults = current().faults
+    faults.set_rules(rules, int(seed) if seed is not None else None, append=bool(body.get("append")))
+    return done(rules=faults.rules())
+
+
+@bp.delete("/faults")
+def clear_faults() -> Response:
+    current().faults.clear()
+    return done(rules=[])
+
+
+@bp.get("/faults")
+def list_faults() -> Response:
+    return done(rules=current().faults.rules())
+
+
+@bp.get("/state")
+def state() -> Response:
+    engine = current_engine()
+    acc = engine.account()
+    return done(
+        account_mode=acc.account_mode,
+        position_mode=acc.position_mode,
+        balance=money(acc.balance),
+        available=money(acc.available),
+        frozen=money(acc.frozen),
+        position_margin=money(acc.position_margin),
+        unrealized_pl=money(acc.unrealized_pl),
+        equity=money(acc.equity),
+        positions=[position_json(v) for v in engine.positions()],
+        open_orders=[order_json(o) for o in engine.open_orders()],
+        leverage={k: num(v) for k, v in engine.leverages().items()},
+        fill_modes={k: {"mode": m, "ratio": num(r)} for k, (m, r) in engine.fill_modes().items()},
+        books={k: {"bid": num(b), "ask": num(a)} for k, (b, a) in engine.top_of_books().items()},
+    )
+
+
+@bp.get("/orders")
+def orders() -> Response:
+    engine = current_engine()
+    return done(orders=[order_json(o) for o in engine.all_orders()])
+
+
+@bp.get("/requests")
+def requests_seen() -> Response:
+    return done(**current().stats.snapshot())

@@ -2,7 +2,7 @@
 
 The engine knows nothing of HTTP or of any API version's field names. Routes translate requests
 into :class:`OrderRequest` and calls, and records back into their own replies, so the second API
-(Bitget's v3 unified account, ``routes_v3``) sits on the same engine.
+(Bitget's v3 unified account, ``bitget.sim.v3``) sits on the same engine.
 
 The wallet and position legs live in :class:`~bitget.sim.ledger.Ledger`; this module adds the
 books, the orders and the matching. On top of the ledger's rules:

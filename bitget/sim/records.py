@@ -1,6 +1,6 @@
 """The simulator's records: orders and position legs, in exchange terms but no API's spelling.
 
-Each route module (``routes`` for v2, ``routes_v3`` for v3) turns these into its own field names; the engine never
+Each API package (``bitget.sim.v2``, ``bitget.sim.v3``) turns these into its own field names; the engine never
 formats a reply.
 """
 

@@ -14,18 +14,19 @@ from functools import wraps
 from flask import Response, request
 
 from bitget.sim.auth import verify
-from bitget.sim.context import SimContext
+from bitget.sim.context import current
 from bitget.sim.errors import SimError
 
 View = Callable[[], Response]
 
 
-def signed(ctx: SimContext, *, account_mode: str, code: str, msg: str) -> Callable[[View], View]:
+def signed(*, account_mode: str, code: str, msg: str) -> Callable[[View], View]:
     """Verify the signature, then refuse with ``code`` unless the account is in ``account_mode``."""
 
     def decorate(view: View) -> View:
         @wraps(view)
         def wrapper() -> Response:
+            ctx = current()
             try:
                 verify(
                     request.headers,

@@ -4,7 +4,7 @@ The engine refuses with the v2 codes it was built with and never knows which API
 v3 routes translate on the way out (:func:`to_v3`), so both APIs share every rule and only the
 spelling differs. The codes and messages are those of Bitget's UTA REST error-code page, except
 ``400172`` (the v3 parameter error seen live by client libraries; the page does not list it) and
-``40084`` (seen live on a classic key). The package docstring explains each choice.
+``40084`` (seen live on a classic key). bitget/sim/README.md explains each choice.
 """
 
 from __future__ import annotations

@@ -12,8 +12,9 @@ from typing import Any
 
 from bitget.sim.contracts import ContractSpec
 from bitget.sim.ledger import side_of
+from bitget.sim.quirks import NORMAL_STATUS, Quirks
 from bitget.sim.records import CANCELED, HEDGE, NET, AccountView, Order, PositionView, Ticker
-from bitget.sim.v3_orders import CATEGORY
+from bitget.sim.v3.orders import CATEGORY
 from bitget.sim.wire import money, num
 
 MARGIN_COIN = "USDT"
@@ -67,6 +68,16 @@ def instrument(spec: ContractSpec) -> dict[str, Any]:
         "maxLeverage": str(spec.max_lever),
         "maintainTime": "",
     }
+
+
+def listed_instrument(row: dict[str, Any], quirks: Quirks) -> dict[str, Any]:
+    """An instrument row with the status and field overrides a test switched on (bitget.sim.quirks)."""
+    symbol = row["symbol"]
+    status = quirks.symbol_status.get(symbol)
+    if status:
+        row["status"] = status if status != NORMAL_STATUS["v2"] else NORMAL_STATUS["v3"]
+    row.update(quirks.listing_fields.get(symbol, {}))
+    return row
 
 
 def ticker(t: Ticker) -> dict[str, Any]:

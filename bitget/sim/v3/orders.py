@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from bitget.sim import codes_v3 as c
 from bitget.sim.contracts import ContractSpec
 from bitget.sim.errors import SimError, invalid
 from bitget.sim.params import Params
@@ -41,6 +40,7 @@ from bitget.sim.records import (
     SHORT,
     OrderRequest,
 )
+from bitget.sim.v3 import codes as c
 
 CATEGORY = "USDT-FUTURES"
 V2_ONLY_FIELDS = ("holdSide", "oneWayMode", "tradeSide")
@@ -87,7 +87,7 @@ def _preset(p: Params, name: str, spec: ContractSpec, not_positive: str, precisi
 def order_request(
     p: Params, spec: ContractSpec, *, hold_mode: str, margin_mode: str, mismatch_code: str = c.OPEN_TYPE
 ) -> OrderRequest:
-    """Check a v3 body as Bitget would and translate it; see the package docstring for the codes.
+    """Check a v3 body as Bitget would and translate it; see bitget/sim/README.md for the codes.
 
     ``mismatch_code`` is the code for a side/posSide/reduceOnly built for the other hold mode
     (25236 by default; 25237 when a test asks for it, bitget.sim.quirks).

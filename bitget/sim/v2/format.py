@@ -1,0 +1,187 @@
+"""The engine's records in v2's spelling: orders, positions, accounts, tickers, contract rows.
+
+Every number inside ``data`` is a JSON string (the merge-depth levels, written by the route, are
+the exception). One-way orders show ``posSide "net"`` and ``tradeSide "buy_single"`` /
+``"sell_single"``; hedge orders name the leg and open/close.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from bitget.sim.params import MARGIN_COIN
+from bitget.sim.quirks import NORMAL_STATUS, Quirks
+from bitget.sim.records import LIMIT, NET, ONE_WAY, AccountView, Order, PositionView, Ticker
+from bitget.sim.wire import money, num
+
+
+def _amount(value: Decimal) -> str:
+    """An account amount as shown to the client; never below zero."""
+    return money(max(value, Decimal(0)))
+
+
+def format_order(order: Order, *, state_key: str = "state") -> dict[str, Any]:
+    """An order as v2 detail (``state``) or list item (``status``) shows it."""
+    if order.pos_mode == ONE_WAY:
+        trade_side = f"{order.side}_single"
+        pos_side = NET
+    else:
+        trade_side = order.trade_side
+        pos_side = order.leg
+    return {
+        "symbol": order.symbol,
+        "size": num(order.size),
+        "orderId": order.order_id,
+        "clientOid": order.client_oid,
+        "baseVolume": num(order.filled),
+        "fee": money(-order.fee),
+        "price": num(order.price),
+        "priceAvg": money(order.avg_price),
+        state_key: order.shown_state or order.state,
+        "side": order.side,
+        "force": order.force,
+        "totalProfits": money(order.profit),
+        "posSide": pos_side,
+        "marginCoin": MARGIN_COIN,
+        "presetStopSurplusPrice": num(order.preset_take_profit),
+        "presetStopLossPrice": num(order.preset_stop_loss),
+        "quoteVolume": money(order.fill_value),
+        "orderType": order.order_type,
+        "leverage": num(order.leverage),
+        "marginMode": order.margin_mode,
+        "reduceOnly": "YES" if order.reduce else "NO",
+        "enterPointSource": "API",
+        "tradeSide": trade_side,
+        "posMode": order.pos_mode,
+        "orderSource": "normal" if order.order_type == LIMIT else "market",
+        "cancelReason": order.cancel_reason,
+        "cTime": str(order.c_time),
+        "uTime": str(order.u_time),
+    }
+
+
+def format_position(view: PositionView, pos_mode: str) -> dict[str, Any]:
+    pos = view.position
+    return {
+        "marginCoin": MARGIN_COIN,
+        "symbol": pos.symbol,
+        "holdSide": pos.hold_side,
+        "openDelegateSize": num(view.open_delegate),
+        "marginSize": money(view.margin),
+        "available": num(view.available),
+        "locked": num(view.locked),
+        "total": num(pos.total),
+        "leverage": num(view.leverage),
+        "achievedProfits": money(pos.achieved_profits),
+        "openPriceAvg": money(pos.avg_price),
+        "marginMode": pos.margin_mode,
+        "posMode": pos_mode,
+        "unrealizedPL": money(view.unrealized_pl),
+        "liquidationPrice": "0",
+        "keepMarginRate": "0.004",
+        "markPrice": num(view.mark_price),
+        "marginRatio": "0",
+        "breakEvenPrice": money(pos.avg_price),
+        "totalFee": money(-pos.total_fee),
+        "deductedFee": money(pos.total_fee),
+        "assetMode": "single",
+        "autoMargin": "off",
+        "cTime": str(pos.c_time),
+        "uTime": str(pos.u_time),
+    }
+
+
+def _balance_fields(acc: AccountView, btc_price: Decimal) -> dict[str, Any]:
+    """The fields /account and /accounts both report for the margin coin."""
+    equity = acc.equity
+    return {
+        "marginCoin": MARGIN_COIN,
+        "locked": _amount(acc.frozen),
+        "available": _amount(acc.available),
+        "crossedMaxAvailable": _amount(acc.available),
+        "isolatedMaxAvailable": _amount(acc.available),
+        "maxTransferOut": _amount(acc.available),
+        "accountEquity": money(equity),
+        "usdtEquity": money(equity),
+        "btcEquity": money(equity / btc_price) if btc_price > 0 else "0",
+        "crossedRiskRate": "0",
+        "unrealizedPL": money(acc.unrealized_pl),
+        "coupon": "0",
+        "crossedUnrealizedPL": money(acc.unrealized_pl),
+        "isolatedUnrealizedPL": "0",
+        "assetMode": "single",
+    }
+
+
+def format_account(
+    acc: AccountView, *, leverage: Decimal, margin_mode: str, btc_price: Decimal
+) -> dict[str, Any]:
+    return {
+        **_balance_fields(acc, btc_price),
+        "crossedMarginLeverage": num(leverage),
+        "isolatedLongLever": num(leverage),
+        "isolatedShortLever": num(leverage),
+        "marginMode": margin_mode,
+        "posMode": acc.position_mode,
+    }
+
+
+def format_accounts_item(acc: AccountView, btc_price: Decimal) -> dict[str, Any]:
+    return {
+        **_balance_fields(acc, btc_price),
+        "unionTotalMagin": money(acc.equity),
+        "unionAvailable": _amount(acc.available),
+        "unionMm": "0",
+        "assetList": [{"coin": MARGIN_COIN, "balance": money(acc.balance)}],
+        "isolatedMargin": "0",
+        "crossedMargin": money(acc.position_margin),
+    }
+
+
+def format_ticker(t: Ticker) -> dict[str, Any]:
+    return {
+        "symbol": t.symbol,
+        "lastPr": num(t.last),
+        "askPr": num(t.ask),
+        "bidPr": num(t.bid),
+        "bidSz": num(t.bid_size),
+        "askSz": num(t.ask_size),
+        "high24h": num(t.last),
+        "low24h": num(t.last),
+        "ts": str(t.ts),
+        "change24h": "0",
+        "baseVolume": "0",
+        "quoteVolume": "0",
+        "usdtVolume": "0",
+        "openUtc": num(t.last),
+        "changeUtc24h": "0",
+        "indexPrice": num(t.mark),
+        "fundingRate": "0.0001",
+        "holdingAmount": "0",
+        "deliveryStartTime": "",
+        "deliveryTime": "",
+        "deliveryStatus": "",
+        "open24h": num(t.last),
+        "markPrice": num(t.mark),
+    }
+
+
+def listed_contract(row: dict[str, Any], quirks: Quirks) -> dict[str, Any]:
+    """A contract row with the status and field overrides a test switched on (bitget.sim.quirks)."""
+    symbol = row["symbol"]
+    status = quirks.symbol_status.get(symbol)
+    if status:
+        row["symbolStatus"] = status if status != NORMAL_STATUS["v3"] else NORMAL_STATUS["v2"]
+    row.update(quirks.listing_fields.get(symbol, {}))
+    return row
+
+
+def order_list(orders: list[Order]) -> dict[str, Any]:
+    """``entrustedList`` is null when empty, as Bitget sends it."""
+    if not orders:
+        return {"entrustedList": None, "endId": None}
+    return {
+        "entrustedList": [format_order(o, state_key="status") for o in orders],
+        "endId": orders[-1].order_id,
+    }
