@@ -14,16 +14,15 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from bitget.auth import Credentials
+from bitget.options import ACCOUNT_MODES, BITGET_URL, MARGIN_MODES, ClientOptions
+from bitget.sim.paper import ACCOUNT_SYSTEMS, MARKETS, PaperSettings
 from trading.executor import ExecutionSettings
 from trading.guard import GuardSettings, Network, parse_networks
 from trading.service import DEFAULT_TOKEN, ServiceSettings
 
 MIN_TOKEN_LENGTH = 16
 MODES = ("paper", "demo", "live")
-PAPER_MARKETS = ("live", "synthetic")
-MARGIN_MODES = ("crossed", "isolated")
-ACCOUNT_MODES = ("auto", "classic", "uta")
-PAPER_ACCOUNT_MODES = ("classic", "uta")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 PLACEHOLDER_TOKEN_MARK = "change-me"  # .env.example's token says this; a real deployment must not keep it
 SECRET_NAMES = ("BITGET_API_KEY", "BITGET_SECRET_KEY", "BITGET_PASSPHRASE", "WEBHOOK_EXPECTED_TOKEN")
@@ -56,21 +55,9 @@ class Settings:
     execution: ExecutionSettings = field(default_factory=ExecutionSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
     guard: GuardSettings = field(default_factory=GuardSettings)
-    # the exchange connection
-    bitget_api_key: str = field(default="", repr=False)
-    bitget_secret_key: str = field(default="", repr=False)
-    bitget_passphrase: str = field(default="", repr=False)
-    bitget_base_url: str = "https://api.bitget.com"
-    account_mode: str = "auto"
-    product_type: str = "USDT-FUTURES"
-    margin_coin: str = "USDT"
-    margin_mode: str = "crossed"
-    connect_timeout: float = 3.05
-    read_timeout: float = 5.0
-    # paper trading
-    paper_account_mode: str = "classic"
-    paper_market: str = "live"
-    paper_balance: Decimal = Decimal("10000")
+    exchange: ClientOptions = field(default_factory=lambda: ClientOptions(BITGET_URL, Credentials("", "", "")))
+    account_mode: str = "auto"  # which adapter: detected (auto), or forced (classic, uta)
+    paper: PaperSettings = field(default_factory=PaperSettings)
     # the process
     host: str = "0.0.0.0"
     port: int = 8080
@@ -84,7 +71,8 @@ class Settings:
 
     def secrets(self) -> tuple[str, ...]:
         """Values that must never be written anywhere (used by the log redactor)."""
-        values = (self.bitget_api_key, self.bitget_secret_key, self.bitget_passphrase)
+        keys = self.exchange.credentials
+        values = (keys.api_key, keys.secret_key, keys.passphrase)
         token = self.service.token
         return tuple(v for v in (*values, token) if v and v != DEFAULT_TOKEN)
 
@@ -267,25 +255,36 @@ class _Reader:
             execution=self.execution(),
             service=self.service(token, mode),
             guard=self.guard(),
-            bitget_api_key=key,
-            bitget_secret_key=secret,
-            bitget_passphrase=passphrase,
-            bitget_base_url=self.text("BITGET_BASE_URL", Settings.bitget_base_url).rstrip("/"),
+            exchange=self.exchange(Credentials(key, secret, passphrase), demo=mode == "demo"),
             account_mode=self.choice("BITGET_ACCOUNT_MODE", Settings.account_mode, ACCOUNT_MODES),
-            product_type=self.choice("BITGET_PRODUCT_TYPE", Settings.product_type, ("USDT-FUTURES",), upper=True),
-            margin_coin=self.choice("MARGIN_COIN", Settings.margin_coin, ("USDT",), upper=True),
-            margin_mode=self.choice("MARGIN_MODE", Settings.margin_mode, MARGIN_MODES),
-            connect_timeout=self.number("BITGET_CONNECT_TIMEOUT", Settings.connect_timeout, low=0.1, high=60),
-            read_timeout=self.number("BITGET_READ_TIMEOUT", Settings.read_timeout, low=0.1, high=120),
-            paper_account_mode=self.choice("PAPER_ACCOUNT_MODE", Settings.paper_account_mode, PAPER_ACCOUNT_MODES),
-            paper_market=self.choice("PAPER_MARKET", Settings.paper_market, PAPER_MARKETS),
-            paper_balance=self.decimal(
-                "PAPER_BALANCE", Settings.paper_balance, low=Decimal(0), high=Decimal(10) ** 12, low_open=True
-            ),
+            paper=self.paper(),
             host=self.text("HOST", Settings.host),
             port=self.integer("PORT", Settings.port, low=1, high=65535) or Settings.port,
             data_dir=Path(self.text("DATA_DIR", str(Settings.data_dir))),
             log_level=self.choice("LOG_LEVEL", Settings.log_level, LOG_LEVELS, upper=True),
+        )
+
+    def exchange(self, credentials: Credentials, *, demo: bool) -> ClientOptions:
+        default = ClientOptions(BITGET_URL, credentials)
+        return replace(
+            default,
+            base_url=self.text("BITGET_BASE_URL", default.base_url).rstrip("/"),
+            product_type=self.choice("BITGET_PRODUCT_TYPE", default.product_type, ("USDT-FUTURES",), upper=True),
+            margin_coin=self.choice("MARGIN_COIN", default.margin_coin, ("USDT",), upper=True),
+            margin_mode=self.choice("MARGIN_MODE", default.margin_mode, MARGIN_MODES),
+            demo=demo,
+            connect_timeout=self.number("BITGET_CONNECT_TIMEOUT", default.connect_timeout, low=0.1, high=60),
+            read_timeout=self.number("BITGET_READ_TIMEOUT", default.read_timeout, low=0.1, high=120),
+        )
+
+    def paper(self) -> PaperSettings:
+        default = PaperSettings()
+        return PaperSettings(
+            market=self.choice("PAPER_MARKET", default.market, MARKETS),
+            balance=self.decimal(
+                "PAPER_BALANCE", default.balance, low=Decimal(0), high=Decimal(10) ** 12, low_open=True
+            ),
+            account_mode=self.choice("PAPER_ACCOUNT_MODE", default.account_mode, ACCOUNT_SYSTEMS),
         )
 
     def execution(self) -> ExecutionSettings:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bitget.auth import Credentials
 from bitget.link import ExchangeLink
@@ -129,38 +129,22 @@ def build_runtime(settings: Settings) -> Runtime:
 
 def _exchange_target(settings: Settings, closers: list[Callable[[], None]]) -> tuple[str, ClientOptions]:
     """The mode line (without the account system) and the client options for the configured mode."""
+    options = settings.exchange
     if settings.mode == "paper":
-        from bitget.sim.paper import start_embedded_sim
+        from bitget.sim.paper import start_paper
 
-        # A live market is copied from Bitget every 2 s; a synthetic one (or the fallback of an
-        # offline live market) drifts and refills its book, so paper trading never runs dry.
-        live = settings.paper_market == "live"
-        sim = start_embedded_sim(market=settings.paper_market, random_walk=True, refresh_interval=2.0 if live else 0.5)
-        sim.engine.set_balance(settings.paper_balance)
-        sim.engine.set_account_mode(settings.paper_account_mode)
+        sim = start_paper(settings.paper)
         closers.append(sim.stop)
-        base_url, key, secret, passphrase = sim.base_url, sim.api_key, sim.secret_key, sim.passphrase
-        mode_line = (
-            f"MODE PAPER: no real orders; trading the built-in simulator at {base_url} "
-            f"({settings.paper_market} market, {settings.paper_balance} USDT)"
-        )
-    else:
-        base_url = settings.bitget_base_url
-        key, secret, passphrase = settings.bitget_api_key, settings.bitget_secret_key, settings.bitget_passphrase
-        if settings.mode == "demo":
-            mode_line = f"MODE DEMO: Bitget demo trading at {base_url} (paptrading: 1), no real money"
-        else:
-            mode_line = f"MODE LIVE: REAL ORDERS on Bitget at {base_url}"
-    return mode_line, ClientOptions(
-        base_url=base_url,
-        credentials=Credentials(key, secret, passphrase),
-        product_type=settings.product_type,
-        margin_coin=settings.margin_coin,
-        margin_mode=settings.margin_mode,
-        demo=settings.mode == "demo",
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.read_timeout,
-    )
+        credentials = Credentials(sim.api_key, sim.secret_key, sim.passphrase)
+        options = replace(options, base_url=sim.base_url, credentials=credentials, demo=False)
+        paper = settings.paper
+        return (
+            f"MODE PAPER: no real orders; trading the built-in simulator at {sim.base_url} "
+            f"({paper.market} market, {paper.balance} USDT)"
+        ), options
+    if settings.mode == "demo":
+        return f"MODE DEMO: Bitget demo trading at {options.base_url} (paptrading: 1), no real money", options
+    return f"MODE LIVE: REAL ORDERS on Bitget at {options.base_url}", options
 
 
 def _first_connect(link: ExchangeLink) -> ExchangeError | None:

@@ -25,9 +25,9 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.e2e.crash_support import SYMBOLS, Sim
-from tests.e2e.processes import TOKEN, free_port, start_sim
-from tests.e2e.production import (
+from tests.support.crash import SYMBOLS, Sim
+from tests.support.processes import TOKEN, free_port, start_sim
+from tests.support.production import (
     close_all,
     dockerfile_instruction,
     half_sent_headers,

@@ -26,7 +26,7 @@ from bitget.errors import (
     BitgetAPIError,
     BitgetError,
 )
-from bitget.options import ClientOptions
+from bitget.options import ACCOUNT_MODES, ClientOptions
 from bitget.transport import SignedTransport
 from bitget.v2 import endpoints as v2
 from bitget.v2.client import ClassicClient
@@ -36,8 +36,6 @@ from bitget.v3.client import TRANSITIONAL_ACCOUNT_MODES, UtaClient
 log = logging.getLogger(__name__)
 
 AccountSystem = Literal["classic", "uta"]
-AccountMode = Literal["auto", "classic", "uta"]
-ACCOUNT_MODES: tuple[str, ...] = ("auto", "classic", "uta")
 MISSING_PERMISSION = "40014"
 _NAMES = {"classic": "a classic account (v2 API)", "uta": "a Unified Trading Account (v3 API)"}
 

@@ -17,6 +17,8 @@ from bitget.common import PUBLIC_TIME
 from bitget.transport import SignedTransport
 
 MARGIN_MODES = ("crossed", "isolated")
+ACCOUNT_MODES = ("auto", "classic", "uta")  # BITGET_ACCOUNT_MODE: detect the account system, or force one
+BITGET_URL = "https://api.bitget.com"
 
 
 @dataclass(frozen=True)

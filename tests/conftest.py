@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bitget.sim.paper import start_embedded_sim
-from tests.integration.support import Service
+from tests.support.service import Service
 
 E2E_DIR = Path(__file__).resolve().parent / "e2e"
 

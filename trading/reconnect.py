@@ -32,7 +32,7 @@ class Reconnector:
         *,
         ping: Callable[[], object],
         connect: Callable[[], None] | None = None,
-        wait_max: float = 30.0,
+        wait_max: float,
         heartbeat: float | None = None,
     ) -> None:
         self._health = health

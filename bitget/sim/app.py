@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from bitget.sim import control
 from bitget.sim.auth import Credentials
-from bitget.sim.context import EXTENSION_KEY, SimContext, context_of, current_engine, json_response
+from bitget.sim.context import EXTENSION_KEY, SimContext, current_engine, json_response
 from bitget.sim.engine import Engine
 from bitget.sim.errors import SimError
 from bitget.sim.faults import FaultInjector, RequestStats
@@ -18,7 +18,7 @@ from bitget.sim.v3 import routes as v3_routes
 from bitget.sim.wire import envelope
 
 log = logging.getLogger(__name__)
-__all__ = ["EXTENSION_KEY", "create_sim_app", "sim_context"]
+__all__ = ["EXTENSION_KEY", "create_sim_app"]
 
 
 def create_sim_app(engine: Engine | None = None, credentials: Credentials | None = None) -> Flask:
@@ -64,7 +64,3 @@ def unexpected(err: Exception) -> Response:
     log.exception("simulator error")
     return json_response(envelope(None, current_engine().now_ms(), code="50000", msg="Internal error"), 500)
 
-
-def sim_context(app: Flask) -> SimContext:
-    """The engine, credentials, counters and faults behind an app made by create_sim_app."""
-    return context_of(app)

@@ -67,11 +67,6 @@ class OrderBook:
         asks = [Level(best_ask + tick * i, level_size) for i in range(depth)]
         return cls(bids, asks)
 
-    def copy(self) -> OrderBook:
-        return OrderBook(
-            [Level(lv.price, lv.size) for lv in self.bids], [Level(lv.price, lv.size) for lv in self.asks]
-        )
-
     @property
     def best_bid(self) -> Level | None:
         return self.bids[0] if self.bids else None

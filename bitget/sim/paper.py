@@ -21,7 +21,17 @@ from bitget.sim.feed import FetchDepth, LiveBookFeeder, PeriodicTask, RandomWalk
 from bitget.sim.server import base_url, make_sim_server, serve_in_thread
 
 log = logging.getLogger(__name__)
-MARKETS = ("synthetic", "live")
+MARKETS = ("live", "synthetic")
+ACCOUNT_SYSTEMS = ("classic", "uta")
+
+
+@dataclass(frozen=True)
+class PaperSettings:
+    """Paper trading: which market the simulator copies, and the paper account it starts with."""
+
+    market: str = "live"  # "live": Bitget's public books; "synthetic": offline, drifting books
+    balance: Decimal = Decimal("10000")  # USDT
+    account_mode: str = "classic"  # the account system the paper account imitates: classic or uta
 
 
 @dataclass
@@ -106,4 +116,14 @@ def start_embedded_sim(
         _tasks=tasks,
     )
     log.info("paper exchange (Bitget simulator, %s market) at %s", market, sim.base_url)
+    return sim
+
+
+def start_paper(settings: PaperSettings) -> EmbeddedSim:
+    """The simulator behind paper mode: a live market is copied every 2 s; a synthetic one (or the
+    fallback of an offline live market) drifts and refills its book, so paper trading never runs dry."""
+    live = settings.market == "live"
+    sim = start_embedded_sim(market=settings.market, random_walk=True, refresh_interval=2.0 if live else 0.5)
+    sim.engine.set_balance(settings.balance)
+    sim.engine.set_account_mode(settings.account_mode)
     return sim

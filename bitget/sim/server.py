@@ -23,8 +23,11 @@ def make_sim_server(
     return make_server(host, port, app, threaded=True, request_handler=handler)
 
 
+STOP_POLL = 0.05  # seconds between checks for a stop request: a stopping simulator is gone at once
+
+
 def serve_in_thread(server: BaseWSGIServer, name: str = "bitget-sim") -> threading.Thread:
-    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": STOP_POLL}, name=name, daemon=True)
     thread.start()
     return thread
 

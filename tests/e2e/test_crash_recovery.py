@@ -24,7 +24,7 @@ from decimal import Decimal
 import pytest
 import requests
 
-from tests.e2e.crash_support import (
+from tests.support.crash import (
     ACCOUNT_SYSTEMS,
     RESTING,
     SYMBOLS,
@@ -40,7 +40,7 @@ from tests.e2e.crash_support import (
     stage,
     tally,
 )
-from tests.e2e.processes import free_port, start_sim
+from tests.support.processes import free_port, start_sim
 
 AFTER_REPLY = "after-reply"  # SIGKILL right after the 200 (variable delay: queued, executing, done)
 PLACED = "placed-unfilled"  # the order is on the exchange (and filled), the fill is not journaled yet

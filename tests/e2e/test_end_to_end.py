@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from tests.e2e.processes import TOKEN, free_port, start_service, start_sim
+from tests.support.processes import TOKEN, free_port, start_service, start_sim
 
 # The seed's curl example, with this run's token.
 SEED_PAYLOAD = {"token": TOKEN, "action": "buy", "sentiment": "long", "ticker": "BTCUSDT", "price": "65000"}

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.crash_support import (
+from tests.support.crash import (
     ACCOUNT_SYSTEMS,
     RESTING,
     SYMBOLS,
@@ -40,7 +40,7 @@ from tests.e2e.crash_support import (
     stage,
     tally,
 )
-from tests.e2e.processes import free_port, start_sim
+from tests.support.processes import free_port, start_sim
 
 GRACE = 5.0
 EXIT_SLACK = 3.0

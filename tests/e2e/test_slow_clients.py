@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from tests.e2e.crash_support import Sim, poll
-from tests.e2e.processes import ROOT, TOKEN, Process, free_port, start_sim
-from tests.e2e.production import (
+from tests.support.crash import Sim, poll
+from tests.support.processes import ROOT, TOKEN, Process, free_port, start_sim
+from tests.support.production import (
     close_all,
     commands,
     dockerfile_instruction,

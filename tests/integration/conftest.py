@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.support import Service, SimControl
+from tests.support.service import Service, SimControl
 
 BTC_BOOK = {"bids": [["65000.0", "50"]], "asks": [["65000.1", "50"]]}
 

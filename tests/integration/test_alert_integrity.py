@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.support import TOKEN, Service, SimControl
+from tests.support.service import TOKEN, Service, SimControl
 from trading.journal import Journal
 from trading.signals import parse_signal
 

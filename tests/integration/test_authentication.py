@@ -9,7 +9,7 @@ from bitget.errors import AuthenticationError
 from bitget.options import ClientOptions
 from bitget.v2.client import ClassicClient
 from runtime import StartupError
-from tests.integration.support import SIM_KEYS
+from tests.support.service import SIM_KEYS
 
 
 def test_wrong_secret_is_refused_with_bitgets_signature_code_and_not_retried(sim):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.integration.support import TOKEN
+from tests.support.service import TOKEN
 
 
 @pytest.fixture

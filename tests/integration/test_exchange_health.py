@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bitget.sim.paper import start_embedded_sim
-from tests.integration.support import Service
+from tests.support.service import Service
 
 BUY_LONG = {"action": "buy", "sentiment": "long", "ticker": "BTCUSDT"}
 
@@ -41,6 +41,7 @@ def until(check: Callable[[], bool], timeout: float = 10.0) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.slow  # waits out retries and backoffs for several seconds
 def test_a_signal_that_waits_longer_than_the_max_age_expires_saying_the_exchange_was_unreachable(tmp_path: Path):
     service = Service(
         f"http://127.0.0.1:{closed_port()}", tmp_path, SIGNAL_MAX_AGE="1", RECONNECT_MAX_WAIT="0.2",
@@ -90,6 +91,7 @@ def test_an_exchange_that_goes_away_after_start_up_degrades_the_health_and_signa
     assert len(sim.orders()) == 1
 
 
+@pytest.mark.slow  # waits out retries and backoffs for several seconds
 def test_a_key_refused_once_the_exchange_is_back_keeps_the_service_degraded_with_that_error(tmp_path: Path):
     port = closed_port()
     service = Service(
@@ -112,6 +114,7 @@ def test_a_key_refused_once_the_exchange_is_back_keeps_the_service_degraded_with
         sim.stop()
 
 
+@pytest.mark.slow  # waits out retries and backoffs for several seconds
 @pytest.mark.parametrize("account_system", ["classic"])
 def test_a_signal_whose_exchange_goes_away_mid_way_waits_for_it_and_completes_once(sim, make_service):
     service = make_service(RECONNECT_MAX_WAIT="0.3")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.support import SimControl
-from tests.security.support import BTC_BOOK
+from tests.support.live_server import BTC_BOOK
+from tests.support.service import SimControl
 
 
 @pytest.fixture

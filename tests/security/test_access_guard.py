@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.integration.support import PLACE_ORDER_PATH, TOKEN, Service, SimControl
-from tests.security.support import refusal, settle
+from tests.support.live_server import refusal, settle
+from tests.support.service import PLACE_ORDER_PATH, TOKEN, Service, SimControl
 
 SIGNAL = {"action": "buy", "sentiment": "long", "ticker": "BTCUSDT", "price": "65000"}
 TV = "52.89.214.238"  # one of TradingView's published webhook addresses

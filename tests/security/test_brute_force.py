@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.integration.support import TOKEN, Service, SimControl
-from tests.security.support import refusal
+from tests.support.live_server import refusal
+from tests.support.service import TOKEN, Service, SimControl
 
 ATTACKER = {"REMOTE_ADDR": "203.0.113.7"}
 TRADER = {"REMOTE_ADDR": "198.51.100.9"}

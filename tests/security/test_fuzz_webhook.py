@@ -24,8 +24,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.integration.support import TOKEN, Service, SimControl
-from tests.security.support import BTC_BOOK, refusal, settle
+from tests.support.live_server import BTC_BOOK, refusal, settle
+from tests.support.service import TOKEN, Service, SimControl
 
 pytestmark = pytest.mark.slow  # over 10,000 generated requests: outside the fast loop, run by CI
 

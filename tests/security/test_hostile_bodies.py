@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
-from tests.integration.support import TOKEN, Service, SimControl
-from tests.security.support import LiveServer, refusal, settle
+from tests.support.live_server import LiveServer, refusal, settle
+from tests.support.service import TOKEN, Service, SimControl
 
 SIGNAL = {"action": "buy", "sentiment": "long", "ticker": "BTCUSDT"}
 

@@ -25,8 +25,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.integration.support import TOKEN, Service, SimControl
-from tests.security.support import BTC_BOOK, LiveServer, settle
+from tests.support.live_server import BTC_BOOK, LiveServer, settle
+from tests.support.service import TOKEN, Service, SimControl
 
 pytestmark = pytest.mark.slow  # generated requests (schemathesis): outside the fast loop, run by CI
 

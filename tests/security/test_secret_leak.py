@@ -20,8 +20,8 @@ import pytest
 from bitget.sim.auth import Credentials
 from bitget.sim.paper import EmbeddedSim, start_embedded_sim
 from runtime import StartupError
-from tests.integration.support import Service, SimControl
-from tests.security.support import BTC_BOOK, LiveServer, settle
+from tests.support.live_server import BTC_BOOK, LiveServer, settle
+from tests.support.service import Service, SimControl
 from trading.log_setup import HANDLER_NAME
 
 API_KEY = "LEAKCHECK-KEY-7f3a"

@@ -11,8 +11,8 @@ from werkzeug.serving import make_server
 from bitget.sim import create_sim_app
 from bitget.sim.auth import Credentials
 from bitget.sim.engine import Engine
-from tests.sim.support import Api, Sim
-from tests.sim.uta_support import V3
+from tests.support.sim_client import Api, Sim
+from tests.support.sim_uta_client import V3
 
 
 @pytest.fixture(scope="session")

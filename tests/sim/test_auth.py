@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from bitget.sim.auth import prehash, signature
-from tests.sim.support import PRODUCT, Api, Sim, bitget_sign
+from tests.support.sim_client import PRODUCT, Api, Sim, bitget_sign
 
 VECTOR_SECRET = "ThisIsATestSecretKey-NotReal-0123456789"
 VECTOR_TS = "1700000000000"

@@ -13,7 +13,7 @@ from bitget.sim import create_sim_app
 from bitget.sim.auth import Credentials
 from bitget.sim.contracts import ContractSpec
 from bitget.sim.engine import Engine
-from tests.sim.support import Api
+from tests.support.sim_client import Api
 
 TEST_CONTRACT = ContractSpec(
     symbol="TESTUSDT",

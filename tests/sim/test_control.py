@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import requests
 
-from tests.sim.support import Sim
+from tests.support.sim_client import Sim
 
 
 def test_reset_takes_balance_mode_and_leverage(sim: Sim) -> None:

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from tests.sim.support import PRODUCT, Sim
+from tests.support.sim_client import PRODUCT, Sim
 
 PLACE = "/api/v2/mix/order/place-order"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sim.support import PRODUCT, Sim
+from tests.support.sim_client import PRODUCT, Sim
 
 
 @pytest.fixture()

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import requests
 
-from tests.sim.support import PRODUCT, Api, Sim
+from tests.support.sim_client import PRODUCT, Api, Sim
 
 CONTRACT_KEYS = {
     "symbol",

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.sim.support import PRODUCT, Sim
+from tests.support.sim_client import PRODUCT, Sim
 
 
 @pytest.fixture()

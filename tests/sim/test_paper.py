@@ -21,7 +21,7 @@ from werkzeug.wrappers import Request, Response
 from bitget.sim.engine import Engine
 from bitget.sim.feed import LiveBookFeeder, RandomWalk, fetch_bitget_depth
 from bitget.sim.paper import start_embedded_sim
-from tests.sim.support import PRODUCT, Api
+from tests.support.sim_client import PRODUCT, Api
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.sim.uta_support import code
+from tests.support.sim_uta_client import code
 
 
 def test_an_off_tick_preset_stop_is_refused_with_45035(api):

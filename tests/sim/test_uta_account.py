@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.sim.support import Sim
-from tests.sim.uta_support import CATEGORY, V3, code
+from tests.support.sim_client import Sim
+from tests.support.sim_uta_client import CATEGORY, V3, code
 
 
 def test_settings_shape(uta: V3) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.sim.support import Sim
-from tests.sim.uta_support import PLACE, V3, code
+from tests.support.sim_client import Sim
+from tests.support.sim_uta_client import PLACE, V3, code
 
 
 def _market_buy(uta: V3, client_oid: str) -> requests.Response:

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import requests
 
-from tests.sim.support import Sim
-from tests.sim.uta_support import CATEGORY, code
+from tests.support.sim_client import Sim
+from tests.support.sim_uta_client import CATEGORY, code
 
 
 def _get(sim: Sim, path: str, **params: str) -> requests.Response:

@@ -7,8 +7,8 @@ import requests
 
 from bitget.sim.__main__ import parse_args
 from bitget.sim.engine import Engine
-from tests.sim.support import PRODUCT, Api, Sim
-from tests.sim.uta_support import CATEGORY, PLACE, V3, code
+from tests.support.sim_client import PRODUCT, Api, Sim
+from tests.support.sim_uta_client import CATEGORY, PLACE, V3, code
 
 V2_ACCOUNT = ("/api/v2/mix/account/account", {"symbol": "BTCUSDT", "productType": PRODUCT, "marginCoin": "USDT"})
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.sim.support import Sim
-from tests.sim.uta_support import V3, code
+from tests.support.sim_client import Sim
+from tests.support.sim_uta_client import V3, code
 
 
 @pytest.fixture()

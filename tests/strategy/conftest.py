@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-from tests.integration.support import Service, SimControl
+from tests.support.service import Service, SimControl
 
 START_BALANCE = "10000"
 

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.integration.support import TOKEN, Service, SimControl
 from tests.strategy.pine import SCRIPTS, fill, templates, used_templates
+from tests.support.service import TOKEN, Service, SimControl
 
 CASES = [(script, name) for script in SCRIPTS for name in dict.fromkeys(used_templates(script))]
 LEVELS = {"long": ("64000.0", "66000.0"), "short": ("66000.0", "64000.0")}

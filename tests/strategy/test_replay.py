@@ -17,9 +17,9 @@ from strategy.alerts import MessageContext
 from strategy.bars import load_bars
 from strategy.ledger import Ledger
 from strategy.strategies import runner
-from tests.integration.support import TOKEN, SimControl
 from tests.strategy.conftest import START_BALANCE
 from tests.strategy.pine import STRATEGY_DIR
+from tests.support.service import TOKEN, SimControl
 
 SAMPLE = STRATEGY_DIR / "samples" / "sample_bars.csv"
 CASES = {

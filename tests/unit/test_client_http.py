@@ -1,6 +1,6 @@
 """ClassicClient over real HTTP against a small scripted fake of Bitget's v2 API.
 
-The fake (``tests.unit.fake_bitget``, not the project's simulator) checks every private request's
+The fake (``tests.support.fake_bitget``, not the project's simulator) checks every private request's
 signature with its own HMAC code, keeps just enough state (orders by clientOid, position mode,
 leverage) and can be scripted per path to answer late, drop the connection, or reply with any
 status and body.
@@ -22,7 +22,7 @@ from bitget import errors
 from bitget.auth import Credentials
 from bitget.options import ClientOptions
 from bitget.v2.client import ClassicClient
-from tests.unit.fake_bitget import FAST, Call, Reply, ScriptedBitget, fail, ok, order, serve
+from tests.support.fake_bitget import FAST, Call, Reply, ScriptedBitget, fail, ok, order, serve
 from trading.models import OrderState, PositionMode, PositionSide
 
 API_KEY = "bg_test_key_5f1e"

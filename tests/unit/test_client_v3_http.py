@@ -1,6 +1,6 @@
 """UtaClient over real HTTP against a small scripted fake of Bitget's v3 (UTA) API.
 
-The fake (``tests.unit.fake_bitget``, not the project's simulator) checks every private request's
+The fake (``tests.support.fake_bitget``, not the project's simulator) checks every private request's
 signature with its own HMAC code, keeps just enough state (orders by clientOid, hold mode, leverage)
 and can be scripted per path to answer late, drop the connection, or reply with any status and body.
 It can also play a classic account (v3 private paths → 40084), which ``test_accounts`` uses.
@@ -23,7 +23,7 @@ from bitget import errors
 from bitget.auth import Credentials
 from bitget.options import ClientOptions
 from bitget.v3.client import DEFAULT_LEVERAGE, UtaClient
-from tests.unit.fake_bitget import FAST, Call, Reply, ScriptedBitget, fail, ok, order, serve
+from tests.support.fake_bitget import FAST, Call, Reply, ScriptedBitget, fail, ok, order, serve
 from trading.models import OrderState, OrderType, PositionMode, PositionSide
 
 API_KEY = "bg_uta_key_7c2d"

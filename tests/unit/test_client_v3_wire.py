@@ -30,7 +30,7 @@ from bitget.v3.parsing import (
     rows,
     settings_leverage,
 )
-from tests.unit.fake_bitget import HEDGE, LONG, ONE_WAY, SHORT, assert_exchange_signatures, wire_request
+from tests.support.fake_bitget import HEDGE, LONG, ONE_WAY, SHORT, assert_exchange_signatures, wire_request
 from trading.models import OrderState, OrderType
 
 # ---------------------------------------------------------------- interface

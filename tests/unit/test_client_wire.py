@@ -24,7 +24,7 @@ from bitget.v2.parsing import (
     parse_position,
     parse_ticker_quote,
 )
-from tests.unit.fake_bitget import HEDGE, LONG, ONE_WAY, SHORT, assert_exchange_signatures, wire_request
+from tests.support.fake_bitget import HEDGE, LONG, ONE_WAY, SHORT, assert_exchange_signatures, wire_request
 from trading.models import OrderState, OrderType
 
 # ---------------------------------------------------------------- interface

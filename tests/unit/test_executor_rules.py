@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.fake_exchange import Ambiguous, FakeExchange, Refused, Transient, btc_contract
+from tests.support.fake_exchange import Ambiguous, FakeExchange, Refused, Transient, btc_contract
 from trading.executor import ExecutionSettings, Executor, Outcome, client_oid
 from trading.journal import Journal, OrderRowState, OrderStep, SignalStatus
 from trading.models import OrderType, PositionSide

@@ -85,6 +85,13 @@ def test_the_shared_modules_import_neither_api_version_but_the_picker_does() -> 
     assert {"bitget.v2.client", "bitget.v3.client"} <= imports_of(ROOT / "bitget" / "accounts.py")
 
 
+def test_config_takes_only_settings_objects_from_bitget() -> None:
+    """config.py builds the exchange and paper settings; it must not reach an adapter or the server."""
+    bitget_imports = {name for name in imports_of(ROOT / "config.py") if name.startswith("bitget")}
+    assert bitget_imports <= {"bitget.options", "bitget.auth", "bitget.sim.paper"}, bitget_imports
+    assert not any(name.startswith("flask") for name in imports_of(ROOT / "config.py"))
+
+
 def test_the_checker_sees_lazy_imports(tmp_path: Path) -> None:
     """A test that cannot fail is no test: the checker must catch an import hidden in a function."""
     sample = tmp_path / "sample.py"

@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from tests.sim.support import Api
+from tests.support.sim_client import Api
 
 CATEGORY = "USDT-FUTURES"
 PLACE = "/api/v3/trade/place-order"

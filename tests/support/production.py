@@ -16,7 +16,7 @@ import socket
 import sys
 from pathlib import Path
 
-from tests.e2e.processes import ROOT, SIM_ENV, TOKEN, Process, wait_http
+from tests.support.processes import ROOT, Process, service_env, wait_http
 
 HALF_HEADER = (
     b"POST /api/webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Webhook-Token: "
@@ -67,20 +67,7 @@ def commands() -> list[tuple[str, list[str]]]:
 
 def start_production(command: list[str], tmp: Path, port: int, sim_url: str, **extra: str) -> Process:
     """The service started with ``command`` (as documented) against the simulator; /healthz answers."""
-    env = {
-        "BITGET_BASE_URL": sim_url,
-        "BITGET_API_KEY": SIM_ENV["SIM_API_KEY"],
-        "BITGET_SECRET_KEY": SIM_ENV["SIM_SECRET_KEY"],
-        "BITGET_PASSPHRASE": SIM_ENV["SIM_PASSPHRASE"],
-        "WEBHOOK_EXPECTED_TOKEN": TOKEN,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "DATA_DIR": str(tmp / "data"),
-        "ORDER_TIMEOUT": "1",
-        "POLL_INTERVAL": "0.05",
-        "DEDUP_WINDOW": "0",
-        **extra,
-    }
+    env = service_env(tmp, port, sim_url, DEDUP_WINDOW="0", **extra)
     process = Process(runnable(command, port), env, tmp / f"service-{port}.log")
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz")

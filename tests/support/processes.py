@@ -76,9 +76,10 @@ def start_sim(tmp: Path, port: int, *, account_mode: str = "classic") -> Process
     return process
 
 
-def start_service(tmp: Path, port: int, sim_port: int, **extra: str) -> Process:
-    env = {
-        "BITGET_BASE_URL": f"http://127.0.0.1:{sim_port}",
+def service_env(tmp: Path, port: int, sim_url: str, **extra: str) -> dict[str, str]:
+    """The service's environment for a test: the simulator's keys, a test token, a short order timeout."""
+    return {
+        "BITGET_BASE_URL": sim_url,
         "BITGET_API_KEY": SIM_ENV["SIM_API_KEY"],
         "BITGET_SECRET_KEY": SIM_ENV["SIM_SECRET_KEY"],
         "BITGET_PASSPHRASE": SIM_ENV["SIM_PASSPHRASE"],
@@ -90,6 +91,10 @@ def start_service(tmp: Path, port: int, sim_port: int, **extra: str) -> Process:
         "POLL_INTERVAL": "0.05",
         **extra,
     }
+
+
+def start_service(tmp: Path, port: int, sim_port: int, **extra: str) -> Process:
+    env = service_env(tmp, port, f"http://127.0.0.1:{sim_port}", **extra)
     process = Process([sys.executable, "app.py"], env, tmp / f"service-{port}.log")
     wait_http(f"http://127.0.0.1:{port}/healthz")
     return process

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.integration.support import Service
+from tests.support.service import Service
 
 BTC_BOOK = {"bids": [["65000.0", "50"]], "asks": [["65000.1", "50"]]}
 

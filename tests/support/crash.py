@@ -26,7 +26,7 @@ from typing import Any
 
 import requests
 
-from tests.e2e.processes import TOKEN, Process, free_port, start_service, start_sim
+from tests.support.processes import TOKEN, Process, free_port, start_service, start_sim
 
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT")
 PENDING = frozenset({"queued", "executing"})
