@@ -9,7 +9,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Protocol
 
-from trading.models import Balance, Contract, Order, OrderAck, OrderRequest, Position, PositionMode, Quote
+from trading.models import (
+    Balance,
+    Contract,
+    Order,
+    OrderAck,
+    OrderRequest,
+    Position,
+    PositionMode,
+    PositionSide,
+    Quote,
+)
 
 
 class Exchange(Protocol):
@@ -72,4 +82,17 @@ class Exchange(Protocol):
 
     def open_orders(self, symbol: str) -> list[Order]:
         """Resting orders of a symbol."""
+        ...
+
+    def set_protection(
+        self, symbol: str, side: PositionSide, *, stop_loss: Decimal | None, take_profit: Decimal | None
+    ) -> None:
+        """Set or move the whole position's stop-loss and/or take-profit; None leaves that one as it is."""
+        ...
+
+    def place_trailing_stop(
+        self, symbol: str, side: PositionSide, size: Decimal, callback_pct: Decimal, client_oid: str
+    ) -> OrderAck:
+        """A trailing stop that closes ``size`` of the ``side`` position once the price falls back
+        ``callback_pct`` percent from its best since placing."""
         ...

@@ -134,7 +134,8 @@ class OrderRequest:
     size: Decimal
     client_oid: str
     price: Decimal | None = None
-    stop_loss: Decimal | None = None
+    stop_loss: Decimal | None = None  # preset on an opening order: the position's stop-loss
+    take_profit: Decimal | None = None  # preset on an opening order: the position's take-profit
 
 
 @dataclass(frozen=True)
