@@ -75,15 +75,17 @@ def wire_order(
     leg_field: str,
     time_in_force_field: str,
     stop_loss_field: str,
+    take_profit_field: str,
     after_intent: Mapping[str, str] | None = None,
     after_stop_loss: Mapping[str, str] | None = None,
+    after_take_profit: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """A place-order body in the layout both account systems share; the field names are theirs.
 
     In order: ``head``, the size, the limit price, ``side``, the ``leg_field`` (v2 ``tradeSide``,
     v3 ``posSide``) when ``sides`` has it, ``orderType``, good-till-cancel for a limit order,
     ``reduceOnly`` when ``sides`` has it, ``after_intent``, ``clientOid``, the preset stop-loss and,
-    with it, ``after_stop_loss``.
+    with it, ``after_stop_loss``, then the preset take-profit and, with it, ``after_take_profit``.
     The order is fixed because the body text, byte for byte, is what gets signed and sent.
     """
     if request.size <= 0:
@@ -106,6 +108,9 @@ def wire_order(
     if request.stop_loss is not None:
         body[stop_loss_field] = fmt_decimal(request.stop_loss)
         body.update(after_stop_loss or {})
+    if request.take_profit is not None:
+        body[take_profit_field] = fmt_decimal(request.take_profit)
+        body.update(after_take_profit or {})
     return body
 
 

@@ -13,7 +13,17 @@ from decimal import Decimal
 from typing import Any
 
 from bitget.errors import NetworkError
-from trading.models import Balance, Contract, Order, OrderAck, OrderRequest, Position, PositionMode, Quote
+from trading.models import (
+    Balance,
+    Contract,
+    Order,
+    OrderAck,
+    OrderRequest,
+    Position,
+    PositionMode,
+    PositionSide,
+    Quote,
+)
 
 
 class DeferredExchange:
@@ -72,6 +82,16 @@ class DeferredExchange:
 
     def open_orders(self, symbol: str) -> list[Order]:
         return self._ready().open_orders(symbol)
+
+    def set_protection(
+        self, symbol: str, side: PositionSide, *, stop_loss: Decimal | None, take_profit: Decimal | None
+    ) -> None:
+        self._ready().set_protection(symbol, side, stop_loss=stop_loss, take_profit=take_profit)
+
+    def place_trailing_stop(
+        self, symbol: str, side: PositionSide, size: Decimal, callback_pct: Decimal, client_oid: str
+    ) -> OrderAck:
+        return self._ready().place_trailing_stop(symbol, side, size, callback_pct, client_oid)
 
     def __repr__(self) -> str:
         return f"DeferredExchange(target={self._target!r})"

@@ -27,7 +27,7 @@ from bitget.v2.parsing import (
     parse_position,
     parse_ticker_quote,
 )
-from trading.models import Balance, Order, OrderRequest, Position, PositionMode
+from trading.models import Balance, Order, OrderAck, OrderRequest, Position, PositionMode, PositionSide
 
 log = logging.getLogger(__name__)
 
@@ -170,3 +170,71 @@ class ClassicClient(BitgetAdapter):
         mode = self.position_mode()
         orders = [parse_order(item, mode) for item in items if isinstance(item, dict)]
         return [o for o in orders if o.symbol in (wanted, "")]
+
+    # ------------------------------------------------------------------ position stop/target, trailing stop
+
+    def set_protection(
+        self, symbol: str, side: PositionSide, *, stop_loss: Decimal | None, take_profit: Decimal | None
+    ) -> None:
+        """Set or move the whole position's stop-loss and/or take-profit (Bitget's pos_loss/pos_profit).
+
+        A leg that already has its row in ``orders-plan-pending`` is moved with ``modify-tpsl-order``
+        (the same order, a new trigger: never a second stop); the others are placed in one
+        ``place-pos-tpsl`` call. None leaves that leg as it is.
+        """
+        if stop_loss is None and take_profit is None:
+            return
+        wanted = symbol.upper()
+        mode = self.position_mode()
+        existing = self._position_tpsl(wanted, mode, side)
+        new: dict[str, Decimal] = {}
+        for plan_type, price in ((ep.POS_LOSS, stop_loss), (ep.POS_PROFIT, take_profit)):
+            if price is None:
+                continue
+            order_id = existing.get(plan_type)
+            if order_id:
+                body = ep.modify_tpsl_body(order_id, wanted, price, product_type=self.product_type,
+                                           margin_coin=self.margin_coin)
+                self._t.post(ep.MODIFY_TPSL, body, idempotent=True)
+            else:
+                new[plan_type] = price
+        if new:
+            body = ep.pos_tpsl_body(wanted, ep.hold_side(mode, side), stop_loss=new.get(ep.POS_LOSS),
+                                    take_profit=new.get(ep.POS_PROFIT), product_type=self.product_type,
+                                    margin_coin=self.margin_coin)
+            self._t.post(ep.PLACE_POS_TPSL, body)
+
+    def _position_tpsl(self, symbol: str, mode: PositionMode, side: PositionSide) -> dict[str, str]:
+        """{planType: orderId} of the position's live pos_loss/pos_profit rows."""
+        params = {"productType": self.product_type, "symbol": symbol, "planType": "profit_loss"}
+        data = self._t.get(ep.PLANS_PENDING, params)
+        items = data.get("entrustedList") if isinstance(data, dict) else data
+        found: dict[str, str] = {}
+        for item in items or []:
+            if not isinstance(item, dict) or str(item.get("symbol") or symbol).upper() != symbol:
+                continue
+            plan_type = str(item.get("planType") or "").lower()
+            if plan_type not in (ep.POS_LOSS, ep.POS_PROFIT):
+                continue
+            if mode is PositionMode.HEDGE and str(item.get("posSide") or "").lower() != side.value:
+                continue
+            found.setdefault(plan_type, str(item.get("orderId") or ""))
+        return found
+
+    def place_trailing_stop(
+        self, symbol: str, side: PositionSide, size: Decimal, callback_pct: Decimal, client_oid: str
+    ) -> OrderAck:
+        """Bitget's trailing stop (``place-plan-order`` ``track_plan``) closing ``size`` of the position.
+
+        It is active at once: the activation price is the current price on the closing side (the
+        bid for a long, the ask for a short). Sent once: a lost reply surfaces as an ambiguous error.
+        """
+        wanted = symbol.upper()
+        quote = self.quote(wanted)
+        trigger = quote.bid if side is PositionSide.LONG else quote.ask
+        body = ep.trailing_body(self.position_mode(), side, wanted, size, callback_pct, trigger, client_oid,
+                                product_type=self.product_type, margin_coin=self.margin_coin,
+                                margin_mode=self.margin_mode)
+        data = self._t.post(ep.PLACE_PLAN, body)
+        row = data if isinstance(data, dict) else {}
+        return OrderAck(order_id=str(row.get("orderId") or ""), client_oid=str(row.get("clientOid") or client_oid))

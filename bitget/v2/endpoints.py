@@ -7,9 +7,11 @@ amount format, the order-body layout and the order reference both APIs share are
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from bitget.common import DUPLICATE_CLIENT_OID, wire_order
+from bitget.common import DUPLICATE_CLIENT_OID, fmt_decimal, wire_order
+from bitget.errors import InvalidOrderError
 from trading.models import OrderRequest, PositionMode, PositionSide
 
 CONTRACTS = "/api/v2/mix/market/contracts"
@@ -25,6 +27,19 @@ PLACE_ORDER = "/api/v2/mix/order/place-order"
 CANCEL_ORDER = "/api/v2/mix/order/cancel-order"
 ORDER_DETAIL = "/api/v2/mix/order/detail"
 ORDERS_PENDING = "/api/v2/mix/order/orders-pending"
+PLACE_POS_TPSL = "/api/v2/mix/order/place-pos-tpsl"
+MODIFY_TPSL = "/api/v2/mix/order/modify-tpsl-order"
+PLACE_PLAN = "/api/v2/mix/order/place-plan-order"
+PLANS_PENDING = "/api/v2/mix/order/orders-plan-pending"
+
+# The price the position's stop, target and trailing stop watch: the mark price, so a wick in the last
+# trade alone does not close the position (Bitget's other choice is ``fill_price``).
+TRIGGER_TYPE = "mark_price"
+# planType of the whole position's TP/SL rows in orders-plan-pending (planType=profit_loss lists them).
+POS_LOSS = "pos_loss"
+POS_PROFIT = "pos_profit"
+# Bitget refuses a trailing stop's callbackRatio above 10 (percent); Place-Plan-Order.
+MAX_CALLBACK_RATIO = Decimal(10)
 
 # Every v2 refusal meaning "that clientOid is taken" (bitget.placement looks the order up instead).
 DUPLICATE_CLIENT_OIDS = (DUPLICATE_CLIENT_OID, "45034", "40786")
@@ -65,4 +80,57 @@ def order_body(
             "marginCoin": margin_coin}
     return wire_order(request, side_fields(mode, request.position_side, request.reduce), head=head,
                       size_field="size", leg_field="tradeSide", time_in_force_field="force",
-                      stop_loss_field="presetStopLossPrice")
+                      stop_loss_field="presetStopLossPrice", take_profit_field="presetStopSurplusPrice")
+
+
+def hold_side(mode: PositionMode, side: PositionSide) -> str:
+    """The TP/SL endpoints' ``holdSide``: hedge mode names the leg (long/short), one-way mode the
+    direction that opened it (buy = long position, sell = short position)."""
+    if mode is PositionMode.HEDGE:
+        return side.value
+    return "buy" if side is PositionSide.LONG else "sell"
+
+
+def pos_tpsl_body(symbol: str, holding: str, *, stop_loss: Decimal | None, take_profit: Decimal | None,
+                  product_type: str, margin_coin: str) -> dict[str, Any]:
+    """place-pos-tpsl for the whole position: no ``stopSurplusSize``/``stopLossSize`` (with a size
+    Bitget makes a partial profit_plan/loss_plan instead of pos_profit/pos_loss); market execution."""
+    body: dict[str, Any] = {"marginCoin": margin_coin, "productType": product_type, "symbol": symbol}
+    if take_profit is not None:
+        body["stopSurplusTriggerPrice"] = fmt_decimal(take_profit)
+        body["stopSurplusTriggerType"] = TRIGGER_TYPE
+    if stop_loss is not None:
+        body["stopLossTriggerPrice"] = fmt_decimal(stop_loss)
+        body["stopLossTriggerType"] = TRIGGER_TYPE
+    body["holdSide"] = holding
+    return body
+
+
+def modify_tpsl_body(order_id: str, symbol: str, trigger: Decimal, *, product_type: str,
+                     margin_coin: str) -> dict[str, Any]:
+    """modify-tpsl-order moving an existing pos_profit/pos_loss row's trigger; market execution."""
+    return {"orderId": order_id, "marginCoin": margin_coin, "productType": product_type, "symbol": symbol,
+            "triggerPrice": fmt_decimal(trigger), "triggerType": TRIGGER_TYPE, "executePrice": "0", "size": ""}
+
+
+def trailing_body(mode: PositionMode, side: PositionSide, symbol: str, size: Decimal, callback_pct: Decimal,
+                  trigger: Decimal, client_oid: str, *, product_type: str, margin_coin: str,
+                  margin_mode: str) -> dict[str, Any]:
+    """place-plan-order ``track_plan``: a market close of ``size`` once the price falls back
+    ``callback_pct`` percent from its best after reaching ``trigger`` (the activation price).
+
+    The close uses the same side/tradeSide/reduceOnly rule as a closing order; ``price`` must be empty.
+    """
+    if size <= 0:
+        raise ValueError(f"trailing stop size must be positive, got {size}")
+    if not Decimal(0) < callback_pct <= MAX_CALLBACK_RATIO:
+        raise InvalidOrderError(
+            f"trailing stop callback {callback_pct}% is outside Bitget's range: above 0, at most {MAX_CALLBACK_RATIO}%")
+    body: dict[str, Any] = {"planType": "track_plan", "symbol": symbol, "productType": product_type,
+                            "marginMode": margin_mode, "marginCoin": margin_coin, "size": fmt_decimal(size),
+                            "callbackRatio": fmt_decimal(callback_pct), "triggerPrice": fmt_decimal(trigger),
+                            "triggerType": TRIGGER_TYPE}
+    body.update(side_fields(mode, side, True))
+    body["orderType"] = "market"
+    body["clientOid"] = client_oid
+    return body

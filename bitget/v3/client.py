@@ -17,7 +17,7 @@ from typing import Any
 
 from bitget.adapter import BitgetAdapter
 from bitget.common import order_ref, text
-from bitget.errors import BitgetAPIError, NoDataError, OrderNotFoundError
+from bitget.errors import BitgetAPIError, InvalidOrderError, NoDataError, OrderNotFoundError
 from bitget.v3 import endpoints as ep
 from bitget.v3.parsing import (
     is_perpetual,
@@ -32,7 +32,7 @@ from bitget.v3.parsing import (
     rows,
     settings_leverage,
 )
-from trading.models import Balance, Order, OrderRequest, Position, PositionMode
+from trading.models import Balance, Order, OrderAck, OrderRequest, Position, PositionMode, PositionSide
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ TRANSITIONAL_ACCOUNT_MODES = ("upgrading", "switching")
 DEFAULT_LEVERAGE = Decimal(1)
 # Pages of /trade/unfilled-orders read for one symbol before giving up on the cursor.
 MAX_ORDER_PAGES = 20
+# Bitget's UTA API documents strategy orders of type ``tpsl`` only (Place-Strategy-Order): no trailing stop.
+NO_TRAILING_STOP = "the unified account API (v3) has no trailing stop order; use a stop-loss instead"
 
 
 class UtaClient(BitgetAdapter):
@@ -223,3 +225,45 @@ class UtaClient(BitgetAdapter):
         row_category = text(item.get("category"))
         return row_symbol in (symbol, "") and row_category in (self.category.lower(), "")
 
+
+    # ------------------------------------------------------------------ position stop/target, trailing stop
+
+    def set_protection(
+        self, symbol: str, side: PositionSide, *, stop_loss: Decimal | None, take_profit: Decimal | None
+    ) -> None:
+        """Set or move the whole position's stop-loss and/or take-profit (a ``full`` tpsl strategy order).
+
+        The position's live full-mode strategy order (``unfilled-strategy-orders``) is moved with
+        ``modify-strategy-order`` (never a second one); without one, ``place-strategy-order`` makes it.
+        None leaves that leg as it is.
+        """
+        if stop_loss is None and take_profit is None:
+            return
+        wanted = symbol.upper()
+        current = self._position_strategy(wanted, side)
+        if current is not None:
+            body = ep.modify_strategy_body(str(current.get("orderId") or ""), str(current.get("qty") or ""),
+                                           stop_loss=stop_loss, take_profit=take_profit)
+            self._t.post(ep.MODIFY_STRATEGY, body, idempotent=True)
+            return
+        body = ep.strategy_body(self.category, wanted, side, stop_loss=stop_loss, take_profit=take_profit)
+        self._t.post(ep.PLACE_STRATEGY, body)
+
+    def _position_strategy(self, symbol: str, side: PositionSide) -> dict[str, Any] | None:
+        """The position's live full-mode tpsl strategy order, if any."""
+        try:
+            data = self._t.get(ep.UNFILLED_STRATEGIES, {"category": self.category, "type": "tpsl"})
+        except NoDataError:
+            return None
+        for item in rows(data):
+            if str(item.get("symbol") or "").upper() != symbol or text(item.get("posSide")) != side.value:
+                continue
+            if text(item.get("tpslMode")) in ("", "full"):
+                return item
+        return None
+
+    def place_trailing_stop(
+        self, symbol: str, side: PositionSide, size: Decimal, callback_pct: Decimal, client_oid: str
+    ) -> OrderAck:
+        """Not available on the unified account: raises ``InvalidOrderError`` (not retryable), sends nothing."""
+        raise InvalidOrderError(NO_TRAILING_STOP)

@@ -9,9 +9,10 @@ opposite of v2's ``buy`` + ``tradeSide=close``. The body layout and the order re
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from bitget.common import DUPLICATE_CLIENT_OID, wire_order
+from bitget.common import DUPLICATE_CLIENT_OID, fmt_decimal, wire_order
 from trading.models import OrderRequest, PositionMode, PositionSide
 
 INSTRUMENTS = "/api/v3/market/instruments"
@@ -26,6 +27,9 @@ PLACE_ORDER = "/api/v3/trade/place-order"
 CANCEL_ORDER = "/api/v3/trade/cancel-order"
 ORDER_INFO = "/api/v3/trade/order-info"
 UNFILLED_ORDERS = "/api/v3/trade/unfilled-orders"
+PLACE_STRATEGY = "/api/v3/trade/place-strategy-order"
+MODIFY_STRATEGY = "/api/v3/trade/modify-strategy-order"
+UNFILLED_STRATEGIES = "/api/v3/trade/unfilled-strategy-orders"
 
 # Duplicate-clientOid refusals. The v3 code is unconfirmed (docs/bitget-api-v3-uta.md §5.2): the
 # classic codes (43118, 45034, 40786), and 25212, the code the project's simulator takes from
@@ -37,6 +41,10 @@ DUPLICATE_CLIENT_OIDS = (DUPLICATE_CLIENT_OID, "45034", "40786", "25212")
 HOLD_MODE_MISMATCHES = ("25236", "25237")
 # The preset stop-loss executes as a market order; sent explicitly rather than left to a default.
 STOP_LOSS_ORDER_TYPE = {"slOrderType": "market"}
+# The same for the preset take-profit.
+TAKE_PROFIT_ORDER_TYPE = {"tpOrderType": "market"}
+# What the position's stop and target watch (Bitget's other choice, ``market``, is the last trade).
+TRIGGER_BY = "mark"
 # What the unified API answers a classic account's key with (bitget.accounts tells the systems apart).
 CLASSIC_KEY_ON_V3 = "40084"
 
@@ -81,9 +89,33 @@ def order_body(request: OrderRequest, mode: PositionMode, *, category: str, marg
 
     No v2 field (``productType``, ``marginCoin``, ``size``, ``force``, ``tradeSide``) appears: v3
     refuses some of them outright (25236). ``stopLoss`` is the preset stop's trigger price, followed by
-    ``slOrderType`` ``market``.
+    ``slOrderType`` ``market``; ``takeProfit`` likewise by ``tpOrderType`` ``market``.
     """
     return wire_order(request, side_fields(mode, request.position_side, request.reduce),
                       head={"category": category, "symbol": request.symbol}, size_field="qty",
                       leg_field="posSide", time_in_force_field="timeInForce", stop_loss_field="stopLoss",
-                      after_intent={"marginMode": margin_mode}, after_stop_loss=STOP_LOSS_ORDER_TYPE)
+                      take_profit_field="takeProfit", after_intent={"marginMode": margin_mode},
+                      after_stop_loss=STOP_LOSS_ORDER_TYPE, after_take_profit=TAKE_PROFIT_ORDER_TYPE)
+
+
+def _legs(stop_loss: Decimal | None, take_profit: Decimal | None) -> dict[str, str]:
+    """The TP/SL fields of a strategy order: each given leg with its trigger and a market execution."""
+    fields: dict[str, str] = {}
+    if take_profit is not None:
+        fields.update({"tpTriggerBy": TRIGGER_BY, "takeProfit": fmt_decimal(take_profit), "tpOrderType": "market"})
+    if stop_loss is not None:
+        fields.update({"slTriggerBy": TRIGGER_BY, "stopLoss": fmt_decimal(stop_loss), "slOrderType": "market"})
+    return fields
+
+
+def strategy_body(category: str, symbol: str, pos_side: PositionSide, *, stop_loss: Decimal | None,
+                  take_profit: Decimal | None) -> dict[str, Any]:
+    """place-strategy-order for the whole position (``tpslMode`` ``full``: no ``qty`` needed)."""
+    return {"category": category, "symbol": symbol, "type": "tpsl", "tpslMode": "full",
+            "posSide": pos_side.value, **_legs(stop_loss, take_profit)}
+
+
+def modify_strategy_body(order_id: str, qty: str, *, stop_loss: Decimal | None,
+                         take_profit: Decimal | None) -> dict[str, Any]:
+    """modify-strategy-order moving the given legs of an existing position TP/SL (others untouched)."""
+    return {"orderId": order_id, "qty": qty, **_legs(stop_loss, take_profit)}
