@@ -13,15 +13,19 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+from trading import events as kinds
 from trading.dispatcher import Dispatcher
 from trading.errors import ExchangeError
+from trading.events import Event, EventBus
 from trading.exchange import Exchange
 from trading.executor import Executor, Interrupted
 from trading.guard import AccessGuard
 from trading.health import ExchangeHealth
-from trading.journal import PENDING, Journal, SignalRecord, SignalStatus
+from trading.journal import PENDING, Journal, OrderRecord, SignalRecord, SignalStatus
+from trading.log_setup import log_context
 from trading.signals import SignalRejected, parse_signal
 from trading.symbols import TickerResolver
 
@@ -95,6 +99,7 @@ class SignalService:
         guard: AccessGuard | None = None,
         clock: Callable[[], float] = time.time,
         health: ExchangeHealth | None = None,
+        events: EventBus | None = None,
     ) -> None:
         self.settings = settings
         self.guard = guard or AccessGuard()
@@ -103,6 +108,7 @@ class SignalService:
         self.journal = journal
         self._clock = clock
         self.health = health
+        self.events = events or EventBus()
         self.dispatcher = Dispatcher(self.run, workers=settings.workers, max_queue=settings.max_queue)
 
     # -- arrival -----------------------------------------------------------------------------
@@ -126,6 +132,7 @@ class SignalService:
                 self.dispatcher.release()
             raise
         record = admission.record
+        log_context.bind(signal_id=record.id)  # the rest of this request's lines name the signal
         if admission.duplicate_of:
             if refusal is None:
                 self.dispatcher.release()
@@ -133,6 +140,8 @@ class SignalService:
             return Accepted(record.id, SignalStatus.DUPLICATE.value, admission.duplicate_of)
         if refusal:
             log.warning("signal %s: %s on arrival: %s", record.id, record.status, record.reason)
+            if record.status == SignalStatus.EXPIRED:
+                self._publish(kinds.SIGNAL_EXPIRED, record, reason=record.reason)
             return Accepted(record.id, record.status.value, reason=record.reason, note=record.note)
         log.info(
             "signal %s: accepted %s %s %s from %s", record.id, signal.action, signal.sentiment, signal.symbol, source
@@ -145,7 +154,7 @@ class SignalService:
     def refuse(self, *, source: str, status: int, code: str, reason: str, body: str) -> str:
         """Journal and log a refused webhook request (its body without the token); returns the record id."""
         log.warning("webhook from %s refused %d %s: %s", source, status, code, reason)
-        return self.journal.record_refusal(
+        refused_id = self.journal.record_refusal(
             source=source,
             status=status,
             code=code,
@@ -153,6 +162,9 @@ class SignalService:
             body=redact_body(body, self.settings.token),
             keep=self.settings.refused_keep,
         )
+        detail = {"source": source, "http_status": status, "code": code, "reason": reason}
+        self.events.publish(Event(kinds.ALERT_REFUSED, refused_id, detail=detail))
+        return refused_id
 
     def _refusal_on_arrival(self, sent_at: float | None) -> tuple[SignalStatus, str] | None:
         """(status, reason) for a stored signal that will not be traded: too old, or trading disabled."""
@@ -208,10 +220,11 @@ class SignalService:
 
     def run(self, signal_id: str) -> None:
         """Carry out one stored signal (called by a dispatcher worker)."""
-        try:
-            self._run(signal_id)
-        except Interrupted:
-            log.warning("signal %s: interrupted by shutdown; it resumes at the next start", signal_id)
+        with log_context(signal_id=signal_id):
+            try:
+                self._run(signal_id)
+            except Interrupted:
+                log.warning("signal %s: interrupted by shutdown; it resumes at the next start", signal_id)
 
     def _run(self, signal_id: str) -> None:
         record = self.journal.signal(signal_id)
@@ -239,6 +252,7 @@ class SignalService:
             signal = parse_signal(record.payload)
         except SignalRejected as exc:
             self.journal.set_status(signal_id, SignalStatus.FAILED, exc.error)
+            self._publish(kinds.SIGNAL_FAILED, record, reason=exc.error)
             return
         started = time.monotonic()
         outcome = self.executor.execute(signal_id, signal)
@@ -253,6 +267,7 @@ class SignalService:
         self.journal.set_status(signal_id, outcome.status, outcome.reason)
         elapsed_ms = (time.monotonic() - started) * 1000
         log.info("signal %s: %s in %.0f ms: %s", signal_id, outcome.status, elapsed_ms, outcome.reason)
+        self._report(record, outcome.status, outcome.reason)
 
     def _too_old(self, age: float) -> str:
         reason = f"not started within SIGNAL_MAX_AGE={self.settings.signal_max_age:g}s ({age:.0f}s)"
@@ -291,12 +306,37 @@ class SignalService:
         if not self.journal.orders(record.id):
             self.journal.set_status(record.id, SignalStatus.EXPIRED, reason)
             log.warning("signal %s: expired: %s", record.id, reason)
+            self._publish(kinds.SIGNAL_EXPIRED, record, reason=reason)
             return
         self.journal.set_status(record.id, SignalStatus.EXECUTING, reason)
         outcome = self.executor.execute(record.id, parse_signal(record.payload), allow_open=False)
         status = SignalStatus.EXPIRED if outcome.status == SignalStatus.SKIPPED else outcome.status
         self.journal.set_status(record.id, status, f"{outcome.reason}; resumed late: {reason}")
         log.warning("signal %s: %s after a late restart: %s", record.id, status, outcome.reason)
+        self._report(record, status, f"{outcome.reason}; resumed late: {reason}")
+
+    # -- events -------------------------------------------------------------------------------
+
+    def _publish(self, kind: str, record: SignalRecord, **detail: Any) -> None:
+        self.events.publish(Event(kind, record.id, record.symbol, detail))
+
+    def _report(self, record: SignalRecord, status: SignalStatus, reason: str) -> None:
+        """Tell listeners how an executed signal ended: its fills, its failure or expiry, its orders."""
+        rows = self.journal.orders(record.id)
+        for kind, fill in fills_by_kind(rows).items():
+            self._publish(kind, record, **fill)
+        if status == SignalStatus.FAILED:
+            self._publish(kinds.SIGNAL_FAILED, record, reason=reason)
+        elif status == SignalStatus.EXPIRED:
+            self._publish(kinds.SIGNAL_EXPIRED, record, reason=reason)
+        first_sent = min((row.created_at for row in rows), default=None)
+        self._publish(
+            kinds.SIGNAL_FINISHED,
+            record,
+            status=status.value,
+            orders=[row.state.value for row in rows],
+            to_first_order=None if first_sent is None else max(0.0, first_sent - record.received_at),
+        )
 
     def recover(self) -> int:
         """Resume signals a crash left queued or executing, in their original order; returns how many."""
@@ -314,9 +354,36 @@ class SignalService:
         An interrupted signal stops at its next wait and stays journaled; the next start resumes it
         from the exchange's state. ``settle`` bounds the wait for workers to leave an HTTP call.
         """
+        load = self.dispatcher.load()
+        self.events.publish(Event(kinds.SHUTDOWN, detail={"running": load["running"], "waiting": load["waiting"]}))
         finished = self.dispatcher.shutdown(grace)
         if not finished:
             self.executor.interrupt()
             self.dispatcher.wait_idle(settle)
         self.executor.close()
         return finished
+
+
+def fills_by_kind(rows: list[OrderRecord]) -> dict[str, dict[str, Any]]:
+    """What a signal's orders filled: one exit and one entry at most, each with side, size and average price.
+
+    A close carries its realized PnL when the journal's order rows know it.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for kind, reduce in ((kinds.EXIT_FILLED, True), (kinds.ENTRY_FILLED, False)):
+        filled = [r for r in rows if r.reduce is reduce and r.filled > 0 and r.avg_price is not None]
+        if not filled:
+            continue
+        size = sum((r.filled for r in filled), Decimal(0))
+        value = sum((r.filled * r.avg_price for r in filled if r.avg_price is not None), Decimal(0))
+        finest = min(int(r.avg_price.as_tuple().exponent) for r in filled if r.avg_price is not None)
+        fill: dict[str, Any] = {
+            "side": filled[0].position_side.value,
+            "size": str(size),
+            "price": str((value / size).quantize(Decimal(1).scaleb(finest))),
+        }
+        pnls = [getattr(r, "realized_pnl", None) for r in filled]
+        if reduce and all(p is not None for p in pnls):
+            fill["pnl"] = str(sum((Decimal(str(p)) for p in pnls), Decimal(0)))
+        found[kind] = fill
+    return found
