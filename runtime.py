@@ -22,6 +22,7 @@ from trading.guard import AccessGuard
 from trading.health import ExchangeHealth
 from trading.held_logs import HeldLogs
 from trading.journal import Journal
+from trading.kill_switch import SWITCH_FILE, TradingSwitch
 from trading.reconnect import Reconnector
 from trading.service import SignalService
 
@@ -120,6 +121,7 @@ def build_runtime(settings: Settings) -> Runtime:
     service = SignalService(
         settings=settings.service, exchange=link.exchange, health=link.health, executor=executor, journal=journal,
         guard=AccessGuard(settings.guard),
+        switch=TradingSwitch.load(settings.data_dir / SWITCH_FILE, settings.service.trading_enabled),
     )
     connect = None if link.confirmed else link.connect
     wait_max = settings.service.reconnect_max_wait

@@ -25,6 +25,7 @@ from trading.executor import Executor, Interrupted
 from trading.guard import AccessGuard
 from trading.health import ExchangeHealth
 from trading.journal import PENDING, Journal, OrderRecord, SignalRecord, SignalStatus
+from trading.kill_switch import TradingSwitch
 from trading.log_setup import log_context
 from trading.signals import SignalRejected, parse_signal
 from trading.symbols import TickerResolver
@@ -100,8 +101,11 @@ class SignalService:
         clock: Callable[[], float] = time.time,
         health: ExchangeHealth | None = None,
         events: EventBus | None = None,
+        switch: TradingSwitch | None = None,
     ) -> None:
         self.settings = settings
+        # The kill switch every worker reads before sending; TRADING_ENABLED is its starting position.
+        self.switch = switch or TradingSwitch(settings.trading_enabled)
         self.guard = guard or AccessGuard()
         self.exchange = exchange
         self.executor = executor
@@ -173,8 +177,8 @@ class SignalService:
             if age > self.settings.signal_max_age:
                 limit = self.settings.signal_max_age
                 return SignalStatus.EXPIRED, f"alert time is {age:.0f}s old, more than SIGNAL_MAX_AGE={limit:g}s"
-        if not self.settings.trading_enabled:
-            return SignalStatus.REJECTED, "TRADING_ENABLED=false: journaled, nothing sent to the exchange"
+        if not self.switch.enabled:
+            return SignalStatus.REJECTED, f"{self.switch.state().describe()}: journaled, nothing sent to the exchange"
         return None
 
     def check_token(self, token: Any, *, source: str, header_token: str | None = None) -> None:
@@ -240,8 +244,8 @@ class SignalService:
             self.journal.set_status(signal_id, SignalStatus.REJECTED, reason)
             log.warning("signal %s: rejected: %s", signal_id, reason)
             return
-        if not self.settings.trading_enabled:  # the switch may have been turned off since arrival, or a crash
-            reason = "TRADING_ENABLED=false at execution: nothing sent to the exchange"
+        if not self.switch.enabled:  # the switch may have been turned off since arrival, or a crash
+            reason = f"{self.switch.state().describe()} at execution: nothing sent to the exchange"
             self.journal.set_status(signal_id, SignalStatus.REJECTED, reason)
             log.warning("signal %s: rejected: %s", signal_id, reason)
             return
