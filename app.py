@@ -20,6 +20,8 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from config import ConfigError, Settings
 from runtime import Runtime, StartupError, build_runtime
+from trading import history
+from trading.access import AccessDenied, AccessPolicy, bearer_token
 from trading.dispatcher import Saturated, ShuttingDown
 from trading.guard import SourceRefused
 from trading.journal import SignalStatus
@@ -138,6 +140,53 @@ def guarded(*, token: bool, journal_refusals: bool = False) -> Callable[[View], 
     return wrap
 
 
+def _access() -> AccessPolicy:
+    return current_app.extensions["trading_access"]
+
+
+def admin_route(control: bool = False) -> Callable[[View], View]:
+    """An admin route: ADMIN_TOKEN as ``Authorization: Bearer``, never the webhook token (403).
+
+    Without ADMIN_TOKEN, paper mode serves the machine itself (127.0.0.1, ::1) and demo/live answer
+    401 (trading.access). A wrong admin token counts towards the same per-address brake as a wrong
+    webhook token. ``control`` marks a route that changes something; today both kinds obey the same
+    rules, and the mark keeps them apart in the access log.
+    """
+
+    def wrap(view: View) -> View:
+        @functools.wraps(view)
+        def admin_view(**kwargs: Any) -> Any:
+            _check_admin(control=control)
+            return view(**kwargs)
+
+        return cast(View, admin_view)
+
+    return wrap
+
+
+def _check_admin(*, control: bool) -> None:
+    """Raise a ServiceError unless the request may use an admin route."""
+    service = _runtime().service
+    forwarded = request.headers.get("X-Forwarded-For")
+    source = service.guard.client_address(request.remote_addr or "unknown", forwarded)
+    untrusted_proxy = source == request.remote_addr and bool(forwarded or request.headers.get("Forwarded"))
+    try:
+        _access().check(
+            bearer=bearer_token(request.headers.get("Authorization")),
+            webhook_header=request.headers.get("X-Webhook-Token"),
+            address=source,
+            forwarded=untrusted_proxy,
+        )
+    except AccessDenied as exc:
+        if exc.code == "invalid-admin-token":
+            try:
+                service.guard.record_failure(source)
+            except SourceRefused as brake:
+                raise service_error(brake) from None
+        log.warning("%s request from %s refused: %s", "control" if control else "admin", source, exc.code)
+        raise ServiceError(exc.code, exc.error, exc.status) from None
+
+
 def _read_body() -> bytes:
     """The raw body, refused when its type is not one TradingView sends or it is too long."""
     if request.mimetype and request.mimetype not in ACCEPTED_TYPES and not request.mimetype.endswith("+json"):
@@ -208,44 +257,140 @@ def webhook(source: str) -> tuple[Response, int]:
 
 
 @api.get("/api/signals/<signal_id>")
+def signal_status(signal_id: str) -> tuple[Response, int]:
+    """What happened to a signal: with the webhook token (X-Webhook-Token) as before, or as an admin route.
+
+    A request that carries X-Webhook-Token and no Authorization header is checked as before (guard,
+    then token); any other is an admin request, which also gets the signal's timeline.
+    """
+    if request.headers.get("X-Webhook-Token") is not None and request.headers.get("Authorization") is None:
+        return _signal_status_with_webhook_token(signal_id=signal_id)
+    _check_admin(control=False)
+    reply = _signal_reply(signal_id)
+    reply["timeline"] = history.timeline(_runtime().journal, signal_id)
+    return jsonify(reply), 200
+
+
 @guarded(token=True)
-def signal_status(signal_id: str, source: str) -> tuple[Response, int]:
-    """What happened to a signal and its orders (token in the X-Webhook-Token header)."""
+def _signal_status_with_webhook_token(signal_id: str, source: str) -> tuple[Response, int]:
+    reply = _signal_reply(signal_id)
+    reply["timeline"] = history.timeline(_runtime().journal, signal_id)
+    return jsonify(reply), 200
+
+
+def _signal_reply(signal_id: str) -> dict[str, Any]:
+    """A signal's status reply (a refused request's too); UnknownSignal (404) when there is none."""
     journal = _runtime().journal
     record = journal.signal(signal_id)
     if record is not None:
-        return jsonify(
-            {
-                "signal_id": record.id,
-                "status": record.status.value,
-                "reason": record.reason,
-                "symbol": record.symbol,
-                "intent": record.intent,
-                "received_at": record.received_at,
-                "note": record.note,
-                "orders": [order.as_dict() for order in journal.orders(record.id)],
-            }
-        ), 200
+        return {
+            "signal_id": record.id,
+            "status": record.status.value,
+            "reason": record.reason,
+            "symbol": record.symbol,
+            "intent": record.intent,
+            "received_at": record.received_at,
+            "note": record.note,
+            "orders": [order.as_dict() for order in journal.orders(record.id)],
+        }
     refused = journal.refusal(signal_id)
     if refused is None:
         raise UnknownSignal(signal_id)
-    return jsonify(
-        {
-            "signal_id": refused.id,
-            "status": SignalStatus.REFUSED.value,
-            "reason": refused.reason,
-            "code": refused.code,
-            "http_status": refused.status,
-            "source": refused.source,
-            "received_at": refused.received_at,
-            "last_at": refused.last_at,
-            "repeats": refused.repeats,
-            "body": refused.body,
-            "symbol": "",
-            "intent": "",
-            "orders": [],
-        }
-    ), 200
+    return {
+        "signal_id": refused.id,
+        "status": SignalStatus.REFUSED.value,
+        "reason": refused.reason,
+        "code": refused.code,
+        "http_status": refused.status,
+        "source": refused.source,
+        "received_at": refused.received_at,
+        "last_at": refused.last_at,
+        "repeats": refused.repeats,
+        "body": refused.body,
+        "symbol": "",
+        "intent": "",
+        "orders": [],
+    }
+
+
+def _query_args() -> dict[str, str]:
+    return {key: request.args.get(key, "") for key in request.args}
+
+
+def _history_call(call: Callable[[], Any]) -> Any:
+    """Run a history call; a parameter it cannot read is a 400 with its message."""
+    try:
+        return call()
+    except history.QueryError as exc:
+        raise ServiceError("bad-query", str(exc), 400) from None
+
+
+def _live_call(call: Callable[[], dict[str, Any]]) -> tuple[Response, int]:
+    try:
+        return jsonify(call()), 200
+    except history.LiveUnavailable as exc:
+        raise Unavailable("exchange-unavailable", str(exc)) from None
+
+
+@api.get("/api/signals")
+@admin_route()
+def signals_list() -> tuple[Response, int]:
+    """Signals newest first, refused requests included, a page at a time (``next_cursor``)."""
+    journal = _runtime().journal
+    return jsonify(_history_call(lambda: history.list_signals(journal, history.parse_signal_query(_query_args())))), 200
+
+
+@api.get("/api/trades")
+@admin_route()
+def trades_list() -> tuple[Response, int] | Response:
+    """The fills as a trade log, newest first; ``format=csv`` for a spreadsheet."""
+    args = _query_args()
+    fmt = args.get("format", "json").lower() or "json"
+    if fmt not in ("json", "csv"):
+        raise ServiceError("bad-query", f"format={fmt!r}: must be json or csv", 400)
+    journal = _runtime().journal
+    rows = _history_call(lambda: history.trades(journal, history.parse_period(args), history.parse_symbol(args)))
+    if fmt == "csv":
+        return Response(
+            history.trades_csv(rows),
+            mimetype="text/csv",
+            headers={"Content-Disposition": "attachment; filename=trades.csv"},
+        )
+    return jsonify({"trades": rows}), 200
+
+
+@api.get("/api/stats")
+@admin_route()
+def stats() -> tuple[Response, int]:
+    """Signals by status, wins, losses, realized PnL and fees, per symbol and overall, over a period."""
+    journal = _runtime().journal
+    return jsonify(_history_call(lambda: history.stats(journal, history.parse_period(_query_args())))), 200
+
+
+@api.get("/api/equity")
+@admin_route()
+def equity() -> tuple[Response, int]:
+    """Realized PnL less fees, added up fill by fill (the dashboard's chart)."""
+    journal = _runtime().journal
+    return jsonify(_history_call(lambda: history.equity(journal, history.parse_period(_query_args())))), 200
+
+
+@api.get("/api/positions")
+@admin_route()
+def positions() -> tuple[Response, int]:
+    """Open positions, live from the exchange (kept a couple of seconds)."""
+    return _live_call(_live().positions)
+
+
+@api.get("/api/account")
+@admin_route()
+def account() -> tuple[Response, int]:
+    """Equity and available margin, live from the exchange (kept a couple of seconds)."""
+    return _live_call(_live().account)
+
+
+def _live() -> history.LiveView:
+    return current_app.extensions["trading_live"]
 
 
 @api.get("/healthz")
@@ -293,6 +438,13 @@ def create_app(settings: Settings | Mapping[str, str] | None = None, *, runtime:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES + 1  # one byte more, so an over-long chunked body shows
     app.extensions["trading_runtime"] = runtime
+    app.extensions["trading_access"] = AccessPolicy(settings.access, settings.service.token)
+    allowlist = settings.service.symbol_allowlist or frozenset()
+    app.extensions["trading_live"] = history.LiveView(
+        lambda: runtime.exchange,
+        lambda: {*history.traded_symbols(runtime.journal), *allowlist},
+        usable=lambda: runtime.health.snapshot().usable,
+    )
     app.register_blueprint(api)
     app.register_error_handler(ServiceError, error_reply)
     app.register_error_handler(HTTPException, _http_error)
@@ -300,6 +452,7 @@ def create_app(settings: Settings | Mapping[str, str] | None = None, *, runtime:
     atexit.register(runtime.shutdown)
     for warning in settings.warnings:
         log.warning("configuration: %s", warning)
+    log.info("access: %s", app.extensions["trading_access"].startup_note)
     return app
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from bitget.auth import Credentials
 from bitget.options import ACCOUNT_MODES, BITGET_URL, MARGIN_MODES, ClientOptions
 from bitget.sim.paper import ACCOUNT_SYSTEMS, MARKETS, PaperSettings
+from trading.access import MIN_ADMIN_TOKEN_LENGTH, AccessSettings
 from trading.executor import ExecutionSettings
 from trading.guard import GuardSettings, Network, parse_networks
 from trading.service import DEFAULT_TOKEN, ServiceSettings
@@ -25,7 +26,7 @@ MIN_TOKEN_LENGTH = 16
 MODES = ("paper", "demo", "live")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 PLACEHOLDER_TOKEN_MARK = "change-me"  # .env.example's token says this; a real deployment must not keep it
-SECRET_NAMES = ("BITGET_API_KEY", "BITGET_SECRET_KEY", "BITGET_PASSPHRASE", "WEBHOOK_EXPECTED_TOKEN")
+SECRET_NAMES = ("BITGET_API_KEY", "BITGET_SECRET_KEY", "BITGET_PASSPHRASE", "WEBHOOK_EXPECTED_TOKEN", "ADMIN_TOKEN")
 # Read by the simulator (`python -m bitget.sim`), not by the service: known, so never warned about.
 SIMULATOR_NAMES = (
     "SIM_ACCOUNT_MODE", "SIM_API_KEY", "SIM_LEVERAGE", "SIM_PASSPHRASE", "SIM_POSITION_MODE", "SIM_SECRET_KEY",
@@ -55,6 +56,7 @@ class Settings:
     execution: ExecutionSettings = field(default_factory=ExecutionSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
     guard: GuardSettings = field(default_factory=GuardSettings)
+    access: AccessSettings = field(default_factory=AccessSettings)
     exchange: ClientOptions = field(default_factory=lambda: ClientOptions(BITGET_URL, Credentials("", "", "")))
     account_mode: str = "auto"  # which adapter: detected (auto), or forced (classic, uta)
     paper: PaperSettings = field(default_factory=PaperSettings)
@@ -74,7 +76,7 @@ class Settings:
         keys = self.exchange.credentials
         values = (keys.api_key, keys.secret_key, keys.passphrase)
         token = self.service.token
-        return tuple(v for v in (*values, token) if v and v != DEFAULT_TOKEN)
+        return tuple(v for v in (*values, token, self.access.admin_token) if v and v != DEFAULT_TOKEN)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -255,6 +257,7 @@ class _Reader:
             execution=self.execution(),
             service=self.service(token, mode),
             guard=self.guard(),
+            access=self.access(token, mode),
             exchange=self.exchange(Credentials(key, secret, passphrase), demo=mode == "demo"),
             account_mode=self.choice("BITGET_ACCOUNT_MODE", Settings.account_mode, ACCOUNT_MODES),
             paper=self.paper(),
@@ -329,6 +332,18 @@ class _Reader:
             shutdown_grace=self.number("SHUTDOWN_GRACE", default.shutdown_grace, low=0, high=600),
             reconnect_max_wait=self.number("RECONNECT_MAX_WAIT", default.reconnect_max_wait, low=0.1, high=600),
         )
+
+    def access(self, webhook_token: str, mode: str) -> AccessSettings:
+        admin = self.raw("ADMIN_TOKEN") or ""
+        if admin and len(admin) < MIN_ADMIN_TOKEN_LENGTH:
+            raise ConfigError(
+                f"ADMIN_TOKEN: needs at least {MIN_ADMIN_TOKEN_LENGTH} characters (this one has {len(admin)})"
+            )
+        if admin and admin == webhook_token:
+            raise ConfigError(
+                "ADMIN_TOKEN: must differ from WEBHOOK_EXPECTED_TOKEN (the webhook token travels in every alert)"
+            )
+        return AccessSettings(admin_token=admin, loopback_open=mode == "paper")
 
     def guard(self) -> GuardSettings:
         default = GuardSettings()

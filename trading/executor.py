@@ -389,9 +389,9 @@ class Executor:
             ack = self.exchange.place_order(request)
         except ExchangeError as exc:
             if _transient(exc):
-                self.journal.update_order(request.client_oid, state=OrderRowState.UNKNOWN)
+                self.journal.update_order(request.client_oid, state=OrderRowState.UNKNOWN, note=str(exc))
                 raise  # the next round looks the clientOid up, and reuses it if still unknown
-            self.journal.update_order(request.client_oid, state=OrderRowState.REJECTED)
+            self.journal.update_order(request.client_oid, state=OrderRowState.REJECTED, note=str(exc))
             raise ExecutionFailed(f"order {request.client_oid} refused: {exc}") from exc
         self.journal.update_order(request.client_oid, state=OrderRowState.LIVE, order_id=ack.order_id)
         return Order(
@@ -423,7 +423,8 @@ class Executor:
                 break
             self._sleep(self.settings.poll_interval)
         self.journal.update_order(
-            order.client_oid, state=OrderRowState.of(current.state), filled=current.filled, avg_price=current.avg_price
+            order.client_oid, state=OrderRowState.of(current.state), filled=current.filled, avg_price=current.avg_price,
+            fee=current.fee, realized_pnl=current.realized_pnl,
         )
         log.info(
             "order %s %s: %s, filled %s of %s%s",

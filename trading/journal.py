@@ -153,6 +153,21 @@ _MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX IF NOT EXISTS signals_symbol_status ON signals(symbol, status, sent_at);
     """,
+    # 3: fees and realized PnL of each order as the exchange reports them; a timeline of every change.
+    """
+    ALTER TABLE orders ADD COLUMN fee TEXT;
+    ALTER TABLE orders ADD COLUMN realized_pnl TEXT;
+    CREATE TABLE IF NOT EXISTS events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        signal_id TEXT NOT NULL,
+        at REAL NOT NULL,
+        event TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS events_signal ON events(signal_id, seq);
+    CREATE INDEX IF NOT EXISTS signals_received ON signals(received_at);
+    CREATE INDEX IF NOT EXISTS orders_updated ON orders(updated_at);
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)  # PRAGMA user_version of a journal this code has written
 
@@ -196,6 +211,8 @@ class OrderRecord:
     state: OrderRowState
     created_at: float
     updated_at: float
+    fee: Decimal | None = None  # paid, in the margin coin, as the exchange reports it (negative: a rebate)
+    realized_pnl: Decimal | None = None  # of a close, before fees, as the exchange reports it
 
     def request(self, symbol: str, stop_loss: Decimal | None = None) -> OrderRequest:
         """The order as it was (or is to be) sent, under its own clientOid."""
@@ -227,6 +244,8 @@ class OrderRecord:
             "state": self.state.value,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            "fee": _text(self.fee),
+            "realized_pnl": _text(self.realized_pnl),
         }
 
 
@@ -372,6 +391,7 @@ class Journal:
                     note,
                 ),
             )
+            _event(db, signal_id, now, "received", {"status": status.value, "reason": reason, "source": source})
         record = SignalRecord(
             id=signal_id,
             received_at=now,
@@ -389,11 +409,13 @@ class Journal:
         return Admission(record=record, duplicate_of=duplicate_of)
 
     def set_status(self, signal_id: str, status: SignalStatus, reason: str = "") -> None:
+        now = self._clock()
         with self._tx() as db:
             db.execute(
                 "UPDATE signals SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
-                (SignalStatus(status).value, reason, self._clock(), signal_id),
+                (SignalStatus(status).value, reason, now, signal_id),
             )
+            _event(db, signal_id, now, SignalStatus(status).value, {"reason": reason})
 
     def signal(self, signal_id: str) -> SignalRecord | None:
         with self._lock:
@@ -443,6 +465,11 @@ class Journal:
                     now,
                 ),
             )
+            _event(db, signal_id, now, "order sending", {
+                "client_oid": request.client_oid, "step": OrderStep(step).value,
+                "position_side": request.position_side.value, "reduce": request.reduce,
+                "order_type": request.order_type.value, "size": str(request.size), "price": _text(request.price),
+            })
 
     def update_order(
         self,
@@ -452,14 +479,31 @@ class Journal:
         order_id: str | None = None,
         filled: Decimal | None = None,
         avg_price: Decimal | None = None,
+        fee: Decimal | None = None,
+        realized_pnl: Decimal | None = None,
+        note: str = "",
     ) -> None:
-        """Record what is known of an order now; fields left None keep their stored value."""
+        """Record what is known of an order now; fields left None keep their stored value.
+
+        Each call is also an event of its signal's timeline; ``note`` says why (an exchange's refusal).
+        """
+        now = self._clock()
         with self._tx() as db:
             db.execute(
                 "UPDATE orders SET state = ?, order_id = COALESCE(?, order_id), filled = COALESCE(?, filled),"
-                " avg_price = COALESCE(?, avg_price), updated_at = ? WHERE client_oid = ?",
-                (OrderRowState(state).value, order_id, _text(filled), _text(avg_price), self._clock(), client_oid),
+                " avg_price = COALESCE(?, avg_price), fee = COALESCE(?, fee),"
+                " realized_pnl = COALESCE(?, realized_pnl), updated_at = ? WHERE client_oid = ?",
+                (OrderRowState(state).value, order_id, _text(filled), _text(avg_price), _text(fee),
+                 _text(realized_pnl), now, client_oid),
             )
+            row = db.execute("SELECT signal_id FROM orders WHERE client_oid = ?", (client_oid,)).fetchone()
+            if row is not None:
+                detail = {"client_oid": client_oid, "order_id": order_id, "filled": _text(filled),
+                          "avg_price": _text(avg_price), "fee": _text(fee), "realized_pnl": _text(realized_pnl)}
+                detail = {k: v for k, v in detail.items() if v is not None}
+                if note:
+                    detail["note"] = note
+                _event(db, row["signal_id"], now, f"order {OrderRowState(state).value}", detail)
 
     def orders(self, signal_id: str) -> list[OrderRecord]:
         """A signal's order attempts in the order they were journaled."""
@@ -468,6 +512,21 @@ class Journal:
                 "SELECT * FROM orders WHERE signal_id = ? ORDER BY created_at, rowid", (signal_id,)
             ).fetchall()
         return [_order_record(row) for row in rows]
+
+    def events(self, signal_id: str) -> list[dict[str, Any]]:
+        """A signal's timeline: ``{"at", "event", "detail"}`` in the order they happened."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT at, event, detail FROM events WHERE signal_id = ? ORDER BY seq", (signal_id,)
+            ).fetchall()
+        return [{"at": row["at"], "event": row["event"], "detail": json.loads(row["detail"])} for row in rows]
+
+    def select(self, query: str, params: tuple[Any, ...] | list[Any] = ()) -> list[sqlite3.Row]:
+        """A read-only query for reports (trading.history); never used to write."""
+        if not query.lstrip().upper().startswith(("SELECT", "WITH")):
+            raise ValueError("select() runs read-only queries only")
+        with self._lock:
+            return self._db.execute(query, params).fetchall()
 
     def record_refusal(
         self, *, source: str, status: int, code: str, reason: str, body: str, keep: int, collapse_within: float = 60.0
@@ -553,6 +612,16 @@ def _order_record(row: sqlite3.Row) -> OrderRecord:
         state=OrderRowState(row["state"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        fee=_decimal(row["fee"]),
+        realized_pnl=_decimal(row["realized_pnl"]),
+    )
+
+
+def _event(db: sqlite3.Connection, signal_id: str, at: float, event: str, detail: Mapping[str, Any]) -> None:
+    """One line of a signal's timeline, written in the transaction of the change it records."""
+    db.execute(
+        "INSERT INTO events (signal_id, at, event, detail) VALUES (?,?,?,?)",
+        (signal_id, at, event, json.dumps(dict(detail), default=str)),
     )
 
 

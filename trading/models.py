@@ -118,6 +118,8 @@ class Position:
     entry_price: Decimal
     leverage: Decimal
     stop_loss: Decimal | None = None
+    mark_price: Decimal | None = None
+    unrealized_pnl: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,8 @@ class Order:
     avg_price: Decimal | None
     state: OrderState
     stop_loss: Decimal | None = None
+    fee: Decimal | None = None  # paid so far, in the margin coin (negative: a rebate); None when not reported
+    realized_pnl: Decimal | None = None  # of a closing order, before fees; None when the exchange does not say
 
     @property
     def remaining(self) -> Decimal:

@@ -6,6 +6,7 @@ fields (``symbolStatus``, ``holdSide``, ``tradeSide``, ``state``...) and reads w
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -82,8 +83,15 @@ def parse_leverage(account: dict[str, Any], margin_mode: str) -> Decimal:
 
 
 def parse_position(item: dict[str, Any]) -> Position | None:
-    """One leg of ``single-position``; None when its size is zero."""
-    return read_position(item, side_field="holdSide", entry_price_field="openPriceAvg")
+    """One leg of ``single-position``; None when its size is zero. ``markPrice`` and ``unrealizedPL`` too."""
+    position = read_position(item, side_field="holdSide", entry_price_field="openPriceAvg")
+    if position is None:
+        return None
+    return replace(
+        position,
+        mark_price=positive_or_none(item.get("markPrice"), f"{position.symbol}.markPrice"),
+        unrealized_pnl=opt_dec(item.get("unrealizedPL"), f"{position.symbol}.unrealizedPL"),
+    )
 
 
 def order_intent(item: dict[str, Any], mode: PositionMode) -> tuple[PositionSide, bool]:
@@ -109,10 +117,14 @@ def order_intent(item: dict[str, Any], mode: PositionMode) -> tuple[PositionSide
 
 
 def parse_order(item: dict[str, Any], default_mode: PositionMode) -> Order:
-    """One order from ``detail`` (``state``) or ``orders-pending`` (``status``)."""
+    """One order from ``detail`` (``state``) or ``orders-pending`` (``status``).
+
+    ``fee`` is negative when paid (Bitget's sign), so the fee paid is its negation; ``totalProfits``
+    is a close's realized PnL (an opening order's is not kept).
+    """
     mode_text = text(item.get("posMode"))
     mode = {m.value: m for m in PositionMode}.get(mode_text, default_mode)
-    return read_order(
+    order = read_order(
         item,
         order_intent(item, mode),
         state=item.get("state") if item.get("state") else item.get("status"),
@@ -121,3 +133,6 @@ def parse_order(item: dict[str, Any], default_mode: PositionMode) -> Order:
         avg_price_field="priceAvg",
         stop_loss_field="presetStopLossPrice",
     )
+    fee = opt_dec(item.get("fee"), f"{order.symbol}.fee")
+    profit = opt_dec(item.get("totalProfits"), f"{order.symbol}.totalProfits") if order.reduce else None
+    return replace(order, fee=None if fee is None else -fee, realized_pnl=profit)

@@ -11,6 +11,7 @@ JSON numbers under ``a``/``b``, and the meaning of ``side`` in hedge mode (docs/
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -155,8 +156,16 @@ def settings_leverage(settings: Any, category: str, margin_mode: str) -> dict[st
 
 
 def parse_position(item: dict[str, Any]) -> Position | None:
-    """One row of ``/position/current-position``; None when its size is zero."""
-    return read_position(item, side_field="posSide", entry_price_field="avgPrice")
+    """One row of ``/position/current-position``; None when its size is zero. ``markPrice`` and
+    ``unrealisedPnl`` (British spelling) too."""
+    position = read_position(item, side_field="posSide", entry_price_field="avgPrice")
+    if position is None:
+        return None
+    return replace(
+        position,
+        mark_price=positive_or_none(item.get("markPrice"), f"{position.symbol}.markPrice"),
+        unrealized_pnl=opt_dec(item.get("unrealisedPnl"), f"{position.symbol}.unrealisedPnl"),
+    )
 
 
 def row_mode(item: dict[str, Any]) -> PositionMode | None:
@@ -192,10 +201,12 @@ def parse_order(item: dict[str, Any], default_mode: PositionMode) -> Order:
     """One order from ``/trade/order-info`` or ``/trade/unfilled-orders``.
 
     ``orderStatus`` ``cancelled`` (two l's) maps to CANCELED like v2's ``canceled``; ``cumExecQty``
-    is the filled size and ``avgPrice`` its average price (``""``/``"0"`` → None).
+    is the filled size and ``avgPrice`` its average price (``""``/``"0"`` → None). The fee is the sum
+    of ``feeDetail[].fee`` (an array; its fees are positive when paid); order rows carry no realized
+    PnL (v3 reports it per fill, ``execPnl``), so ``realized_pnl`` stays None.
     """
     mode = row_mode(item) or default_mode
-    return read_order(
+    order = read_order(
         item,
         order_intent(item, mode),
         state=item.get("orderStatus"),
@@ -204,3 +215,11 @@ def parse_order(item: dict[str, Any], default_mode: PositionMode) -> Order:
         avg_price_field="avgPrice",
         stop_loss_field="stopLoss",
     )
+    return replace(order, fee=fee_detail_total(item.get("feeDetail"), order.symbol))
+
+
+def fee_detail_total(detail: Any, symbol: str) -> Decimal | None:
+    """The fees of ``feeDetail`` added up; None when it names none (no fill yet)."""
+    fees = [opt_dec(entry.get("fee"), f"{symbol}.feeDetail.fee") for entry in rows(detail)]
+    known = [fee for fee in fees if fee is not None]
+    return sum(known, Decimal(0)) if known else None
