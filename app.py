@@ -23,9 +23,11 @@ from runtime import Runtime, StartupError, build_runtime
 from trading import history
 from trading.access import AccessDenied, AccessPolicy, bearer_token
 from trading.dispatcher import Saturated, ShuttingDown
+from trading.errors import ExchangeError
 from trading.guard import SourceRefused
 from trading.journal import SignalStatus
 from trading.log_setup import configure_logging
+from trading.manual_close import NothingToClose, close_position
 from trading.signals import SignalRejected
 
 log = logging.getLogger("app")
@@ -311,6 +313,105 @@ def _signal_reply(signal_id: str) -> dict[str, Any]:
         "intent": "",
         "orders": [],
     }
+
+
+# -- the dashboard page and its controls -----------------------------------------------------------
+
+# The page and its files come from this app alone: no inline script or style, nothing from elsewhere.
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+@api.get("/")
+def dashboard() -> Response:
+    """The dashboard: a static page; its data comes from the admin routes, so the page itself holds none."""
+    return current_app.send_static_file("index.html")
+
+
+@api.after_app_request
+def _page_headers(response: Response) -> Response:
+    """A strict Content-Security-Policy on every reply, so the page runs only the app's own files."""
+    response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
+
+
+def _control_body() -> dict[str, Any]:
+    """A control request's JSON object. JSON only and same-origin only, so no other site's page can
+    send one from a browser on this machine (a cross-site form cannot set application/json)."""
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.rstrip("/") != request.host_url.rstrip("/"):
+        raise ServiceError("cross-origin", f"control requests from {origin} are refused", 403)
+    if request.mimetype != "application/json":
+        raise ServiceError("unsupported-media-type", "send the control request as application/json", 415)
+    try:
+        body = json.loads(request.get_data(cache=False) or b"null", parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        raise ServiceError("malformed-json", "the body is not valid JSON", 400) from None
+    if not isinstance(body, dict):
+        raise ServiceError("malformed-json", "the body must be a JSON object", 400)
+    return body
+
+
+def _caller() -> str:
+    """Who sent a control request, for the record: its client address."""
+    forwarded = request.headers.get("X-Forwarded-For")
+    return _runtime().service.guard.client_address(request.remote_addr or "unknown", forwarded)
+
+
+def _switch_reply() -> dict[str, Any]:
+    switch = _runtime().service.switch
+    return {**switch.state().as_dict(), "describe": switch.state().describe(), "history": switch.history()[-20:]}
+
+
+@api.get("/api/control/trading")
+@admin_route()
+def trading_switch() -> tuple[Response, int]:
+    """The kill switch: whether signals reach the exchange, who last turned it, and earlier changes."""
+    return jsonify(_switch_reply()), 200
+
+
+@api.post("/api/control/trading")
+@admin_route(control=True)
+def set_trading_switch() -> tuple[Response, int]:
+    """Turn trading on or off; kept under DATA_DIR, so it holds across restarts over TRADING_ENABLED."""
+    enabled = _control_body().get("enabled")
+    if not isinstance(enabled, bool):
+        raise ServiceError("invalid-control", 'send {"enabled": true} or {"enabled": false}', 400)
+    try:
+        _runtime().service.switch.set(enabled, origin="dashboard", by=_caller())
+    except OSError as exc:
+        reason = f"the switch could not be saved ({exc.strerror}); it is unchanged"
+        raise Unavailable("switch-not-saved", reason) from None
+    return jsonify(_switch_reply()), 200
+
+
+@api.post("/api/positions/<symbol>/close")
+@admin_route(control=True)
+def close_position_route(symbol: str) -> tuple[Response, int]:
+    """Close a position: a closing signal per open leg, journaled with source "dashboard" and run like an alert."""
+    if _control_body().get("confirm") is not True:
+        raise ServiceError("confirm-required", 'send {"confirm": true} to close the position', 400)
+    service = _runtime().service
+    try:
+        accepted = close_position(service, symbol)
+    except ValueError as exc:
+        raise ServiceError("invalid-symbol", str(exc), 400) from None
+    except NothingToClose as exc:
+        raise ServiceError("no-position", str(exc), 409) from None
+    except ExchangeError as exc:
+        raise Unavailable("exchange-unavailable", f"the exchange could not list the position: {exc}") from None
+    except SignalRejected as exc:
+        raise service_error(exc) from None
+    except Saturated:
+        raise Unavailable("saturated", "too many signals waiting; the close was not taken") from None
+    except ShuttingDown:
+        raise Unavailable("shutting-down", "the service is shutting down; the close was not taken") from None
+    signals = [{"signal_id": a.signal_id, "status": a.status, "reason": a.reason} for a in accepted]
+    return jsonify({"symbol": symbol, "signals": signals}), 200
 
 
 def _query_args() -> dict[str, str]:
