@@ -16,7 +16,7 @@ from bitget.sim.context import current, current_engine, json_response
 from bitget.sim.errors import ControlError, SimError
 from bitget.sim.faults import parse_rule
 from bitget.sim.quirks import apply as apply_quirks
-from bitget.sim.records import Order, PositionView
+from bitget.sim.records import Order, PositionView, TrailingStop
 from bitget.sim.wire import loads, money, num
 
 
@@ -112,7 +112,26 @@ def order_json(o: Order) -> dict[str, Any]:
         "api": o.api,
         "shownState": o.shown_state or o.state,
         "slOrderType": o.sl_order_type,
+        "triggeredBy": o.triggered_by,
+        "planId": o.plan_id,
         "cTime": o.c_time,
+    }
+
+
+def trailing_json(t: TrailingStop) -> dict[str, Any]:
+    return {
+        "orderId": t.order_id,
+        "clientOid": t.client_oid,
+        "symbol": t.symbol,
+        "posSide": t.leg,
+        "size": num(t.size),
+        "callbackRatio": num(t.callback_ratio),
+        "triggerPrice": num(t.trigger_price),
+        "active": t.active,
+        "best": num(t.best),
+        "state": t.state,
+        "executedOrderId": t.executed_order_id,
+        "api": t.api,
     }
 
 
@@ -243,7 +262,8 @@ def position() -> Response:
     side = _text(body, "side", required=True)
     size = _required_dec(body, "size")
     price = _dec(body, "price") or engine.mark_price(symbol)
-    engine.seed_position(symbol, side, size, price, stop_loss=_dec(body, "stop_loss"))
+    engine.seed_position(symbol, side, size, price, stop_loss=_dec(body, "stop_loss"),
+                         take_profit=_dec(body, "take_profit"))
     return done(positions=[position_json(v) for v in engine.positions(symbol)])
 
 
@@ -315,6 +335,7 @@ def state() -> Response:
         equity=money(acc.equity),
         positions=[position_json(v) for v in engine.positions()],
         open_orders=[order_json(o) for o in engine.open_orders()],
+        trailing_stops=[trailing_json(t) for t in engine.trailing_stops(live_only=False)],
         leverage={k: num(v) for k, v in engine.leverages().items()},
         fill_modes={k: {"mode": m, "ratio": num(r)} for k, (m, r) in engine.fill_modes().items()},
         books={k: {"bid": num(b), "ask": num(a)} for k, (b, a) in engine.top_of_books().items()},

@@ -52,6 +52,7 @@ from bitget.sim.records import (
     PositionView,
     Ticker,
 )
+from bitget.sim.triggers import Protections
 
 DEFAULT_BALANCE = Decimal("10000")
 DEFAULT_LEVERAGE = Decimal("10")
@@ -64,8 +65,11 @@ _ORDER_ID_BASE = 1_300_000_000_000_000_000
 _CLIENT_OID_BASE = 1_300_500_000_000_000_000
 
 
-class Engine:
-    """A single USDT-M futures account trading against simulated books. Thread-safe."""
+class Engine(Protections):
+    """A single USDT-M futures account trading against simulated books. Thread-safe.
+
+    Stops, targets and trailing stops (``bitget.sim.triggers``) fire on every book change.
+    """
 
     def __init__(
         self,
@@ -147,6 +151,7 @@ class Engine:
             self._fill_modes: dict[str, FillMode] = {s: FillMode() for s in self.contracts}
             self._orders: dict[str, Order] = {}
             self._by_client_oid: dict[str, str] = {}
+            self._reset_plans()
             self.quirks = Quirks()
 
     @property
@@ -216,6 +221,7 @@ class Engine:
         price: Decimal,
         *,
         stop_loss: Decimal | None = None,
+        take_profit: Decimal | None = None,
     ) -> None:
         """Put a position leg in place directly (size 0 removes it); one-way mode drops the other leg."""
         if side not in (LONG, SHORT):
@@ -223,6 +229,9 @@ class Engine:
         with self._lock:
             self.spec(symbol)
             self._ledger.seed(symbol, side, Decimal(size), Decimal(price), self.now_ms(), stop_loss)
+            pos = self._ledger.leg(symbol, side)
+            if pos is not None:
+                pos.take_profit = take_profit
 
     # ------------------------------------------------------------------ account settings
 
@@ -358,6 +367,8 @@ class Engine:
                 raise SimError("41103", "param price scale error error")
             if req.preset_stop_loss is not None and not spec.price_valid(req.preset_stop_loss):
                 raise SimError("45035", "presetStopLossPrice does not match the price precision of the symbol")
+            if req.preset_take_profit is not None and not spec.price_valid(req.preset_take_profit):
+                raise SimError("45035", "presetStopSurplusPrice does not match the price precision of the symbol")
             if req.client_oid and req.client_oid in self._by_client_oid:
                 raise SimError("43118", "clientOrderId duplicate")
 
@@ -390,6 +401,7 @@ class Engine:
             if opening > 0:
                 opened_side = leg if leg != NET else side_of(direction)
                 self._check_stop_loss(req.symbol, opened_side, req.preset_stop_loss)
+                self._check_take_profit(req.symbol, opened_side, req.preset_take_profit)
                 notional = opening * price_guess
                 required = notional / self._ledger.leverage[req.symbol] + notional * spec.taker_fee_rate
                 if self.account().available < required:
@@ -676,6 +688,7 @@ class Engine:
         if mid is not None:
             self._last[symbol] = self.spec(symbol).floor_price(mid)
         self._rematch(symbol)
+        self._fire_triggers(symbol)
 
     def _rematch(self, symbol: str) -> None:
         """Resting limit orders meet the (new) book in time order, as makers; nothing under 'none'."""

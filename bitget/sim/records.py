@@ -31,6 +31,12 @@ REJECTED = "rejected"
 
 FORCES = ("gtc", "ioc", "fok", "post_only")
 
+# Plan (trigger) orders: the whole position's stop-loss and take-profit, and a trailing stop.
+POS_LOSS = "pos_loss"
+POS_PROFIT = "pos_profit"
+TRACK_PLAN = "track_plan"
+EXECUTED = "executed"
+
 
 @dataclass(frozen=True)
 class OrderRequest:
@@ -85,6 +91,8 @@ class Order:
     api: str = "v2"
     shown_state: str = ""  # a state word shown instead of ``state`` (bitget.sim.quirks)
     sl_order_type: str = ""  # v3 slOrderType as sent ("" when absent)
+    triggered_by: str = ""  # pos_loss | pos_profit | track_plan when a plan order placed it
+    plan_id: str = ""  # that plan order's id
 
     @property
     def remaining(self) -> Decimal:
@@ -115,6 +123,12 @@ class Position:
     achieved_profits: Decimal = Decimal(0)
     total_fee: Decimal = Decimal(0)  # every fee paid on the leg, opening and closing
     close_fee: Decimal = Decimal(0)  # the closing part of total_fee
+    # ids of the plan orders that stop_loss / take_profit stand for (v2 shows one row each, v3 one
+    # strategy order for both); given when first listed or set, gone with the leg
+    sl_id: str = ""
+    tp_id: str = ""
+    tpsl_id: str = ""
+    tpsl_client_oid: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,3 +180,29 @@ class FillMode:
 
     mode: str = "normal"
     ratio: Decimal = field(default_factory=lambda: Decimal(1))
+
+
+@dataclass
+class TrailingStop:
+    """A trailing stop plan order: once the price has reached ``trigger_price`` it follows the best
+    price since, and closes ``size`` of the leg at market when the price falls back ``callback_ratio``
+    percent from that best (a long; a short mirrors it)."""
+
+    order_id: str
+    client_oid: str
+    symbol: str
+    leg: str  # long | short: the leg it closes
+    side: str  # as sent (v2 vocabulary)
+    trade_side: str
+    size: Decimal
+    callback_ratio: Decimal  # percent
+    trigger_price: Decimal
+    trigger_type: str
+    margin_mode: str
+    c_time: int
+    u_time: int
+    api: str = "v2"
+    state: str = LIVE  # live | executed | canceled
+    active: bool = False
+    best: Decimal | None = None
+    executed_order_id: str = ""

@@ -12,7 +12,21 @@ from typing import Any
 
 from bitget.sim.params import MARGIN_COIN
 from bitget.sim.quirks import NORMAL_STATUS, Quirks
-from bitget.sim.records import LIMIT, NET, ONE_WAY, AccountView, Order, PositionView, Ticker
+from bitget.sim.records import (
+    LIMIT,
+    LONG,
+    NET,
+    ONE_WAY,
+    POS_LOSS,
+    POS_PROFIT,
+    TRACK_PLAN,
+    AccountView,
+    Order,
+    Position,
+    PositionView,
+    Ticker,
+    TrailingStop,
+)
 from bitget.sim.wire import money, num
 
 
@@ -185,3 +199,54 @@ def order_list(orders: list[Order]) -> dict[str, Any]:
         "entrustedList": [format_order(o, state_key="status") for o in orders],
         "endId": orders[-1].order_id,
     }
+
+
+def _plan_row(order_id: str, client_oid: str, plan_type: str, symbol: str, leg: str, mode: str, *,
+              size: str, trigger: Decimal, trigger_type: str, callback: str, c_time: int, u_time: int,
+              margin_mode: str) -> dict[str, Any]:
+    """One orders-plan-pending row: ``side`` is the closing trade (v2's hedge close keeps the leg's side)."""
+    if mode == ONE_WAY:
+        side, trade_side, pos_side = ("sell" if leg == LONG else "buy"), "", NET
+    else:
+        side, trade_side, pos_side = ("buy" if leg == LONG else "sell"), "close", leg
+    return {
+        "planType": plan_type,
+        "symbol": symbol,
+        "size": size,
+        "orderId": order_id,
+        "clientOid": client_oid,
+        "price": "0",
+        "executePrice": "0",
+        "callbackRatio": callback,
+        "triggerPrice": num(trigger),
+        "triggerType": trigger_type,
+        "planStatus": "live",
+        "side": side,
+        "posSide": pos_side,
+        "marginCoin": MARGIN_COIN,
+        "marginMode": margin_mode,
+        "enterPointSource": "API",
+        "tradeSide": trade_side,
+        "posMode": mode,
+        "orderType": "market",
+        "reduceOnly": "YES",
+        "cTime": str(c_time),
+        "uTime": str(u_time),
+    }
+
+
+def format_tpsl_rows(pos: Position, mode: str) -> list[dict[str, Any]]:
+    """The leg's pos_profit and pos_loss rows (size "": the whole position)."""
+    rows = []
+    for plan_type, order_id, price in ((POS_PROFIT, pos.tp_id, pos.take_profit), (POS_LOSS, pos.sl_id, pos.stop_loss)):
+        if price is not None:
+            rows.append(_plan_row(order_id, order_id, plan_type, pos.symbol, pos.hold_side, mode, size="",
+                                  trigger=price, trigger_type="mark_price", callback="", c_time=pos.u_time,
+                                  u_time=pos.u_time, margin_mode=pos.margin_mode))
+    return rows
+
+
+def format_trailing(plan: TrailingStop, mode: str) -> dict[str, Any]:
+    return _plan_row(plan.order_id, plan.client_oid, TRACK_PLAN, plan.symbol, plan.leg, mode, size=num(plan.size),
+                     trigger=plan.trigger_price, trigger_type=plan.trigger_type, callback=num(plan.callback_ratio),
+                     c_time=plan.c_time, u_time=plan.u_time, margin_mode=plan.margin_mode)

@@ -10,6 +10,7 @@ functions on the ``bitget_v2`` blueprint; each finds its simulator with
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, Response
 
@@ -41,6 +42,8 @@ from bitget.sim.v2.format import (
     format_order,
     format_position,
     format_ticker,
+    format_tpsl_rows,
+    format_trailing,
     listed_contract,
     order_list,
 )
@@ -372,3 +375,128 @@ def close_positions() -> Response:
             "failureList": [],
         }
     )
+
+
+# ---------------------------------------------------------------------- plan orders: position TP/SL, trailing stop
+
+TRIGGER_TYPES = ("fill_price", "mark_price")
+
+
+def hold_leg(p: Params, mode: str) -> str:
+    """``holdSide``: hedge mode long/short; one-way mode buy (long position) / sell (short position)."""
+    allowed = (LONG, SHORT) if mode == HEDGE else ("buy", "sell")
+    side = p.choice("holdSide", allowed, required=True)
+    return side if mode == HEDGE else (LONG if side == "buy" else SHORT)
+
+
+def market_only(p: Params, *names: str) -> None:
+    """Limit execution of a triggered TP/SL is not simulated: an execute price must be empty or 0."""
+    for name in names:
+        value = p.decimal(name)
+        if value is not None and value != 0:
+            raise invalid(f"Parameter {name}: only market execution (empty or 0) is simulated")
+
+
+@bp.post("/api/v2/mix/order/place-pos-tpsl")
+@private
+def place_pos_tpsl() -> Response:
+    engine = current_engine()
+    p = body()
+    p.margin_coin()
+    p.product_type()
+    symbol = p.symbol()
+    engine.spec(symbol)
+    take_profit = p.decimal("stopSurplusTriggerPrice")
+    stop_loss = p.decimal("stopLossTriggerPrice")
+    for name in ("stopSurplusTriggerType", "stopLossTriggerType"):
+        p.choice(name, TRIGGER_TYPES)
+    market_only(p, "stopSurplusExecutePrice", "stopLossExecutePrice")
+    for name in ("stopSurplusSize", "stopLossSize"):
+        if p.has(name):
+            raise invalid(f"Parameter {name}: partial profit_plan/loss_plan orders are not simulated")
+    leg = hold_leg(p, engine.position_mode)
+    if take_profit is None and stop_loss is None:
+        raise missing("stopSurplusTriggerPrice or stopLossTriggerPrice")
+    pos = engine.set_position_tpsl(symbol, leg, stop_loss=stop_loss, take_profit=take_profit)
+    placed = [pos.tp_id] if take_profit is not None else []
+    placed += [pos.sl_id] if stop_loss is not None else []
+    return ok([{"orderId": order_id} for order_id in placed])
+
+
+@bp.post("/api/v2/mix/order/modify-tpsl-order")
+@private
+def modify_tpsl_order() -> Response:
+    engine = current_engine()
+    p = body()
+    p.margin_coin()
+    p.product_type()
+    engine.spec(p.symbol())
+    order_id, client_oid = order_ref(p)
+    trigger = p.required_decimal("triggerPrice")
+    p.choice("triggerType", TRIGGER_TYPES)
+    market_only(p, "executePrice")
+    pos = engine.modify_position_tpsl(order_id, client_oid=client_oid, trigger=trigger)
+    row_id = order_id or client_oid
+    return ok({"orderId": row_id if row_id in (pos.sl_id, pos.tp_id) else order_id, "clientOid": row_id})
+
+
+@bp.post("/api/v2/mix/order/place-plan-order")
+@private
+def place_plan_order() -> Response:
+    engine = current_engine()
+    p = body()
+    plan_type = p.choice("planType", ("normal_plan", "track_plan"), required=True)
+    symbol = p.symbol()
+    p.product_type()
+    p.choice("marginMode", (CROSSED, ISOLATED), required=True)
+    p.margin_coin()
+    size = p.required_decimal("size")
+    trigger = p.required_decimal("triggerPrice")
+    trigger_type = p.choice("triggerType", TRIGGER_TYPES, required=True)
+    side = p.choice("side", ("buy", "sell"), required=True)
+    trade_side = p.choice("tradeSide", (OPEN, CLOSE))
+    p.choice("orderType", (LIMIT, MARKET), required=True)
+    reduce_only = p.choice("reduceOnly", ("yes", "no"), default="no") == "yes"
+    client_oid = p.text("clientOid")
+    if plan_type != "track_plan":
+        raise invalid("Parameter planType: only track_plan (trailing stop) is simulated")
+    if p.has("price"):
+        raise invalid("Parameter price must be empty for a track_plan")
+    callback = p.decimal("callbackRatio", required=True)
+    if callback is None:  # unreachable: required=True raises first
+        raise missing("callbackRatio")
+    if engine.position_mode == HEDGE:
+        if not trade_side:
+            raise SimError("40774", "The order type for hedge position must also be the hedge position type.")
+        if trade_side != CLOSE:
+            raise invalid("Parameter tradeSide: only a closing trailing stop is simulated")
+        leg = LONG if side == "buy" else SHORT
+    else:
+        if trade_side:
+            raise SimError("40774", "The order type for unilateral position must also be the unilateral position type.")
+        if not reduce_only:
+            raise invalid("Parameter reduceOnly: only a closing (reduceOnly=YES) trailing stop is simulated")
+        leg = LONG if side == "sell" else SHORT
+    plan = engine.place_trailing_stop(symbol, leg, size, callback, trigger, trigger_type=trigger_type,
+                                      client_oid=client_oid, side=side, trade_side=trade_side)
+    return ok({"orderId": plan.order_id, "clientOid": plan.client_oid})
+
+
+@bp.get("/api/v2/mix/order/orders-plan-pending")
+@private
+def orders_plan_pending() -> Response:
+    engine = current_engine()
+    p = query()
+    p.product_type()
+    plan_type = p.choice("planType", ("normal_plan", "track_plan", "profit_loss"), required=True)
+    symbol = p.symbol(required=False)
+    if symbol:
+        engine.spec(symbol)
+    mode = engine.position_mode
+    rows: list[dict[str, Any]] = []
+    if plan_type == "profit_loss":
+        for pos in engine.protected_legs(symbol or None):
+            rows.extend(format_tpsl_rows(pos, mode))
+    elif plan_type == "track_plan":
+        rows = [format_trailing(t, mode) for t in engine.trailing_stops(symbol or None)]
+    return ok({"entrustedList": rows or None, "endId": rows[-1]["orderId"] if rows else None})

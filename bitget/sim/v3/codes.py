@@ -33,6 +33,9 @@ TP_PRECISION = "25606"
 SL_PRECISION = "25607"
 LONG_SL_ABOVE_MARK = "25590"
 SHORT_SL_BELOW_MARK = "25592"
+# Take-profit on the wrong side of the mark: not on any page read; chosen next to the stop-loss pair.
+LONG_TP_BELOW_MARK = "25589"
+SHORT_TP_ABOVE_MARK = "25591"
 
 # engine (v2) code -> (v3 code, v3 message or None to keep the engine's more detailed one)
 _FROM_ENGINE: dict[str, tuple[str, str | None]] = {
@@ -54,6 +57,15 @@ _FROM_ENGINE: dict[str, tuple[str, str | None]] = {
         SHORT_SL_BELOW_MARK,
         "For short position TP/SL (close short), the stop-loss trigger price must be greater than the mark price",
     ),
+    "40915": (
+        LONG_TP_BELOW_MARK,
+        "For long position TP/SL (close long), the take-profit trigger price must be greater than the mark price",
+    ),
+    "40916": (
+        SHORT_TP_ABOVE_MARK,
+        "For short position TP/SL (close short), the take-profit trigger price must be less than the mark price",
+    ),
+    "43025": (ORDER_UNKNOWN, "Order does not exist"),
     "40762": (INSUFFICIENT_MARGIN, "Insufficient margin"),
     "40768": (ORDER_UNKNOWN, "Order does not exist"),
     "40109": (ORDER_UNKNOWN, "Order does not exist"),

@@ -13,7 +13,7 @@ from typing import Any
 from bitget.sim.contracts import ContractSpec
 from bitget.sim.ledger import side_of
 from bitget.sim.quirks import NORMAL_STATUS, Quirks
-from bitget.sim.records import CANCELED, HEDGE, NET, AccountView, Order, PositionView, Ticker
+from bitget.sim.records import CANCELED, HEDGE, NET, AccountView, Order, Position, PositionView, Ticker
 from bitget.sim.v3.orders import CATEGORY
 from bitget.sim.wire import money, num
 
@@ -241,4 +241,28 @@ def settings(
             for s in symbols
         ],
         "coinConfigList": [],
+    }
+
+
+def strategy_order(pos: Position) -> dict[str, Any]:
+    """A leg's whole-position TP/SL as unfilled-strategy-orders lists it (one row for both legs)."""
+    has_sl, has_tp = pos.stop_loss is not None, pos.take_profit is not None
+    return {
+        "orderId": pos.tpsl_id,
+        "clientOid": pos.tpsl_client_oid,
+        "category": CATEGORY,
+        "symbol": pos.symbol,
+        "qty": num(pos.total),
+        "posSide": pos.hold_side,
+        "tpslMode": "full",
+        "tpTriggerBy": "mark" if has_tp else None,
+        "slTriggerBy": "mark" if has_sl else None,
+        "takeProfit": num(pos.take_profit),
+        "stopLoss": num(pos.stop_loss),
+        "tpOrderType": "market" if has_tp else None,
+        "slOrderType": "market" if has_sl else None,
+        "tpLimitPrice": "",
+        "slLimitPrice": "",
+        "createdTime": str(pos.c_time),
+        "updatedTime": str(pos.u_time),
     }

@@ -73,7 +73,7 @@ def client_oid(p: Params) -> str:
     return value
 
 
-def _preset(p: Params, name: str, spec: ContractSpec, not_positive: str, precision: str) -> Decimal | None:
+def preset_price(p: Params, name: str, spec: ContractSpec, not_positive: str, precision: str) -> Decimal | None:
     value = p.decimal(name)
     if value is None:
         return None
@@ -135,8 +135,8 @@ def order_request(
         )
     if price is not None and not spec.price_valid(price):
         raise SimError(c.PRICE_STEP, f"Price should be a multiple of {spec.tick}")
-    stop_loss = _preset(p, "stopLoss", spec, c.SL_NOT_POSITIVE, c.SL_PRECISION)
-    take_profit = _preset(p, "takeProfit", spec, c.TP_NOT_POSITIVE, c.TP_PRECISION)
+    stop_loss = preset_price(p, "stopLoss", spec, c.SL_NOT_POSITIVE, c.SL_PRECISION)
+    take_profit = preset_price(p, "takeProfit", spec, c.TP_NOT_POSITIVE, c.TP_PRECISION)
     if closing and (stop_loss is not None or take_profit is not None):
         raise SimError(c.PRESET_ON_CLOSE, "Only opening orders are allowed to have preset take-profit and stop-loss")
 

@@ -22,7 +22,7 @@ from bitget.sim.records import CROSSED, HEDGE, ISOLATED, LONG, ONE_WAY, SHORT, O
 from bitget.sim.signed import signed
 from bitget.sim.v3 import codes as c
 from bitget.sim.v3 import format as fmt
-from bitget.sim.v3.orders import category, enum, order_request
+from bitget.sim.v3.orders import category, client_oid, enum, order_request, preset_price
 from bitget.sim.wire import envelope
 
 SIM_UID = "8800000001"
@@ -273,3 +273,78 @@ def close_positions() -> Response:
     orders = engine.close_positions(symbol or None, pos_side or None, side_in_one_way=True, api="v3")
     rows = [{"orderId": o.order_id, "clientOid": o.client_oid, "code": "00000", "msg": "success"} for o in orders]
     return ok({"list": rows})
+
+
+# ---------------------------------------------------------------------- strategy orders: position TP/SL
+
+
+def _market_legs(p: Params) -> None:
+    """Trigger and order types of a strategy order; a limit execution is not simulated."""
+    for name in ("tpTriggerBy", "slTriggerBy"):
+        enum(p, name, ("market", "mark"))
+    for name in ("tpOrderType", "slOrderType"):
+        if enum(p, name, ("limit", "market")) == "limit":
+            raise invalid(f"Parameter {name}: only market execution is simulated")
+
+
+def _legs(p: Params, spec: Any) -> tuple[Any, Any]:
+    """(stopLoss, takeProfit) with the place-order checks: > 0 (25603/25602), on the step (25607/25606)."""
+    stop_loss = preset_price(p, "stopLoss", spec, c.SL_NOT_POSITIVE, c.SL_PRECISION)
+    take_profit = preset_price(p, "takeProfit", spec, c.TP_NOT_POSITIVE, c.TP_PRECISION)
+    return stop_loss, take_profit
+
+
+@bp.post("/api/v3/trade/place-strategy-order")
+@private
+def place_strategy_order() -> Response:
+    engine = current_engine()
+    p = body()
+    category(p)
+    spec = engine.spec(p.symbol(required=True) or "")
+    enum(p, "type", ("tpsl",))
+    if enum(p, "tpslMode", ("full", "partial"), default="full") == "partial":
+        raise invalid("Parameter tpslMode: partial position TP/SL is not simulated")
+    pos_side = enum(p, "posSide", (LONG, SHORT), required=True)
+    p.decimal("qty")
+    _market_legs(p)
+    oid = client_oid(p)
+    stop_loss, take_profit = _legs(p, spec)
+    if stop_loss is None and take_profit is None:
+        raise missing("takeProfit or stopLoss")
+    pos = engine.set_position_tpsl(spec.symbol, pos_side, stop_loss=stop_loss, take_profit=take_profit,
+                                   client_oid=oid, sl_name="stopLoss", tp_name="takeProfit")
+    return ok({"orderId": pos.tpsl_id, "clientOid": pos.tpsl_client_oid})
+
+
+@bp.post("/api/v3/trade/modify-strategy-order")
+@private
+def modify_strategy_order() -> Response:
+    engine = current_engine()
+    p = body()
+    order_id, oid = p.text("orderId"), p.text("clientOid")
+    if not order_id and not oid:
+        raise missing("orderId or clientOid")
+    p.decimal("qty")
+    _market_legs(p)
+    legs = [pos for pos in engine.protected_legs() if order_id == pos.tpsl_id or oid == pos.tpsl_client_oid]
+    if not legs:
+        raise SimError(c.ORDER_UNKNOWN, "Order does not exist")
+    stop_loss, take_profit = _legs(p, engine.spec(legs[0].symbol))
+    if stop_loss is None and take_profit is None:
+        raise missing("takeProfit or stopLoss")
+    pos = engine.modify_position_tpsl(legs[0].tpsl_id, stop_loss=stop_loss, take_profit=take_profit)
+    return ok({"orderId": pos.tpsl_id, "clientOid": pos.tpsl_client_oid})
+
+
+@bp.get("/api/v3/trade/unfilled-strategy-orders")
+@private
+def unfilled_strategy_orders() -> Response:
+    engine = current_engine()
+    p = query()
+    category(p)
+    enum(p, "type", ("tpsl",))
+    symbol = p.symbol(required=False)
+    if symbol:
+        engine.spec(symbol)
+    rows = [fmt.strategy_order(pos) for pos in engine.protected_legs(symbol or None)]
+    return ok({"list": rows or None, "cursor": None})
