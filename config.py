@@ -288,6 +288,7 @@ class _Reader:
                 "PAPER_BALANCE", default.balance, low=Decimal(0), high=Decimal(10) ** 12, low_open=True
             ),
             account_mode=self.choice("PAPER_ACCOUNT_MODE", default.account_mode, ACCOUNT_SYSTEMS),
+            market_url=self.text("PAPER_MARKET_URL", default.market_url),
         )
 
     def execution(self) -> ExecutionSettings:

@@ -140,9 +140,12 @@ def _exchange_target(settings: Settings, closers: list[Callable[[], None]]) -> t
         credentials = Credentials(sim.api_key, sim.secret_key, sim.passphrase)
         options = replace(options, base_url=sim.base_url, credentials=credentials, demo=False)
         paper = settings.paper
+        market = f"{sim.market} market"
+        if sim.market != paper.market:
+            market += ": Bitget's live market unreachable"
         return (
             f"MODE PAPER: no real orders; trading the built-in simulator at {sim.base_url} "
-            f"({paper.market} market, {paper.balance} USDT)"
+            f"({market}, {len(sim.engine.contracts)} contracts, {paper.balance} USDT)"
         ), options
     if settings.mode == "demo":
         return f"MODE DEMO: Bitget demo trading at {options.base_url} (paptrading: 1), no real money", options

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from flask import Flask
@@ -17,7 +18,7 @@ from flask import Flask
 from bitget.sim.app import create_sim_app
 from bitget.sim.auth import Credentials
 from bitget.sim.engine import Engine
-from bitget.sim.feed import FetchDepth, LiveBookFeeder, PeriodicTask, RandomWalk
+from bitget.sim.feed import BITGET_BASE_URL, FetchDepth, LiveBookFeeder, PeriodicTask, RandomWalk, fetch_bitget_depth
 from bitget.sim.server import base_url, make_sim_server, serve_in_thread
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class PaperSettings:
     market: str = "live"  # "live": Bitget's public books; "synthetic": offline, drifting books
     balance: Decimal = Decimal("10000")  # USDT
     account_mode: str = "classic"  # the account system the paper account imitates: classic or uta
+    market_url: str = BITGET_BASE_URL  # where the live market is read (Bitget's public API, no keys)
 
 
 @dataclass
@@ -44,7 +46,8 @@ class EmbeddedSim:
     passphrase: str
     engine: Engine
     app: Flask
-    _server: Any = field(repr=False)
+    market: str = "synthetic"  # the market in use: "live", or "synthetic" (asked for, or live unreachable)
+    _server: Any = field(repr=False, default=None)
     _tasks: list[PeriodicTask] = field(default_factory=list, repr=False)
 
     def stop(self) -> None:
@@ -112,10 +115,11 @@ def start_embedded_sim(
         passphrase=credentials.passphrase,
         engine=engine,
         app=app,
+        market="live" if fed_live else "synthetic",
         _server=server,
         _tasks=tasks,
     )
-    log.info("paper exchange (Bitget simulator, %s market) at %s", market, sim.base_url)
+    log.info("paper exchange (Bitget simulator, %s market) at %s", sim.market, sim.base_url)
     return sim
 
 
@@ -123,7 +127,10 @@ def start_paper(settings: PaperSettings) -> EmbeddedSim:
     """The simulator behind paper mode: a live market is copied every 2 s; a synthetic one (or the
     fallback of an offline live market) drifts and refills its book, so paper trading never runs dry."""
     live = settings.market == "live"
-    sim = start_embedded_sim(market=settings.market, random_walk=True, refresh_interval=2.0 if live else 0.5)
+    fetch = partial(fetch_bitget_depth, base_url=settings.market_url.rstrip("/"))
+    sim = start_embedded_sim(
+        market=settings.market, fetch=fetch, random_walk=True, refresh_interval=2.0 if live else 0.5
+    )
     sim.engine.set_balance(settings.balance)
     sim.engine.set_account_mode(settings.account_mode)
     return sim
