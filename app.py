@@ -11,6 +11,7 @@ import atexit
 import functools
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -19,6 +20,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from config import ConfigError, Settings
+from observability import Observability, observe
 from runtime import Runtime, StartupError, build_runtime
 from trading import history
 from trading.access import AccessDenied, AccessPolicy, bearer_token
@@ -26,8 +28,9 @@ from trading.dispatcher import Saturated, ShuttingDown
 from trading.errors import ExchangeError
 from trading.guard import SourceRefused
 from trading.journal import SignalStatus
-from trading.log_setup import configure_logging
+from trading.log_setup import configure_logging, log_context
 from trading.manual_close import NothingToClose, close_position
+from trading.metrics import CONTENT_TYPE
 from trading.signals import SignalRejected
 
 log = logging.getLogger("app")
@@ -512,6 +515,34 @@ def healthz() -> tuple[Response, int]:
     ), (200 if status == "ok" else 503)
 
 
+@api.get("/metrics")
+@admin_route()
+def metrics() -> Response:
+    """Prometheus text: signals, orders, latencies, exchange errors, queue and notifier backlog (admin read)."""
+    observed: Observability = current_app.extensions["trading_observability"]
+    return Response(observed.metrics.render(), mimetype=None, content_type=CONTENT_TYPE)
+
+
+@api.before_app_request
+def _start_request() -> None:
+    """A request starts with no signal named in its log lines (threads serve many requests)."""
+    log_context.clear()
+    g.started = time.monotonic()
+
+
+@api.teardown_app_request
+def _end_request(_exc: BaseException | None) -> None:
+    log_context.clear()
+
+
+@api.after_app_request
+def _time_webhook(response: Response) -> Response:
+    if request.endpoint == "api.webhook":
+        observed: Observability = current_app.extensions["trading_observability"]
+        observed.metrics.webhook_reply(response.status_code, time.monotonic() - g.get("started", time.monotonic()))
+    return response
+
+
 @api.get("/openapi.yaml")
 def openapi() -> Response:
     return Response(OPENAPI_PATH.read_bytes(), mimetype="application/yaml")
@@ -532,13 +563,15 @@ def create_app(settings: Settings | Mapping[str, str] | None = None, *, runtime:
     """Application factory: settings from a mapping (tests) or the environment and `.env`."""
     if not isinstance(settings, Settings):
         settings = Settings.from_env(settings)
-    configure_logging(settings.log_level, settings.secrets())
+    configure_logging(settings.log_level, settings.secrets(), settings.log_format)
     if runtime is None:
         runtime = build_runtime(settings)
         runtime.start()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES + 1  # one byte more, so an over-long chunked body shows
     app.extensions["trading_runtime"] = runtime
+    observed = observe(runtime, settings)
+    app.extensions["trading_observability"] = observed
     app.extensions["trading_access"] = AccessPolicy(settings.access, settings.service.token)
     allowlist = settings.service.symbol_allowlist or frozenset()
     app.extensions["trading_live"] = history.LiveView(
@@ -550,6 +583,7 @@ def create_app(settings: Settings | Mapping[str, str] | None = None, *, runtime:
     app.register_error_handler(ServiceError, error_reply)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
+    atexit.register(observed.stop)  # runs after runtime.shutdown (LIFO): the shutdown notice goes out
     atexit.register(runtime.shutdown)
     for warning in settings.warnings:
         log.warning("configuration: %s", warning)

@@ -18,8 +18,11 @@ from bitget.auth import Credentials
 from bitget.options import ACCOUNT_MODES, BITGET_URL, MARGIN_MODES, ClientOptions
 from bitget.sim.paper import ACCOUNT_SYSTEMS, MARKETS, PaperSettings
 from trading.access import MIN_ADMIN_TOKEN_LENGTH, AccessSettings
+from trading.events import KINDS
 from trading.executor import ExecutionSettings
 from trading.guard import GuardSettings, Network, parse_networks
+from trading.log_setup import LOG_FORMATS
+from trading.notify import WEBHOOK_FORMATS, NotifySettings
 from trading.service import DEFAULT_TOKEN, ServiceSettings
 
 MIN_TOKEN_LENGTH = 16
@@ -27,12 +30,13 @@ MODES = ("paper", "demo", "live")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 PLACEHOLDER_TOKEN_MARK = "change-me"  # .env.example's token says this; a real deployment must not keep it
 SECRET_NAMES = ("BITGET_API_KEY", "BITGET_SECRET_KEY", "BITGET_PASSPHRASE", "WEBHOOK_EXPECTED_TOKEN", "ADMIN_TOKEN")
+SECRET_NAMES += ("TELEGRAM_BOT_TOKEN", "NOTIFY_WEBHOOK_URL")  # a bot token; a webhook URL embeds its key
 # Read by the simulator (`python -m bitget.sim`), not by the service: known, so never warned about.
 SIMULATOR_NAMES = (
     "SIM_ACCOUNT_MODE", "SIM_API_KEY", "SIM_LEVERAGE", "SIM_PASSPHRASE", "SIM_POSITION_MODE", "SIM_SECRET_KEY",
     "SIM_START_BALANCE", "SIM_UID",
 )
-OUR_PREFIXES = ("BITGET_", "PAPER_", "SIM_")
+OUR_PREFIXES = ("BITGET_", "PAPER_", "SIM_", "NOTIFY_", "TELEGRAM_")
 _TRAILING_COMMENT = re.compile(r"\s#")
 TRUE_WORDS = ("1", "true", "yes", "on")
 # Whose contract list tickers are resolved against, as said in an unknown ticker's reply.
@@ -60,11 +64,13 @@ class Settings:
     exchange: ClientOptions = field(default_factory=lambda: ClientOptions(BITGET_URL, Credentials("", "", "")))
     account_mode: str = "auto"  # which adapter: detected (auto), or forced (classic, uta)
     paper: PaperSettings = field(default_factory=PaperSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
     # the process
     host: str = "0.0.0.0"
     port: int = 8080
     data_dir: Path = Path("data")
     log_level: str = "INFO"
+    log_format: str = "text"
     warnings: tuple[str, ...] = ()
 
     @property
@@ -76,7 +82,10 @@ class Settings:
         keys = self.exchange.credentials
         values = (keys.api_key, keys.secret_key, keys.passphrase)
         token = self.service.token
-        return tuple(v for v in (*values, token, self.access.admin_token) if v and v != DEFAULT_TOKEN)
+        notify = (self.notify.telegram_token, self.notify.webhook_url)
+        return tuple(v for v in (*values, token, self.access.admin_token) if v and v != DEFAULT_TOKEN) + tuple(
+            v for v in notify if v
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -265,6 +274,8 @@ class _Reader:
             port=self.integer("PORT", Settings.port, low=1, high=65535) or Settings.port,
             data_dir=Path(self.text("DATA_DIR", str(Settings.data_dir))),
             log_level=self.choice("LOG_LEVEL", Settings.log_level, LOG_LEVELS, upper=True),
+            log_format=self.choice("LOG_FORMAT", Settings.log_format, LOG_FORMATS),
+            notify=self.notify(),
         )
 
     def exchange(self, credentials: Credentials, *, demo: bool) -> ClientOptions:
@@ -345,6 +356,42 @@ class _Reader:
                 "ADMIN_TOKEN: must differ from WEBHOOK_EXPECTED_TOKEN (the webhook token travels in every alert)"
             )
         return AccessSettings(admin_token=admin, loopback_open=mode == "paper")
+
+    def url(self, name: str, default: str = "") -> str:
+        raw = self.raw(name)
+        if raw is None:
+            return default
+        if not raw.lower().startswith(("http://", "https://")) or len(raw) < 10:
+            shown = "…" if name in SECRET_NAMES else raw
+            raise ConfigError(f"{name}={shown}: must be an http:// or https:// URL")
+        return raw
+
+    def notify(self) -> NotifySettings:
+        default = NotifySettings()
+        token = self.raw("TELEGRAM_BOT_TOKEN") or ""
+        chat = self.raw("TELEGRAM_CHAT_ID") or ""
+        if bool(token) != bool(chat):
+            raise ConfigError("TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID: set both or neither")
+        wanted = (self.raw("NOTIFY_ON") or "all").lower()
+        if wanted == "all":
+            events = frozenset(KINDS)
+        else:
+            events = frozenset(part.strip() for part in wanted.split(",") if part.strip())
+            unknown = sorted(events - set(KINDS))
+            if unknown or not events:
+                raise ConfigError(f"NOTIFY_ON={wanted}: {', '.join(unknown) or 'empty'} not known; use all or some"
+                                  f" of {', '.join(KINDS)}")
+        return NotifySettings(
+            telegram_token=token,
+            telegram_chat_id=chat,
+            telegram_api_url=self.url("TELEGRAM_API_URL", default.telegram_api_url).rstrip("/"),
+            webhook_url=self.url("NOTIFY_WEBHOOK_URL"),
+            webhook_format=self.choice("NOTIFY_WEBHOOK_FORMAT", default.webhook_format, WEBHOOK_FORMATS),
+            events=events,
+            queue_size=self.integer("NOTIFY_QUEUE", default.queue_size, low=1, high=100_000) or 1,
+            timeout=self.number("NOTIFY_TIMEOUT", default.timeout, low=0.1, high=60),
+            retries=self.integer("NOTIFY_RETRIES", default.retries, low=0, high=10) or 0,
+        )
 
     def guard(self) -> GuardSettings:
         default = GuardSettings()

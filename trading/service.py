@@ -371,7 +371,7 @@ class SignalService:
 def fills_by_kind(rows: list[OrderRecord]) -> dict[str, dict[str, Any]]:
     """What a signal's orders filled: one exit and one entry at most, each with side, size and average price.
 
-    A close carries its realized PnL when the journal's order rows know it.
+    A close carries its realized PnL (before fees) when the exchange reported it for every closing order.
     """
     found: dict[str, dict[str, Any]] = {}
     for kind, reduce in ((kinds.EXIT_FILLED, True), (kinds.ENTRY_FILLED, False)):
@@ -386,8 +386,8 @@ def fills_by_kind(rows: list[OrderRecord]) -> dict[str, dict[str, Any]]:
             "size": str(size),
             "price": str((value / size).quantize(Decimal(1).scaleb(finest))),
         }
-        pnls = [getattr(r, "realized_pnl", None) for r in filled]
+        pnls = [r.realized_pnl for r in filled]
         if reduce and all(p is not None for p in pnls):
-            fill["pnl"] = str(sum((Decimal(str(p)) for p in pnls), Decimal(0)))
+            fill["pnl"] = str(sum((p for p in pnls if p is not None), Decimal(0)))
         found[kind] = fill
     return found
