@@ -13,6 +13,7 @@ Rules (see docs/execution.md):
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -255,8 +256,9 @@ class Executor:
         symbol = contract.symbol
         leverage = self._leverage(symbol)
         with self._margin_lock:
-            quote_future = self._fetch.submit(self.exchange.quote, symbol)
-            balance_future = self._fetch.submit(self.exchange.balance)
+            # each fetch runs in the caller's logging context, so its lines name the signal
+            quote_future = self._fetch.submit(contextvars.copy_context().run, self.exchange.quote, symbol)
+            balance_future = self._fetch.submit(contextvars.copy_context().run, self.exchange.balance)
             quote, balance = quote_future.result(), balance_future.result()
             price = _limit_price(contract, quote, buying=side is PositionSide.LONG)
             self._check_slippage(signal, price)
