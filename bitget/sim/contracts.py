@@ -100,6 +100,8 @@ class ContractSpec:
             "posLimit": "0.1",
             "maintainTime": "",
             "openTime": "",
+            "maxOrderQty": "",  # no per-order cap is simulated (Bitget lists these on every row)
+            "maxMarketOrderQty": "",
         }
 
 

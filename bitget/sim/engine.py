@@ -45,6 +45,7 @@ from bitget.sim.records import (
     SELL,
     SHORT,
     AccountView,
+    Fill,
     FillMode,
     Order,
     OrderRequest,
@@ -55,6 +56,7 @@ from bitget.sim.records import (
 from bitget.sim.triggers import Protections
 
 DEFAULT_BALANCE = Decimal("10000")
+_TRADE_ID_BASE = 1_400_000_000_000_000_000  # fill ids: numeric like Bitget's, apart from order ids
 DEFAULT_LEVERAGE = Decimal("10")
 POSITION_MODES = (ONE_WAY, HEDGE)
 CLASSIC = "classic"
@@ -151,6 +153,7 @@ class Engine(Protections):
             self._fill_modes: dict[str, FillMode] = {s: FillMode() for s in self.contracts}
             self._orders: dict[str, Order] = {}
             self._by_client_oid: dict[str, str] = {}
+            self._fills: list[Fill] = []
             self._reset_plans()
             self.quirks = Quirks()
 
@@ -463,6 +466,20 @@ class Engine(Protections):
                 if not o.is_open and (symbol is None or o.symbol == symbol)
             ]
 
+    def fills(self, symbol: str | None = None, order_id: str = "") -> list[Fill]:
+        """Executions, newest first (the fills endpoints of both APIs)."""
+        with self._lock:
+            return [
+                f
+                for f in reversed(self._fills)
+                if (symbol is None or f.order.symbol == symbol) and (not order_id or f.order.order_id == order_id)
+            ]
+
+    def closed_positions(self, symbol: str | None = None) -> list[Position]:
+        """Legs closed completely since the last reset, newest first (position history)."""
+        with self._lock:
+            return [replace(p) for p in reversed(self._ledger.closed) if symbol is None or p.symbol == symbol]
+
     def all_orders(self) -> list[Order]:
         """Every order ever accepted since the last reset, oldest first."""
         with self._lock:
@@ -505,6 +522,7 @@ class Engine(Protections):
                 order = self._new_order(
                     req, size=pos.total, direction=SELL if long else BUY, leg=pos.hold_side, reduce=True
                 )
+                order.flash_close = True
                 self._execute_new(order)
                 orders.append(replace(order))
             return orders
@@ -668,6 +686,9 @@ class Engine(Protections):
         order.state = FILLED if order.remaining <= 0 else PARTIALLY_FILLED
         pnl, closed_legs = self._ledger.apply_fill(order, price, qty, fee, now)
         order.profit += pnl
+        taker = rate == self.spec(order.symbol).taker_fee_rate
+        trade_id = str(_TRADE_ID_BASE + len(self._fills) + 1)
+        self._fills.append(Fill(trade_id, replace(order), price, qty, fee, pnl, taker, now))
         self._last[order.symbol] = price
         for symbol, side in closed_legs:  # closes waiting on a leg that is gone have nothing to do
             for o in self._orders.values():

@@ -43,6 +43,7 @@ class Ledger:
         self.leverage = leverage
         self.margin_mode = margin_mode
         self.positions: dict[tuple[str, str], Position] = {}
+        self.closed: list[Position] = []  # legs closed completely, oldest first (position history)
 
     # ---------------------------------------------------------------- reading
 
@@ -95,6 +96,7 @@ class Ledger:
             c_time=now,
             u_time=now,
             stop_loss=stop_loss,
+            open_total=size,
         )
 
     def apply_fill(
@@ -141,6 +143,7 @@ class Ledger:
             self.positions[key] = pos
         pos.avg_price = (pos.total * pos.avg_price + qty * price) / (pos.total + qty)
         pos.total += qty
+        pos.open_total += qty
         pos.total_fee += fee
         pos.u_time = now
         # a preset on an order that opens or adds sets (or replaces) the position's stop
@@ -165,6 +168,8 @@ class Ledger:
         qty = min(qty, pos.total)
         pnl = (price - pos.avg_price) * qty if side == LONG else (pos.avg_price - price) * qty
         pos.total -= qty
+        pos.close_total += qty
+        pos.close_value += price * qty
         pos.achieved_profits += pnl
         pos.total_fee += fee
         pos.close_fee += fee
@@ -172,4 +177,5 @@ class Ledger:
         if pos.total <= 0:
             del self.positions[(symbol, side)]
             closed.append((symbol, side))
+            self.closed.append(pos)
         return pnl

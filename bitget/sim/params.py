@@ -11,6 +11,9 @@ from bitget.sim.wire import loads
 
 PRODUCT_TYPE = "USDT-FUTURES"
 MARGIN_COIN = "USDT"
+# Every productType Bitget's v2 futures pages list (live and demo); market data answers for each, only
+# USDT-FUTURES trades here.
+PRODUCT_TYPES = ("USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES", "SUSDT-FUTURES", "SCOIN-FUTURES", "SUSDC-FUTURES")
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
@@ -76,17 +79,20 @@ class Params:
             raise invalid(f"Parameter {name} must be one of {', '.join(allowed)}")
         return raw
 
-    def product_type(self) -> str:
-        value = self.text("productType", required=True)
-        if value.upper() != PRODUCT_TYPE:
-            raise invalid(f"Parameter productType error: {value}")
-        return PRODUCT_TYPE
+    def product_type(self, *, any_listed: bool = False) -> str:
+        """``USDT-FUTURES`` (any case); with ``any_listed`` every type Bitget lists (market data)."""
+        value = self.text("productType", required=True).upper()
+        if value == PRODUCT_TYPE or (any_listed and value in PRODUCT_TYPES):
+            return value
+        raise invalid(f"Parameter productType error: {value}")
 
     def margin_coin(self, *, required: bool = True) -> str:
+        """``USDT`` in any case (Bitget's own examples send ``usdt``)."""
         value = self.text("marginCoin", required=required)
-        if value and value != MARGIN_COIN:
+        if value and value.upper() != MARGIN_COIN:
             raise invalid(f"Parameter marginCoin error: {value}")
         return MARGIN_COIN
 
     def symbol(self, *, required: bool = True) -> str:
-        return self.text("symbol", required=required)
+        """Upper-cased: Bitget's examples send ``btcusdt`` and the exchange answers for BTCUSDT."""
+        return self.text("symbol", required=required).upper()

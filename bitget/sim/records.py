@@ -93,6 +93,7 @@ class Order:
     sl_order_type: str = ""  # v3 slOrderType as sent ("" when absent)
     triggered_by: str = ""  # pos_loss | pos_profit | track_plan when a plan order placed it
     plan_id: str = ""  # that plan order's id
+    flash_close: bool = False  # placed by close-positions (v3 shows it reduceOnly "NO", as Bitget does)
 
     @property
     def remaining(self) -> Decimal:
@@ -128,6 +129,9 @@ class Position:
     sl_id: str = ""
     tp_id: str = ""
     tpsl_id: str = ""
+    open_total: Decimal = Decimal(0)  # every size the leg ever opened (position history)
+    close_total: Decimal = Decimal(0)  # every size closed from it
+    close_value: Decimal = Decimal(0)  # sum of close price x size, for the average close price
     tpsl_client_oid: str = ""
 
 
@@ -206,3 +210,17 @@ class TrailingStop:
     active: bool = False
     best: Decimal | None = None
     executed_order_id: str = ""
+
+
+@dataclass(frozen=True)
+class Fill:
+    """One execution of an order against the book (Bitget's fill / trade row)."""
+
+    trade_id: str
+    order: Order
+    price: Decimal
+    qty: Decimal
+    fee: Decimal  # paid, a positive amount
+    profit: Decimal  # realized PnL of this fill (0 when it only opens)
+    taker: bool
+    c_time: int

@@ -70,8 +70,9 @@ def _write(obj: Any, out: list[str]) -> None:
 
 
 def envelope(data: Any, now_ms: int, code: str = SUCCESS, msg: str = "success") -> dict[str, Any]:
-    """Bitget's reply envelope; ``requestTime`` is a JSON number as in most of Bitget's examples."""
-    return {"code": code, "msg": msg, "requestTime": now_ms, "data": data}
+    """Bitget's reply envelope; ``requestTime`` is a JSON string, as in the replies recorded from the exchange
+    (some doc examples show a number; clients must read both)."""
+    return {"code": code, "msg": msg, "requestTime": str(now_ms), "data": data}
 
 
 def loads(raw: bytes) -> Any:

@@ -11,6 +11,7 @@ JSON numbers under ``a``/``b``, and the meaning of ``side`` in hedge mode (docs/
 from __future__ import annotations
 
 import logging
+from collections.abc import Container
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -173,31 +174,38 @@ def row_mode(item: dict[str, Any]) -> PositionMode | None:
     return _MODES.get(text(item.get("holdMode")))
 
 
-def order_intent(item: dict[str, Any], mode: PositionMode) -> tuple[PositionSide, bool]:
+def order_intent(
+    item: dict[str, Any], mode: PositionMode, closing_oids: Container[str] = ()
+) -> tuple[PositionSide, bool]:
     """(position side, reduce) of a v3 order row.
 
-    Hedge: ``posSide`` names the leg and ``side`` is the real trade, so sell+long and buy+short
-    close. One-way (or a hedge row without ``posSide``): a trade flagged ``reduceOnly`` (any case),
-    ``tradeSide`` close, or a system close (``execType`` offset/reduce/liquidation/delivery)
-    reduces the opposite position; otherwise it opens in its own direction.
+    ``side`` is the real trade. When ``posSide`` names a leg (hedge mode always; one-way rows too when
+    Bitget fills it), that leg is the position and a trade against it (sell+long, buy+short) closes:
+    a one-way close placed by close-positions comes back ``reduceOnly "NO"``, ``execType "normal"``
+    and no ``tradeSide`` (v3 rows carry none), so the leg is what tells. Without ``posSide``: a trade
+    flagged ``reduceOnly`` (any case), a ``tradeSide`` naming a close (older rows), a system close
+    (``execType`` offset/reduce/liquidation/delivery), or a ``clientOid`` in ``closing_oids`` (what
+    the caller sent as a close) reduces the opposite position; otherwise it opens in its own direction.
     """
     side = text(item.get("side"))
     if side not in ("buy", "sell"):
         raise BitgetAPIError(f"unknown order side {item.get('side')!r}")
     trade = PositionSide.LONG if side == "buy" else PositionSide.SHORT
     pos_side = text(item.get("posSide"))
-    if mode is PositionMode.HEDGE and pos_side in ("long", "short"):
+    if pos_side in ("long", "short"):
         leg = PositionSide(pos_side)
-        return leg, leg is not trade
+        if mode is PositionMode.HEDGE or leg is not trade:
+            return leg, leg is not trade
     reduce = (
         is_yes(item.get("reduceOnly"))
         or "close" in text(item.get("tradeSide"))
         or text(item.get("execType")) in _SYSTEM_CLOSES
+        or str(item.get("clientOid") or "") in closing_oids
     )
     return (trade.opposite if reduce else trade), reduce
 
 
-def parse_order(item: dict[str, Any], default_mode: PositionMode) -> Order:
+def parse_order(item: dict[str, Any], default_mode: PositionMode, closing_oids: Container[str] = ()) -> Order:
     """One order from ``/trade/order-info`` or ``/trade/unfilled-orders``.
 
     ``orderStatus`` ``cancelled`` (two l's) maps to CANCELED like v2's ``canceled``; ``cumExecQty``
@@ -208,7 +216,7 @@ def parse_order(item: dict[str, Any], default_mode: PositionMode) -> Order:
     mode = row_mode(item) or default_mode
     order = read_order(
         item,
-        order_intent(item, mode),
+        order_intent(item, mode, closing_oids),
         state=item.get("orderStatus"),
         size_field="qty",
         filled_field="cumExecQty",

@@ -47,7 +47,7 @@ def _all_strings(obj: object, allow_lists: bool = True) -> None:
 def test_envelope_and_server_time(sim: Sim) -> None:
     payload = _get(sim, "/api/v2/public/time").json()
     assert payload["code"] == "00000" and payload["msg"] == "success"
-    assert isinstance(payload["requestTime"], int)
+    assert isinstance(payload["requestTime"], str) and payload["requestTime"].isdigit()  # as recorded from Bitget
     assert payload["data"]["serverTime"].isdigit()
 
 
@@ -108,8 +108,11 @@ def test_synthetic_book_around_a_price(sim: Sim) -> None:
 def test_required_and_invalid_parameters(sim: Sim) -> None:
     missing = _get(sim, "/api/v2/mix/market/ticker", symbol="BTCUSDT").json()
     assert missing["code"] == "40019" and missing["data"] is None
-    wrong = _get(sim, "/api/v2/mix/market/ticker", symbol="BTCUSDT", productType="COIN-FUTURES")
+    wrong = _get(sim, "/api/v2/mix/market/ticker", symbol="BTCUSDT", productType="NOPE-FUTURES")
     assert wrong.status_code == 400 and wrong.json()["code"] == "40017"
+    # a product type Bitget lists but the simulator does not trade: its contracts are not BTCUSDT's
+    other = _get(sim, "/api/v2/mix/market/ticker", symbol="BTCUSDT", productType="COIN-FUTURES")
+    assert other.status_code == 400 and other.json()["code"] == "40102"
     unknown = _get(sim, "/api/v2/mix/market/ticker", symbol="NOPEUSDT", productType=PRODUCT).json()
     assert unknown["code"] == "40102"
     lower = _get(sim, "/api/v2/mix/market/ticker", symbol="BTCUSDT", productType="usdt-futures").json()

@@ -49,7 +49,7 @@ def test_instruments_refusals(sim: Sim) -> None:
     assert code(_get(sim, "/api/v3/market/instruments", category=CATEGORY, symbol="NOPEUSDT")) == "25100"
     assert code(_get(sim, "/api/v3/market/instruments")) == "400172"
     assert code(_get(sim, "/api/v3/market/instruments", category="usdt-futures")) == "400172"
-    assert code(_get(sim, "/api/v3/market/instruments", category="SPOT")) == "400172"
+    assert code(_get(sim, "/api/v3/market/instruments", category="FUTURES")) == "400172"
 
 
 def test_tickers_is_a_list_even_for_one_symbol(sim: Sim) -> None:

@@ -18,7 +18,7 @@ def hedge(uta_hedge: V3, sim: Sim) -> V3:
 
 def test_open_both_sides_then_close_each_the_v3_way(hedge: V3, sim: Sim) -> None:
     long_open = hedge.placed(symbol="ETHUSDT", side="buy", posSide="long", orderType="market", qty="1")
-    assert (long_open["side"], long_open["posSide"], long_open["tradeSide"]) == ("buy", "long", "open_long")
+    assert (long_open["side"], long_open["posSide"], long_open["reduceOnly"]) == ("buy", "long", "NO")
     assert long_open["holdMode"] == "hedge_mode" and long_open["avgPrice"] == "3000.5"
     hedge.ok(hedge.place(symbol="ETHUSDT", side="sell", posSide="short", orderType="market", qty="2"))
     legs = hedge.legs("ETHUSDT")
@@ -27,7 +27,7 @@ def test_open_both_sides_then_close_each_the_v3_way(hedge: V3, sim: Sim) -> None
 
     # close long = SELL + posSide long (v2 said buy + close): it sells at the bid
     close_long = hedge.placed(symbol="ETHUSDT", side="sell", posSide="long", orderType="market", qty="1")
-    assert (close_long["side"], close_long["posSide"], close_long["tradeSide"]) == ("sell", "long", "close_long")
+    assert (close_long["side"], close_long["posSide"]) == ("sell", "long")
     assert close_long["avgPrice"] == "3000" and close_long["reduceOnly"] == "NO"
     assert set(hedge.legs("ETHUSDT")) == {"short"}
 
@@ -36,7 +36,7 @@ def test_open_both_sides_then_close_each_the_v3_way(hedge: V3, sim: Sim) -> None
         symbol="ETHUSDT", side="buy", posSide="short", orderType="limit", price="3000.50", qty="5"
     )
     assert close_short["qty"] == "2" and close_short["orderStatus"] == "filled"
-    assert close_short["tradeSide"] == "close_short"
+    assert (close_short["side"], close_short["posSide"]) == ("buy", "short")
     assert hedge.positions() is None
 
     fees = (Decimal("3000.5") + Decimal("3000") * 2 + Decimal("3000") + Decimal("3000.5") * 2) * Decimal("0.0006")
@@ -80,7 +80,7 @@ def test_close_positions_by_side_then_all(hedge: V3) -> None:
     hedge.ok(hedge.place(**base, side="sell", posSide="short"))
     (item,) = hedge.ok(hedge.close_positions(symbol="ETHUSDT", posSide="long"))["list"]
     closed = hedge.order(orderId=item["orderId"])
-    assert (closed["side"], closed["posSide"], closed["tradeSide"]) == ("sell", "long", "close_long")
+    assert (closed["side"], closed["posSide"]) == ("sell", "long")
     assert set(hedge.legs("ETHUSDT")) == {"short"}
     hedge.ok(hedge.place(**base, side="buy", posSide="long"))
     assert len(hedge.ok(hedge.close_positions())["list"]) == 2

@@ -21,6 +21,7 @@ from bitget.sim.records import (
     POS_PROFIT,
     TRACK_PLAN,
     AccountView,
+    Fill,
     Order,
     Position,
     PositionView,
@@ -59,7 +60,11 @@ def format_order(order: Order, *, state_key: str = "state") -> dict[str, Any]:
         "posSide": pos_side,
         "marginCoin": MARGIN_COIN,
         "presetStopSurplusPrice": num(order.preset_take_profit),
+        "presetStopSurplusType": "mark_price" if order.preset_take_profit is not None else "",
+        "presetStopSurplusExecutePrice": "",
         "presetStopLossPrice": num(order.preset_stop_loss),
+        "presetStopLossType": "mark_price" if order.preset_stop_loss is not None else "",
+        "presetStopLossExecutePrice": "",
         "quoteVolume": money(order.fill_value),
         "orderType": order.order_type,
         "leverage": num(order.leverage),
@@ -138,6 +143,9 @@ def format_account(
         "isolatedShortLever": num(leverage),
         "marginMode": margin_mode,
         "posMode": acc.position_mode,
+        "grant": "0",
+        "isolatedMargin": "0",
+        "crossedMargin": money(acc.position_margin),
     }
 
 
@@ -150,6 +158,7 @@ def format_accounts_item(acc: AccountView, btc_price: Decimal) -> dict[str, Any]
         "assetList": [{"coin": MARGIN_COIN, "balance": money(acc.balance)}],
         "isolatedMargin": "0",
         "crossedMargin": money(acc.position_margin),
+        "grant": "0",
     }
 
 
@@ -250,3 +259,55 @@ def format_trailing(plan: TrailingStop, mode: str) -> dict[str, Any]:
     return _plan_row(plan.order_id, plan.client_oid, TRACK_PLAN, plan.symbol, plan.leg, mode, size=num(plan.size),
                      trigger=plan.trigger_price, trigger_type=plan.trigger_type, callback=num(plan.callback_ratio),
                      c_time=plan.c_time, u_time=plan.u_time, margin_mode=plan.margin_mode)
+
+
+def format_fill(fill: Fill) -> dict[str, Any]:
+    """One row of /api/v2/mix/order/fills: ``feeDetail`` a list with the (negative) fee paid in USDT."""
+    order = fill.order
+    trade_side = f"{order.side}_single" if order.pos_mode == ONE_WAY else order.trade_side
+    return {
+        "tradeId": fill.trade_id,
+        "symbol": order.symbol,
+        "orderId": order.order_id,
+        "price": num(fill.price),
+        "baseVolume": num(fill.qty),
+        "feeDetail": [
+            {"deduction": "no", "feeCoin": MARGIN_COIN, "totalDeductionFee": "0", "totalFee": money(-fill.fee)}
+        ],
+        "side": order.side,
+        "quoteVolume": money(fill.price * fill.qty),
+        "profit": money(fill.profit),
+        "enterPointSource": "api",
+        "tradeSide": trade_side,
+        "posMode": order.pos_mode,
+        "tradeScope": "taker" if fill.taker else "maker",
+        "cTime": str(fill.c_time),
+    }
+
+
+def format_coin(coin_id: int, coin: str) -> dict[str, Any]:
+    """A /api/v2/spot/public/coins row; one chain, deposits and withdrawals closed (nothing moves here)."""
+    return {
+        "coinId": str(coin_id),
+        "coin": coin,
+        "transfer": "true",
+        "chains": [
+            {
+                "chain": coin,
+                "needTag": "false",
+                "withdrawable": "false",
+                "rechargeable": "false",
+                "withdrawFee": "0",
+                "extraWithdrawFee": "0",
+                "depositConfirm": "1",
+                "withdrawConfirm": "1",
+                "minDepositAmount": "0",
+                "minWithdrawAmount": "0",
+                "browserUrl": "",
+                "contractAddress": "",
+                "withdrawStep": "0",
+                "withdrawMinScale": "8",
+                "congestion": "normal",
+            }
+        ],
+    }

@@ -17,7 +17,7 @@ from flask import Blueprint, Response
 from bitget.sim.context import body, btc_price, current_engine, ok, query
 from bitget.sim.engine import CLASSIC
 from bitget.sim.errors import SimError, invalid, missing
-from bitget.sim.params import MARGIN_COIN, Params
+from bitget.sim.params import MARGIN_COIN, PRODUCT_TYPE, Params
 from bitget.sim.quirks import V2_FINAL_ORDER_CODES, V2_MODE_MISMATCH_CODES
 from bitget.sim.records import (
     CLOSE,
@@ -34,11 +34,14 @@ from bitget.sim.records import (
     Order,
     OrderRequest,
 )
+from bitget.sim.series import flat_candles, format_fund_rate
 from bitget.sim.signed import signed
 from bitget.sim.v2.codes import ORDER_NOT_FOUND, UNIFIED_ACCOUNT, UTA_MSG, recoded
 from bitget.sim.v2.format import (
     format_account,
     format_accounts_item,
+    format_coin,
+    format_fill,
     format_order,
     format_position,
     format_ticker,
@@ -65,11 +68,17 @@ def server_time() -> Response:
     return ok({"serverTime": str(current_engine().now_ms())})
 
 
+def traded(p: Params) -> bool:
+    """A market path's productType: any type Bitget lists; only USDT-FUTURES has contracts here."""
+    return p.product_type(any_listed=True) == PRODUCT_TYPE
+
+
 @bp.get("/api/v2/mix/market/contracts")
 def contracts() -> Response:
     engine = current_engine()
     p = query()
-    p.product_type()
+    if not traded(p):
+        return ok([])  # COIN-/USDC-M and demo products: listed by Bitget, none simulated
     symbol = p.symbol(required=False)
     specs = [engine.spec(symbol)] if symbol else list(engine.contracts.values())
     return ok([listed_contract(spec.to_api(), engine.quirks) for spec in specs])
@@ -80,14 +89,16 @@ def ticker() -> Response:
     engine = current_engine()
     p = query()
     symbol = p.symbol()
-    p.product_type()
+    if not traded(p):
+        raise SimError("40102", "Contract config does not exist")
     return ok([format_ticker(engine.ticker(symbol))])
 
 
 @bp.get("/api/v2/mix/market/tickers")
 def tickers() -> Response:
     engine = current_engine()
-    query().product_type()
+    if not traded(query()):
+        return ok([])
     return ok([format_ticker(engine.ticker(s)) for s in engine.contracts])
 
 
@@ -96,7 +107,8 @@ def merge_depth() -> Response:
     engine = current_engine()
     p = query()
     symbol = p.symbol()
-    p.product_type()
+    if not traded(p):
+        raise SimError("40102", "Contract config does not exist")
     precision = p.choice("precision", ("scale0", "scale1", "scale2", "scale3"), default="scale0")
     raw_limit = p.text("limit").lower()
     if raw_limit in ("", "max"):
@@ -369,9 +381,7 @@ def close_positions() -> Response:
     orders = engine.close_positions(symbol or None, hold_side or None)
     return ok(
         {
-            "successList": [
-                {"orderId": o.order_id, "clientOid": o.client_oid, "symbol": o.symbol} for o in orders
-            ],
+            "successList": [{"orderId": o.order_id, "clientOid": o.client_oid} for o in orders],
             "failureList": [],
         }
     )
@@ -500,3 +510,77 @@ def orders_plan_pending() -> Response:
     elif plan_type == "track_plan":
         rows = [format_trailing(t, mode) for t in engine.trailing_stops(symbol or None)]
     return ok({"entrustedList": rows or None, "endId": rows[-1]["orderId"] if rows else None})
+
+
+# ---------------------------------------------------------------------- history, market series, coins
+
+CANDLE_GRANULARITIES = (
+    "1m", "3m", "5m", "15m", "30m", "1H", "4H", "6H", "12H", "1D", "3D", "1W", "1M",
+    "6Hutc", "12Hutc", "1Dutc", "3Dutc", "1Wutc", "1Mutc",
+)
+# the spelling bitget.com's page shows next to the one above (1min, 1h, 1day, 1week)
+CANDLE_ALIASES = {"1min": "1m", "3min": "3m", "5min": "5m", "15min": "15m", "30min": "30m", "1h": "1H",
+                  "4h": "4H", "6h": "6H", "12h": "12H", "1day": "1D", "3day": "3D", "1week": "1W"}
+CANDLE_DEFAULT_LIMIT = 100
+CANDLE_MAX_LIMIT = 1000
+
+
+@bp.get("/api/v2/mix/market/candles")
+def candles() -> Response:
+    """Flat candles at the last price: the simulator keeps no price history (see bitget/sim/README.md)."""
+    engine = current_engine()
+    p = query()
+    symbol = p.symbol()
+    if not traded(p):
+        raise SimError("40102", "Contract config does not exist")
+    granularity = p.text("granularity", required=True)
+    granularity = CANDLE_ALIASES.get(granularity, granularity)
+    if granularity not in CANDLE_GRANULARITIES:
+        raise invalid(f"Parameter granularity error: {granularity}")
+    engine.spec(symbol)
+    raw_limit = p.text("limit")
+    if raw_limit and not (raw_limit.isdigit() and 0 < int(raw_limit) <= CANDLE_MAX_LIMIT):
+        raise invalid("Parameter limit error")
+    limit = int(raw_limit or CANDLE_DEFAULT_LIMIT)
+    return ok(flat_candles(engine.ticker(symbol).last, engine.now_ms(), granularity, limit, quote_volume=True))
+
+
+@bp.get("/api/v2/mix/market/current-fund-rate")
+def current_fund_rate() -> Response:
+    engine = current_engine()
+    p = query()
+    if not traded(p):
+        return ok([])
+    symbol = p.symbol(required=False)
+    symbols = [engine.spec(symbol).symbol] if symbol else list(engine.contracts)
+    return ok([format_fund_rate(s, engine.now_ms()) for s in symbols])
+
+
+@bp.get("/api/v2/spot/public/coins")
+def spot_coins() -> Response:
+    """The coin list clients read before markets: the margin coin and each contract's base coin."""
+    engine = current_engine()
+    coin = query().text("coin").upper()
+    names = list(dict.fromkeys([MARGIN_COIN, *(c.base_coin for c in engine.contracts.values())]))
+    return ok([format_coin(i, name) for i, name in enumerate(names, 1) if not coin or name == coin])
+
+
+@bp.get("/api/v2/mix/order/fills")
+@private
+def fills() -> Response:
+    engine = current_engine()
+    p = query()
+    p.product_type()
+    symbol = p.symbol(required=False)
+    if symbol:
+        engine.spec(symbol)
+    raw_limit = p.text("limit")
+    if raw_limit and not (raw_limit.isdigit() and 0 < int(raw_limit) <= 100):
+        raise invalid("Parameter limit error")
+    before = p.text("idLessThan")
+    rows = [
+        f
+        for f in engine.fills(symbol or None, p.text("orderId"))
+        if not before or (before.isdigit() and int(f.trade_id) < int(before))
+    ][: int(raw_limit or 100)]
+    return ok({"fillList": [format_fill(f) for f in rows] or None, "endId": rows[-1].trade_id if rows else None})

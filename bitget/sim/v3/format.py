@@ -13,7 +13,7 @@ from typing import Any
 from bitget.sim.contracts import ContractSpec
 from bitget.sim.ledger import side_of
 from bitget.sim.quirks import NORMAL_STATUS, Quirks
-from bitget.sim.records import CANCELED, HEDGE, NET, AccountView, Order, Position, PositionView, Ticker
+from bitget.sim.records import CANCELED, NET, AccountView, Fill, Order, Position, PositionView, Ticker
 from bitget.sim.v3.orders import CATEGORY
 from bitget.sim.wire import money, num
 
@@ -107,15 +107,15 @@ def ticker(t: Ticker) -> dict[str, Any]:
 
 
 def order(o: Order) -> dict[str, Any]:
-    """One order as order-info, unfilled-orders and history-orders show it."""
+    """One order as order-info, unfilled-orders and history-orders show it.
+
+    No ``tradeSide``: Bitget's recorded v3 rows carry none (open/close is ``side`` with ``posSide``, and
+    ``reduceOnly``). ``posSide`` is the leg the order opens or closes, in one-way mode too. An unfilled
+    order's ``feeDetail`` is ``[{"feeCoin": "", "fee": ""}]`` and an unset take-profit/stop-loss is null.
+    """
     pos_side = side_of(o.direction) if o.leg == NET else o.leg
-    # Bitget's tradeSide enumeration: open_long/close_short... in hedge mode, buy_single/sell_single one-way
-    hedge_side = f"{'close' if o.reduce else 'open'}_{pos_side}"
-    trade_side = hedge_side if o.pos_mode == HEDGE else f"{o.direction}_single"
     has_sl, has_tp = o.preset_stop_loss is not None, o.preset_take_profit is not None
-    fee_detail = (
-        [{"feeCoin": MARGIN_COIN, "fee": money(o.fee)}] if o.filled > 0 else [{"feeCoin": None, "fee": None}]
-    )
+    fee_detail = [{"feeCoin": MARGIN_COIN, "fee": money(o.fee)}] if o.filled > 0 else [{"feeCoin": "", "fee": ""}]
     return {
         "orderId": o.order_id,
         "clientOid": o.client_oid,
@@ -133,12 +133,12 @@ def order(o: Order) -> dict[str, Any]:
         "orderStatus": o.shown_state or _STATUS.get(o.state, o.state),
         "posSide": pos_side,
         "holdMode": o.pos_mode,
-        "tradeSide": trade_side,
-        "reduceOnly": "YES" if o.reduce_only else "NO",
+        # Bitget's close-positions orders come back reduceOnly "NO", execType "normal": posSide tells the close
+        "reduceOnly": "YES" if o.reduce_only and not o.flash_close else "NO",
         "marginMode": o.margin_mode,
         "stpMode": "none",
-        "takeProfit": num(o.preset_take_profit),
-        "stopLoss": num(o.preset_stop_loss),
+        "takeProfit": num(o.preset_take_profit) if has_tp else None,
+        "stopLoss": num(o.preset_stop_loss) if has_sl else None,
         "tpTriggerBy": "mark" if has_tp else None,
         "slTriggerBy": "mark" if has_sl else None,
         "tpOrderType": "market" if has_tp else None,
@@ -146,6 +146,7 @@ def order(o: Order) -> dict[str, Any]:
         "tpLimitPrice": None,
         "slLimitPrice": None,
         "feeDetail": fee_detail,
+        "delegateType": "normal",
         "cancelReason": _CANCEL_REASON.get(o.cancel_reason, o.cancel_reason),
         "execType": "normal",
         "createdTime": str(o.c_time),
@@ -263,6 +264,52 @@ def strategy_order(pos: Position) -> dict[str, Any]:
         "slOrderType": "market" if has_sl else None,
         "tpLimitPrice": "",
         "slLimitPrice": "",
+        "createdTime": str(pos.c_time),
+        "updatedTime": str(pos.u_time),
+    }
+
+
+def fill(f: Fill) -> dict[str, Any]:
+    """One row of /api/v3/trade/fills; the fee is positive when paid, ``execPnl`` the fill's realized PnL."""
+    o = f.order
+    return {
+        "execId": f.trade_id,
+        "orderId": o.order_id,
+        "category": CATEGORY,
+        "symbol": o.symbol,
+        "orderType": o.order_type,
+        "side": o.direction,
+        "execPrice": num(f.price),
+        "execQty": num(f.qty),
+        "execValue": money(f.price * f.qty),
+        "tradeScope": "taker" if f.taker else "maker",
+        "feeDetail": [{"feeCoin": MARGIN_COIN, "fee": money(f.fee)}],
+        "createdTime": str(f.c_time),
+        "updatedTime": str(f.c_time),
+        "execPnl": money(f.profit),
+    }
+
+
+def history_position(pos: Position, hold_mode: str) -> dict[str, Any]:
+    """A leg closed completely, as /api/v3/position/history-position lists it (fees negative: paid)."""
+    close_avg = pos.close_value / pos.close_total if pos.close_total > 0 else Decimal(0)
+    return {
+        "positionId": f"{pos.c_time}{pos.symbol}{pos.hold_side}",
+        "category": CATEGORY,
+        "symbol": pos.symbol,
+        "marginCoin": MARGIN_COIN,
+        "holdMode": hold_mode,
+        "posSide": pos.hold_side,
+        "marginMode": pos.margin_mode,
+        "openPriceAvg": money(pos.avg_price),
+        "closePriceAvg": money(close_avg),
+        "openTotalPos": num(pos.open_total),
+        "closeTotalPos": num(pos.close_total),
+        "cumRealisedPnl": money(pos.achieved_profits),
+        "netProfit": money(pos.achieved_profits - pos.total_fee),
+        "totalFunding": "0",
+        "openFeeTotal": money(-(pos.total_fee - pos.close_fee)),
+        "closeFeeTotal": money(-pos.close_fee),
         "createdTime": str(pos.c_time),
         "updatedTime": str(pos.u_time),
     }

@@ -43,6 +43,8 @@ from bitget.sim.records import (
 from bitget.sim.v3 import codes as c
 
 CATEGORY = "USDT-FUTURES"
+# Every category Bitget's UTA market pages list; market data answers for each, only USDT-FUTURES trades.
+MARKET_CATEGORIES = ("SPOT", "MARGIN", "USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES")
 V2_ONLY_FIELDS = ("holdSide", "oneWayMode", "tradeSide")
 CLIENT_OID = re.compile(r"^[.A-Za-z:/0-9_-]{1,32}$")
 STP_MODES = ("none", "cancel_taker", "cancel_maker", "cancel_both")
@@ -64,6 +66,14 @@ def category(p: Params, *, required: bool = True) -> str:
     if value and value != CATEGORY:
         raise invalid(f"Parameter category error: {value} (the simulator serves USDT-FUTURES only)")
     return CATEGORY
+
+
+def market_category(p: Params) -> str:
+    """A market-data ``category``: any one Bitget lists (exact spelling); others are 400172."""
+    value = p.text("category", required=True)
+    if value not in MARKET_CATEGORIES:
+        raise invalid(f"Parameter category error: {value}")
+    return value
 
 
 def client_oid(p: Params) -> str:

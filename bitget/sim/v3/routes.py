@@ -19,10 +19,11 @@ from bitget.sim.errors import SimError, invalid, missing
 from bitget.sim.params import Params
 from bitget.sim.quirks import V3_FINAL_ORDER_CODES, V3_MODE_MISMATCH_CODES
 from bitget.sim.records import CROSSED, HEDGE, ISOLATED, LONG, ONE_WAY, SHORT, Order
+from bitget.sim.series import flat_candles, format_fund_rate
 from bitget.sim.signed import signed
 from bitget.sim.v3 import codes as c
 from bitget.sim.v3 import format as fmt
-from bitget.sim.v3.orders import category, client_oid, enum, order_request, preset_price
+from bitget.sim.v3.orders import CATEGORY, category, client_oid, enum, market_category, order_request, preset_price
 from bitget.sim.wire import envelope
 
 SIM_UID = "8800000001"
@@ -41,9 +42,9 @@ def _whole(p: Params, name: str, low: int, high: int) -> int | None:
 
 
 def _page(orders: list[Order], p: Params) -> dict[str, Any]:
-    """Newest first; ``cursor`` is the last orderId of a page with more behind it, else null.
+    """Newest first; ``cursor`` is the page's last orderId (pass it back for older rows).
 
-    An empty page is ``{"list": null, "cursor": null}`` (Bitget sends null lists when empty).
+    An empty page is ``{"list": null, "cursor": <the cursor asked with, or "">}``.
     """
     limit = _whole(p, "limit", 1, PAGE_MAX_LIMIT) or PAGE_MAX_LIMIT
     cursor = _whole(p, "cursor", 0, 10**30)
@@ -58,8 +59,10 @@ def _page(orders: list[Order], p: Params) -> dict[str, Any]:
     ]
     page = rows[:limit]
     if not page:
-        return {"list": None, "cursor": None}
-    return {"list": [fmt.order(o) for o in page], "cursor": page[-1].order_id if len(rows) > limit else None}
+        return {"list": None, "cursor": str(cursor) if cursor is not None else ""}
+    # Bitget sends the page's last id as the cursor on every page, the last one too: a client stops at
+    # a short or empty page
+    return {"list": [fmt.order(o) for o in page], "cursor": page[-1].order_id}
 
 
 bp = Blueprint("bitget_v3", __name__)
@@ -86,11 +89,23 @@ def order_ref(p: Params) -> Order:
 # ---------------------------------------------------------------------- public
 
 
+@bp.get("/api/v3/public/time")
+def server_time() -> Response:
+    """The UTA API's own clock path (the v2 one answers too)."""
+    return ok({"serverTime": str(current_engine().now_ms())})
+
+
+def traded(p: Params) -> bool:
+    """A market path's ``category``: any one Bitget lists; only USDT-FUTURES has instruments here."""
+    return market_category(p) == CATEGORY
+
+
 @bp.get("/api/v3/market/instruments")
 def instruments() -> Response:
     engine = current_engine()
     p = query()
-    category(p)
+    if not traded(p):
+        return ok([])  # spot, margin, coin- and USDC-margined futures: listed by Bitget, none simulated
     symbol = p.symbol(required=False)
     specs = [engine.spec(symbol)] if symbol else list(engine.contracts.values())
     return ok([fmt.listed_instrument(fmt.instrument(s), engine.quirks) for s in specs])
@@ -100,9 +115,10 @@ def instruments() -> Response:
 def tickers() -> Response:
     engine = current_engine()
     p = query()
-    category(p)
+    if not traded(p):
+        return ok([])
     symbol = p.symbol(required=False)
-    symbols = [symbol] if symbol else list(engine.contracts)
+    symbols = [engine.spec(symbol).symbol] if symbol else list(engine.contracts)
     return ok([fmt.ticker(engine.ticker(s)) for s in symbols])
 
 
@@ -110,8 +126,9 @@ def tickers() -> Response:
 def orderbook() -> Response:
     engine = current_engine()
     p = query()
-    category(p)
     symbol = p.symbol()
+    if not traded(p):
+        raise SimError(c.SYMBOL_UNKNOWN, f"Trading pair {symbol} does not exist")
     limit = _whole(p, "limit", 1, BOOK_MAX_LIMIT) or BOOK_DEFAULT_LIMIT
     asks, bids = engine.depth(symbol, limit)
     return ok({"a": asks, "b": bids, "ts": str(engine.now_ms())})
@@ -271,8 +288,8 @@ def close_positions() -> Response:
     symbol = p.symbol(required=False)
     pos_side = enum(p, "posSide", (LONG, SHORT))
     orders = engine.close_positions(symbol or None, pos_side or None, side_in_one_way=True, api="v3")
-    rows = [{"orderId": o.order_id, "clientOid": o.client_oid, "code": "00000", "msg": "success"} for o in orders]
-    return ok({"list": rows})
+    # rows recorded from the exchange carry only the two ids
+    return ok({"list": [{"orderId": o.order_id, "clientOid": o.client_oid} for o in orders]})
 
 
 # ---------------------------------------------------------------------- strategy orders: position TP/SL
@@ -348,3 +365,101 @@ def unfilled_strategy_orders() -> Response:
         engine.spec(symbol)
     rows = [fmt.strategy_order(pos) for pos in engine.protected_legs(symbol or None)]
     return ok({"list": rows or None, "cursor": None})
+
+
+# ---------------------------------------------------------------------- history, market series
+
+
+CANDLE_INTERVALS = ("1m", "3m", "5m", "15m", "30m", "1H", "4H", "6H", "12H", "1D")
+CANDLE_MAX_LIMIT = 100
+
+
+@bp.get("/api/v3/market/candles")
+def candles() -> Response:
+    """Flat candles at the last price (no price history is kept); ``interval`` (the page's name) or
+    ``granularity`` (its curl example's)."""
+    engine = current_engine()
+    p = query()
+    symbol = p.symbol()
+    if not traded(p):
+        raise SimError(c.SYMBOL_UNKNOWN, f"Trading pair {symbol} does not exist")
+    interval = p.text("interval") or p.text("granularity", required=True)
+    if interval not in CANDLE_INTERVALS:
+        raise invalid(f"Parameter interval error: {interval}")
+    spec = engine.spec(symbol)
+    limit = _whole(p, "limit", 1, CANDLE_MAX_LIMIT) or CANDLE_MAX_LIMIT
+    last = engine.ticker(spec.symbol).last
+    return ok(flat_candles(last, engine.now_ms(), interval, limit, quote_volume=False))
+
+
+@bp.get("/api/v3/market/current-fund-rate")
+def current_fund_rate() -> Response:
+    engine = current_engine()
+    spec = engine.spec(query().symbol())
+    return ok([format_fund_rate(spec.symbol, engine.now_ms())])
+
+
+@bp.get("/api/v3/trade/fills")
+@private
+def fills() -> Response:
+    engine = current_engine()
+    p = query()
+    category(p, required=False)
+    symbol = p.symbol(required=False)
+    if symbol:
+        engine.spec(symbol)
+    limit = _whole(p, "limit", 1, PAGE_MAX_LIMIT) or PAGE_MAX_LIMIT
+    cursor = _whole(p, "cursor", 0, 10**30)
+    start = _whole(p, "startTime", 0, 10**15)
+    end = _whole(p, "endTime", 0, 10**15)
+    rows = [
+        f
+        for f in engine.fills(symbol or None, p.text("orderId"))
+        if (cursor is None or int(f.trade_id) < cursor)
+        and (start is None or f.c_time >= start)
+        and (end is None or f.c_time <= end)
+    ][:limit]
+    if not rows:
+        return ok({"list": None, "cursor": str(cursor) if cursor is not None else ""})
+    return ok({"list": [fmt.fill(f) for f in rows], "cursor": rows[-1].trade_id})
+
+
+@bp.get("/api/v3/position/history-position")
+@private
+def history_position() -> Response:
+    engine = current_engine()
+    p = query()
+    category(p)
+    symbol = p.symbol(required=False)
+    if symbol:
+        engine.spec(symbol)
+    limit = _whole(p, "limit", 1, PAGE_MAX_LIMIT) or PAGE_MAX_LIMIT
+    closed = engine.closed_positions(symbol or None)
+    cursor = _whole(p, "cursor", 0, len(closed))
+    start = cursor or 0
+    page = closed[start : start + limit]
+    mode = engine.position_mode
+    if not page:
+        return ok({"list": None, "cursor": str(cursor) if cursor is not None else ""})
+    return ok({"list": [fmt.history_position(pos, mode) for pos in page], "cursor": str(start + len(page))})
+
+
+@bp.post("/api/v3/trade/cancel-symbol-order")
+@private
+def cancel_symbol_order() -> Response:
+    """Cancel every resting order of the category (or of ``symbol``); rows carry each order's result."""
+    engine = current_engine()
+    p = body()
+    category(p)
+    symbol = p.symbol(required=False)
+    if symbol:
+        engine.spec(symbol)
+    rows = []
+    for o in engine.open_orders(symbol or None):
+        try:
+            engine.cancel_order(o.symbol, o.order_id)
+            rows.append({"orderId": o.order_id, "clientOid": o.client_oid, "code": "00000", "msg": "success"})
+        except SimError as err:  # filled between listing and cancelling
+            rows.append({"orderId": o.order_id, "clientOid": o.client_oid, "code": c.to_v3(err).code,
+                         "msg": c.to_v3(err).msg})
+    return ok({"list": rows})
