@@ -3,7 +3,10 @@
 Rules (see docs/execution.md):
 - buys at the best ask, sells at the best bid, as limit orders rounded to the contract's tick; a
   stop-loss is rounded to the tick too, away from the entry (down for a long, up for a short);
-- sizes from available margin × ratio × leverage ÷ price, floored to the size step;
+- sizes from available margin × ratio × leverage ÷ price, floored to the size step, or from the
+  alert's sizing field (quantity, size_usdt, size_pct, risk_pct) within the same caps (trading/sizing.py);
+- an alert may ask for a market open, a leverage, a take-profit and a trailing stop; a partial exit
+  (sell+long, buy+short), an exit and a cancel only ever reduce;
 - waits up to ``order_timeout`` for a fill, cancels the rest (a cancel that loses the race to a
   fill is a fill), re-prices a bounded number of times; a close then falls back to a market order,
   because a close must complete;
@@ -26,13 +29,14 @@ from trading.errors import ExchangeError
 from trading.exchange import Exchange
 from trading.journal import Journal, OrderRecord, OrderRowState, OrderStep, SignalStatus
 from trading.models import Contract, Order, OrderRequest, OrderState, OrderType, Position, PositionSide, Quote
-from trading.signals import Intent, Signal, SignalRejected, check_stop_loss
-from trading.sizing import below_minimum, open_size
+from trading.signals import Intent, Signal, SignalRejected, check_stop_loss, check_take_profit
+from trading.sizing import Account, SizeRequest, Sizing, below_minimum, plan_size
 
 log = logging.getLogger(__name__)
 
 DONE, SKIPPED, FAILED = SignalStatus.DONE, SignalStatus.SKIPPED, SignalStatus.FAILED
 CLOSE, OPEN, MARKET_CLOSE = OrderStep.CLOSE, OrderStep.OPEN, OrderStep.MARKET_CLOSE
+MARKET_OPEN, TRAIL = OrderStep.MARKET_OPEN, OrderStep.TRAIL
 MAX_ROUNDS = 5
 
 
@@ -88,7 +92,7 @@ class Executor:
         self.journal = journal
         self._stopping = threading.Event()
         self._clock = clock
-        self._leverage_applied: set[str] = set()
+        self._leverage_set: dict[str, int] = {}  # what this process set per symbol (alert or LEVERAGE)
         self._margin_lock = threading.Lock()
         self._fetch = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fetch")
 
@@ -153,7 +157,7 @@ class Executor:
         adopted: waited for, then cancelled as usual (at once when no new opening is allowed).
         """
         for row in self.journal.orders(signal_id):
-            if row.state.settled:
+            if row.state.settled or row.step is TRAIL:  # a trailing stop rests until the price turns
                 continue
             order = self.exchange.get_order(contract.symbol, client_oid=row.client_oid)
             if order is None:
@@ -173,7 +177,8 @@ class Executor:
     def _send_again(self, signal_id: str, row: OrderRecord, contract: Contract, signal: Signal) -> Order | None:
         """Send a journaled order under its own clientOid; None when the exchange refuses it outright."""
         stop_loss = None if row.reduce else _stop_on_tick(contract, row.position_side, signal.stop_loss)
-        request = row.request(contract.symbol, stop_loss)
+        take_profit = None if row.reduce else _target_on_tick(contract, row.position_side, signal.take_profit)
+        request = row.request(contract.symbol, stop_loss, take_profit)
         log.info("signal %s: order %s not on the exchange; sending it again under its clientOid",
                  signal_id, request.client_oid)
         try:
@@ -196,8 +201,14 @@ class Executor:
 
     def _reach_target(self, signal_id: str, signal: Signal, contract: Contract, allow_open: bool) -> Outcome:
         symbol = contract.symbol
+        if signal.intent is Intent.CANCEL:
+            return self._cancel_resting(symbol)
         legs = self._legs(symbol)
         log.info("signal %s: %s %s, position %s", signal_id, signal.intent.value, symbol, _describe(legs))
+        if signal.intent is Intent.EXIT:
+            return self._exit(signal_id, contract, legs)
+        if signal.intent.reduces:
+            return self._reduce(signal_id, signal, contract, legs)
         want, unwanted = _sides(signal.intent)
         done: list[str] = []
         if unwanted in legs:
@@ -209,6 +220,10 @@ class Executor:
                 return Outcome(SKIPPED, f"no {side.value} position on {symbol}: nothing to close")
             return Outcome(DONE, "; ".join(done))
         if want in legs and not self.settings.allow_add:
+            moved = self._protect(signal_id, signal, contract, legs[want])
+            if moved:
+                done.append(f"already {want.value} {legs[want].size}: {moved}")
+                return Outcome(DONE, "; ".join(done))
             done.append(f"already {want.value} {legs[want].size}: nothing opened")
             return Outcome(DONE if len(done) > 1 else SKIPPED, "; ".join(done))
         if not allow_open:
@@ -223,22 +238,127 @@ class Executor:
 
     # -- closing -----------------------------------------------------------------------------
 
-    def _close(self, signal_id: str, contract: Contract, leg: Position) -> None:
-        """Close a whole leg: limit at the book, re-priced, then market for what is left."""
+    def _close(self, signal_id: str, contract: Contract, leg: Position, amount: Decimal | None = None) -> None:
+        """Close a leg, or ``amount`` of it: limit at the book, re-priced, then market for what is left."""
         symbol, side = contract.symbol, leg.side
-        remaining = leg.size
+        keep = leg.size - amount if amount is not None else Decimal(0)
+        remaining = leg.size - keep
         for _ in range(self.settings.max_reprices + 1):
             quote = self.exchange.quote(symbol)
             self._settle(self._place_at_book(signal_id, contract, CLOSE, side, True, remaining, quote))
-            remaining = self._leg_size(symbol, side)
+            remaining = self._leg_size(symbol, side) - keep
             if remaining <= 0:
                 return
         log.info("signal %s: close of %s %s not filled by limit orders; market order for %s",
                  signal_id, symbol, side.value, remaining)
         self._market_close(signal_id, contract, side, remaining)
-        left = self._leg_size(symbol, side)
+        left = self._leg_size(symbol, side) - keep
         if left > 0:
             raise ExecutionFailed(f"could not close the {side.value} position on {symbol}: {left} still open")
+
+    def _exit(self, signal_id: str, contract: Contract, legs: dict[PositionSide, Position]) -> Outcome:
+        """``exit``: close whatever the symbol holds, either side."""
+        if not legs:
+            return Outcome(SKIPPED, f"no position on {contract.symbol}: nothing to exit")
+        done = []
+        for side, leg in legs.items():
+            self._close(signal_id, contract, leg)
+            done.append(f"closed {side.value} {leg.size}")
+        return Outcome(DONE, "; ".join(done))
+
+    def _reduce(
+        self, signal_id: str, signal: Signal, contract: Contract, legs: dict[PositionSide, Position]
+    ) -> Outcome:
+        """sell+long / buy+short: close ``quantity`` or ``exit_pct`` of the position; never more than it holds.
+
+        What this signal already closed (an earlier round, a restart) counts: the share is taken of
+        the position as it was before the signal, so a resumed exit never closes twice.
+        """
+        side = PositionSide.LONG if signal.intent is Intent.REDUCE_LONG else PositionSide.SHORT
+        symbol = contract.symbol
+        leg = legs.get(side)
+        held = leg.size if leg else Decimal(0)
+        before = held + sum(
+            (row.filled for row in self.journal.orders(signal_id) if row.reduce and row.position_side is side),
+            Decimal(0),
+        )
+        if before <= 0:
+            return Outcome(SKIPPED, f"no {side.value} position on {symbol}: nothing to reduce")
+        if signal.exit_pct is not None:
+            pct = signal.exit_pct
+            wanted = before if pct >= 100 else contract.floor_size(before * pct / 100)
+            rule = f"exit_pct {pct}% of {before}"
+        else:
+            quantity = signal.quantity or Decimal(0)
+            wanted = min(contract.floor_size(quantity), before)
+            rule = f"quantity {quantity}" + (f", capped at the position {before}" if quantity > before else "")
+        rest = wanted - (before - held)
+        if rest <= 0 or leg is None:
+            return Outcome(DONE, f"reduced {side.value} by {wanted} ({rule}) earlier")
+        if rest < held and rest < contract.min_size:
+            raise ExecutionFailed(
+                f"reducing {side.value} by {rest} ({rule}) is below the contract's minimum order size "
+                f"{contract.min_size} {contract.base_coin}: nothing placed"
+            )
+        self._close(signal_id, contract, leg, rest)
+        left = self._leg_size(symbol, side)
+        return Outcome(DONE, f"reduced {side.value} by {rest} ({rule}); {side.value} {left} left")
+
+    def _cancel_resting(self, symbol: str) -> Outcome:
+        """``cancel``: cancel the symbol's resting orders."""
+        resting = self.exchange.open_orders(symbol)
+        if not resting:
+            return Outcome(SKIPPED, f"no resting orders on {symbol}: nothing cancelled")
+        cancelled = [order.client_oid or order.order_id for order in resting if self.exchange.cancel_order(
+            symbol, **_ref(order))]
+        return Outcome(DONE, f"cancelled {len(cancelled)} of {len(resting)} resting orders on {symbol}")
+
+    # -- protection: stop, target, trailing stop ----------------------------------------------
+
+    def _protect(self, signal_id: str, signal: Signal, contract: Contract, leg: Position) -> str:
+        """Move the held position's stop/target and place a trailing stop, as the alert asks ("" if nothing)."""
+        side = leg.side
+        stop = _stop_on_tick(contract, side, signal.stop_loss)
+        target = _target_on_tick(contract, side, signal.take_profit)
+        if stop is None and target is None and signal.trailing_stop_pct is None:
+            return ""
+        done = []
+        if stop is not None or target is not None:
+            quote = self.exchange.quote(contract.symbol)
+            exit_price = quote.bid if side is PositionSide.LONG else quote.ask
+            if stop is not None:
+                check_stop_loss(signal.intent, stop, exit_price)
+            if target is not None:
+                check_take_profit(signal.intent, target, exit_price)
+            self.exchange.set_protection(contract.symbol, side, stop_loss=stop, take_profit=target)
+            if stop is not None:
+                done.append(f"stop-loss moved to {stop}")
+            if target is not None:
+                done.append(f"take-profit moved to {target}")
+        if signal.trailing_stop_pct is not None:
+            done.append(self._trail(signal_id, contract, side, leg.size, signal.trailing_stop_pct))
+        return ", ".join(done)
+
+    def _trail(self, signal_id: str, contract: Contract, side: PositionSide, size: Decimal, pct: Decimal) -> str:
+        """Bitget's trailing stop plan order for ``size`` of the position; journaled like an order, placed once."""
+        rows = [row for row in self.journal.orders(signal_id) if row.step is TRAIL]
+        if rows and not rows[-1].state.uncertain and rows[-1].state is not OrderRowState.REJECTED:
+            return f"trailing stop {pct}% placed earlier"
+        oid = client_oid(signal_id, TRAIL, self._next_attempt(signal_id, TRAIL))
+        request = OrderRequest(contract.symbol, side, True, OrderType.MARKET, size, oid)
+        self.journal.record_order(signal_id, TRAIL, request)
+        log.info("signal %s: placing trailing stop %s%% on %s %s size %s (clientOid %s)",
+                 signal_id, pct, contract.symbol, side.value, size, oid)
+        try:
+            ack = self.exchange.place_trailing_stop(contract.symbol, side, size, pct, oid)
+        except ExchangeError as exc:
+            if _transient(exc):
+                self.journal.update_order(oid, state=OrderRowState.UNKNOWN)
+                raise
+            self.journal.update_order(oid, state=OrderRowState.REJECTED)
+            raise ExecutionFailed(f"trailing stop {oid} refused: {exc}") from exc
+        self.journal.update_order(oid, state=OrderRowState.LIVE, order_id=ack.order_id)
+        return f"trailing stop {pct}% on {size}"
 
     def _market_close(self, signal_id: str, contract: Contract, side: PositionSide, size: Decimal) -> None:
         oid = client_oid(signal_id, MARKET_CLOSE, self._next_attempt(signal_id, MARKET_CLOSE))
@@ -254,7 +374,8 @@ class Executor:
         both size from the same balance and together ask for more than there is.
         """
         symbol = contract.symbol
-        leverage = self._leverage(symbol)
+        leverage = self._leverage(contract, signal.leverage)
+        market = signal.order_type == OrderType.MARKET.value
         with self._margin_lock:
             # each fetch runs in the caller's logging context, so its lines name the signal
             quote_future = self._fetch.submit(contextvars.copy_context().run, self.exchange.quote, symbol)
@@ -262,27 +383,19 @@ class Executor:
             quote, balance = quote_future.result(), balance_future.result()
             price = _limit_price(contract, quote, buying=side is PositionSide.LONG)
             self._check_slippage(signal, price)
-            stop_loss = _stop_on_tick(contract, side, signal.stop_loss)
-            if stop_loss is not None:
-                check_stop_loss(signal.intent, stop_loss, price)
-            size = open_size(
-                contract,
-                available=balance.available,
-                ratio=self.settings.max_purchase_ratio,
-                leverage=leverage,
-                price=price,
-            )
-            size = self._cap_position(contract, size, price, held)
+            stop_loss, take_profit = self._presets(signal, contract, side, price)
+            sizing = self._size(contract, signal, balance.available, balance.equity, leverage, price, held, stop_loss)
+            size = sizing.size
             too_small = below_minimum(contract, size, price)
             if too_small:
-                raise ExecutionFailed(
-                    f"{too_small}; available {balance.available} {balance.coin} × ratio "
-                    f"{self.settings.max_purchase_ratio} × leverage {leverage} at {price}: nothing placed"
-                )
-            order = self._place_at_book(signal_id, contract, OPEN, side, False, size, quote, signal)
+                raise ExecutionFailed(f"{too_small}; {sizing.describe()}: nothing placed")
+            if market:
+                order = self._market_open(signal_id, contract, side, size, stop_loss, take_profit)
+            else:
+                order = self._place_at_book(signal_id, contract, OPEN, side, False, size, quote, signal)
         filled = self._settle(order).filled
         refused = ""
-        for _ in range(self.settings.max_reprices):
+        for _ in range(0 if market else self.settings.max_reprices):
             remaining = size - filled
             if remaining <= 0 or below_minimum(contract, remaining, price):
                 break
@@ -300,22 +413,65 @@ class Executor:
             raise ExecutionFailed(
                 f"open {side.value} {size} {symbol} not filled after {self.settings.max_reprices + 1} attempts"
             )
+        how = f"{'market' if market else 'limit'}, leverage {leverage}, {sizing.describe()}"
         if filled < size:
-            return f"opened {side.value} {filled} of {size} {symbol}; the rest was cancelled{refused}"
-        return f"opened {side.value} {filled} {symbol}"
+            text = f"opened {side.value} {filled} of {size} {symbol}; the rest was cancelled{refused} ({how})"
+        else:
+            text = f"opened {side.value} {filled} {symbol} ({how})"
+        if signal.trailing_stop_pct is not None:
+            whole = self._leg_size(symbol, side)
+            text += "; " + self._trail(signal_id, contract, side, whole, signal.trailing_stop_pct)
+        return text
 
-    def _cap_position(self, contract: Contract, size: Decimal, price: Decimal, held: Decimal) -> Decimal:
-        """MAX_POSITION_USDT: the position after this order stays within the cap."""
+    def _presets(
+        self, signal: Signal, contract: Contract, side: PositionSide, price: Decimal
+    ) -> tuple[Decimal | None, Decimal | None]:
+        """The opening order's stop and target on the tick, each checked against the entry price."""
+        stop_loss = _stop_on_tick(contract, side, signal.stop_loss)
+        if stop_loss is not None:
+            check_stop_loss(signal.intent, stop_loss, price)
+        take_profit = _target_on_tick(contract, side, signal.take_profit)
+        if take_profit is not None:
+            check_take_profit(signal.intent, take_profit, price)
+        return stop_loss, take_profit
+
+    def _size(
+        self,
+        contract: Contract,
+        signal: Signal,
+        available: Decimal,
+        equity: Decimal,
+        leverage: Decimal,
+        price: Decimal,
+        held: Decimal,
+        stop_loss: Decimal | None,
+    ) -> Sizing:
+        """The alert's sizing rule within MAX_PURCHASE_RATIO, the fee, MAX_POSITION_USDT and the contract's step."""
         cap = self.settings.max_position_usdt
-        if cap is None:
-            return size
-        room = cap - held
-        if room <= 0:
+        room = None if cap is None else cap - held
+        if room is not None and room <= 0:
             raise ExecutionFailed(f"position on {contract.symbol} already at MAX_POSITION_USDT={cap}: nothing placed")
-        capped = min(size, contract.floor_size(room / price))
-        if capped < size:
-            log.info("%s: size %s capped to %s by MAX_POSITION_USDT=%s", contract.symbol, size, capped, cap)
-        return capped
+        ask = SizeRequest(signal.quantity, signal.size_usdt, signal.size_pct, signal.risk_pct, stop_loss)
+        account = Account(available, equity, leverage, self.settings.max_purchase_ratio, room)
+        sizing = plan_size(contract, ask, account, price)
+        log.info("%s: %s", contract.symbol, sizing.describe())
+        return sizing
+
+    def _market_open(
+        self,
+        signal_id: str,
+        contract: Contract,
+        side: PositionSide,
+        size: Decimal,
+        stop_loss: Decimal | None,
+        take_profit: Decimal | None,
+    ) -> Order:
+        """order_type market: one market order with the alert's stop and target preset."""
+        oid = client_oid(signal_id, MARKET_OPEN, self._next_attempt(signal_id, MARKET_OPEN))
+        request = OrderRequest(
+            contract.symbol, side, False, OrderType.MARKET, size, oid, stop_loss=stop_loss, take_profit=take_profit
+        )
+        return self._submit(signal_id, MARKET_OPEN, request)
 
     def _check_slippage(self, signal: Signal, price: Decimal) -> None:
         limit = self.settings.max_slippage_pct
@@ -328,19 +484,36 @@ class Executor:
                 f"more than MAX_SLIPPAGE_PCT={limit}: nothing placed"
             )
 
-    def _leverage(self, symbol: str) -> Decimal:
-        wanted = self.settings.leverage
+    def planned_leverage(self, contract: Contract, alert: int | None) -> tuple[Decimal, bool]:
+        """(leverage the order sizes with, whether it must be set on the symbol first).
+
+        The alert's ``leverage`` wins, then the last one set on the symbol by this process (an
+        alert's leverage is remembered), then LEVERAGE; without any, the account's own, within MAX_LEVERAGE.
+        """
+        symbol, cap = contract.symbol, self.settings.max_leverage
+        if alert is not None:
+            if cap is not None and alert > cap:
+                raise ExecutionFailed(f"leverage {alert} is above MAX_LEVERAGE={cap}: nothing placed")
+            if contract.max_leverage is not None and alert > contract.max_leverage:
+                raise ExecutionFailed(
+                    f"leverage {alert} is above {symbol}'s maximum leverage {contract.max_leverage}: nothing placed"
+                )
+        wanted = alert or self._leverage_set.get(symbol) or self.settings.leverage
         if wanted is None:
             current = self.exchange.leverage(symbol)
-            cap = self.settings.max_leverage
             if cap is not None and current > cap:
                 log.info("%s: account leverage %s above MAX_LEVERAGE=%s; sizing with %s", symbol, current, cap, cap)
-                return Decimal(cap)
-            return current
-        if symbol not in self._leverage_applied:
-            self.exchange.set_leverage(symbol, wanted)
-            self._leverage_applied.add(symbol)
-        return Decimal(wanted)
+                return Decimal(cap), False
+            return current, False
+        return Decimal(wanted), self._leverage_set.get(symbol) != wanted
+
+    def _leverage(self, contract: Contract, alert: int | None) -> Decimal:
+        leverage, must_set = self.planned_leverage(contract, alert)
+        if must_set:
+            self.exchange.set_leverage(contract.symbol, int(leverage))
+            self._leverage_set[contract.symbol] = int(leverage)
+            log.info("%s: leverage set to %s", contract.symbol, leverage)
+        return leverage
 
     # -- one order: place, wait, cancel ------------------------------------------------------
 
@@ -366,6 +539,7 @@ class Executor:
             client_oid=client_oid(signal_id, step, self._next_attempt(signal_id, step)),
             price=_limit_price(contract, quote, buying=buying),
             stop_loss=None if reduce or signal is None else _stop_on_tick(contract, side, signal.stop_loss),
+            take_profit=None if reduce or signal is None else _target_on_tick(contract, side, signal.take_profit),
         )
         return self._submit(signal_id, step, request)
 
@@ -511,6 +685,19 @@ def _stop_on_tick(contract: Contract, side: PositionSide, stop_loss: Decimal | N
     if stop != stop_loss:
         log.debug("%s: stop-loss %s rounded to the tick: %s", contract.symbol, stop_loss, stop)
     return stop
+
+
+def _target_on_tick(contract: Contract, side: PositionSide, take_profit: Decimal | None) -> Decimal | None:
+    """A signal's take-profit on the tick, rounded towards the entry (down for a long, up for a short):
+    never asks for more than the alert did."""
+    if take_profit is None:
+        return None
+    target = contract.round_price(take_profit, up=side is PositionSide.SHORT)
+    if target <= 0:
+        raise ExecutionFailed(
+            f"take_profit_price {take_profit} is below the price tick {contract.price_tick} of {contract.symbol}"
+        )
+    return target
 
 
 def _limit_price(contract: Contract, quote: Quote, *, buying: bool) -> Decimal:

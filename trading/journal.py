@@ -61,6 +61,8 @@ class OrderStep(StrEnum):
     CLOSE = "c"  # a limit order closing the unwanted leg
     OPEN = "o"  # a limit order opening the wanted leg
     MARKET_CLOSE = "m"  # the market order that finishes a close the limit orders left open
+    MARKET_OPEN = "k"  # a market order opening the wanted leg (order_type market)
+    TRAIL = "t"  # a trailing stop plan order protecting the position (not an order that fills at once)
 
 
 class OrderRowState(StrEnum):
@@ -214,7 +216,9 @@ class OrderRecord:
     fee: Decimal | None = None  # paid, in the margin coin, as the exchange reports it (negative: a rebate)
     realized_pnl: Decimal | None = None  # of a close, before fees, as the exchange reports it
 
-    def request(self, symbol: str, stop_loss: Decimal | None = None) -> OrderRequest:
+    def request(
+        self, symbol: str, stop_loss: Decimal | None = None, take_profit: Decimal | None = None
+    ) -> OrderRequest:
         """The order as it was (or is to be) sent, under its own clientOid."""
         return OrderRequest(
             symbol=symbol,
@@ -225,6 +229,7 @@ class OrderRecord:
             client_oid=self.client_oid,
             price=self.price,
             stop_loss=stop_loss,
+            take_profit=take_profit,
         )
 
     def as_dict(self) -> dict[str, Any]:

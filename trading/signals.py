@@ -25,10 +25,23 @@ MAX_PRICE = Decimal("1e12")
 
 # Fields the protocol reads. A TradingView placeholder left unfilled in any of them (the alert was
 # written for another alert type, or the message was pasted by hand) is refused before anything else.
-PROTOCOL_FIELDS = ("action", "sentiment", "ticker", "price", "stop_loss_price", "id", "time")
+SIZING_FIELDS = ("quantity", "size_usdt", "size_pct", "risk_pct")
+# Fields that change what is traded beyond the base table: sizing, exits, protection, order type, leverage.
+ORDER_FIELDS = (
+    *SIZING_FIELDS,
+    "exit_pct",
+    "take_profit_price",
+    "trailing_stop_pct",
+    "order_type",
+    "leverage",
+)
+PROTOCOL_FIELDS = ("action", "sentiment", "ticker", "price", "stop_loss_price", *ORDER_FIELDS, "id", "time")
 # Fields that decide *what* is traded: two alerts with one ``id`` are the same alert only when these
 # match too. Fields added to the protocol later that change the trade belong here as well.
-TRADING_FIELDS = ("action", "sentiment", "ticker", "price", "stop_loss_price")
+TRADING_FIELDS = ("action", "sentiment", "ticker", "price", "stop_loss_price", *ORDER_FIELDS)
+# Names a trader may write for a size; never ignored (an ignored size would trade the default size).
+MISSPELLED_SIZING = ("qty", "size", "contracts", "amount", "position_size", "order_size", "size_percent")
+MAX_TRAILING_PCT = Decimal("10")  # Bitget's callback ratio is at most 10 %
 _PLACEHOLDER = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 
 
@@ -39,6 +52,18 @@ class Intent(str, Enum):
     HOLD_SHORT = "hold_short"  # sell + short
     NO_SHORT = "no_short"  # buy + flat: close any short
     NO_LONG = "no_long"  # sell + flat: close any long
+    REDUCE_LONG = "reduce_long"  # sell + long: close part of a long (quantity or exit_pct)
+    REDUCE_SHORT = "reduce_short"  # buy + short: close part of a short
+    EXIT = "exit"  # action exit: close whatever the symbol holds, either side
+    CANCEL = "cancel"  # action cancel: cancel the symbol's resting orders
+
+    @property
+    def opens(self) -> bool:
+        return self in (Intent.HOLD_LONG, Intent.HOLD_SHORT)
+
+    @property
+    def reduces(self) -> bool:
+        return self in (Intent.REDUCE_LONG, Intent.REDUCE_SHORT)
 
 
 INTENTS: dict[tuple[str, str], Intent] = {
@@ -46,8 +71,15 @@ INTENTS: dict[tuple[str, str], Intent] = {
     ("sell", "short"): Intent.HOLD_SHORT,
     ("buy", "flat"): Intent.NO_SHORT,
     ("sell", "flat"): Intent.NO_LONG,
+    ("sell", "long"): Intent.REDUCE_LONG,
+    ("buy", "short"): Intent.REDUCE_SHORT,
+    ("exit", "flat"): Intent.EXIT,
+    ("cancel", "flat"): Intent.CANCEL,
 }
-ALLOWED_COMBINATIONS = "buy+long, sell+short, buy+flat, sell+flat"
+ALLOWED_COMBINATIONS = (
+    "buy+long, sell+short, buy+flat, sell+flat, sell+long or buy+short (partial exit with quantity or exit_pct),"
+    " exit or cancel (sentiment flat or left out)"
+)
 
 
 class SignalRejected(Exception):
@@ -72,6 +104,23 @@ class Signal:
     stop_loss: Decimal | None = None
     alert_id: str | None = None
     sent_at: datetime | None = None
+    quantity: Decimal | None = None  # contracts in the contract's base unit (opens, partial exits)
+    size_usdt: Decimal | None = None  # notional of the opening order
+    size_pct: Decimal | None = None  # percent of available margin used as margin
+    risk_pct: Decimal | None = None  # percent of equity lost at the stop, fees included
+    exit_pct: Decimal | None = None  # percent of the position a partial exit closes
+    take_profit: Decimal | None = None
+    trailing_stop_pct: Decimal | None = None
+    order_type: str | None = None  # "market" or "limit"; None: the limit-at-the-book rule
+    leverage: int | None = None
+
+    @property
+    def sizing_rule(self) -> str | None:
+        """The alert's sizing field, or None for the default (MAX_PURCHASE_RATIO)."""
+        for name in SIZING_FIELDS:
+            if getattr(self, name) is not None:
+                return name
+        return None
 
 
 def parse_signal(payload: Mapping[str, Any], symbols: TickerResolver | Container[str] | None = None) -> Signal:
@@ -81,8 +130,12 @@ def parse_signal(payload: Mapping[str, Any], symbols: TickerResolver | Container
     ticker is then taken by its shape and checked again at execution).
     """
     check_placeholders(payload)
-    action = _word(payload, "action", ("buy", "sell"))
-    sentiment = _word(payload, "sentiment", ("long", "short", "flat"))
+    _check_sizing_names(payload)
+    action = _word(payload, "action", ("buy", "sell", "exit", "cancel"))
+    if action in ("exit", "cancel") and payload.get("sentiment") in (None, ""):
+        sentiment = "flat"
+    else:
+        sentiment = _word(payload, "sentiment", ("long", "short", "flat"))
     intent = INTENTS.get((action, sentiment))
     if intent is None:
         raise SignalRejected(
@@ -98,10 +151,21 @@ def parse_signal(payload: Mapping[str, Any], symbols: TickerResolver | Container
     price = _price(payload, "price")
     stop_loss = _price(payload, "stop_loss_price")
     if stop_loss is not None:
-        if intent not in (Intent.HOLD_LONG, Intent.HOLD_SHORT):
+        if not intent.opens:
             raise SignalRejected("invalid-stop-loss", "stop_loss_price only applies to signals that open a position")
         if price is not None:
             _check_stop_side(intent, stop_loss, price)
+    take_profit = _price(payload, "take_profit_price", code="invalid-take-profit-price")
+    if take_profit is not None:
+        if not intent.opens:
+            raise SignalRejected(
+                "invalid-take-profit-price", "take_profit_price only applies to signals that open a position"
+            )
+        if price is not None:
+            check_take_profit(intent, take_profit, price)
+        if stop_loss is not None:
+            check_take_profit(intent, take_profit, stop_loss)
+    order = _order_fields(payload, intent, stop_loss)
     return Signal(
         action=action,
         sentiment=sentiment,
@@ -112,7 +176,114 @@ def parse_signal(payload: Mapping[str, Any], symbols: TickerResolver | Container
         stop_loss=stop_loss,
         alert_id=_alert_id(payload),
         sent_at=_sent_at(payload),
+        take_profit=take_profit,
+        **order,
     )
+
+
+def _check_sizing_names(payload: Mapping[str, Any]) -> None:
+    """A size under a name the protocol does not read is refused: ignoring it would trade another size."""
+    for name in payload:
+        if isinstance(name, str) and name.strip().lower() in MISSPELLED_SIZING:
+            raise SignalRejected(
+                "unknown-sizing-field",
+                f"field {name!r} is not a sizing field; use one of {', '.join(SIZING_FIELDS)}"
+                " (or exit_pct to close part of a position)",
+            )
+
+
+def _order_fields(payload: Mapping[str, Any], intent: Intent, stop_loss: Decimal | None) -> dict[str, Any]:
+    """Sizing, exit, trailing-stop, order-type and leverage fields, each checked against the intent."""
+    given = [name for name in SIZING_FIELDS if payload.get(name) not in (None, "")]
+    if len(given) > 1:
+        raise SignalRejected(
+            "conflicting-sizing",
+            f"fields {' and '.join(given)} both size the order; send at most one of {', '.join(SIZING_FIELDS)}",
+        )
+    fields: dict[str, Any] = {
+        "quantity": _amount(payload, "quantity"),
+        "size_usdt": _amount(payload, "size_usdt"),
+        "size_pct": _amount(payload, "size_pct", most=Decimal(100)),
+        "risk_pct": _amount(payload, "risk_pct", most=Decimal(100)),
+        "exit_pct": _amount(payload, "exit_pct", most=Decimal(100)),
+        "trailing_stop_pct": _amount(payload, "trailing_stop_pct", most=MAX_TRAILING_PCT),
+        "order_type": _order_type(payload),
+        "leverage": _leverage(payload),
+    }
+    if given and not intent.opens and not (intent.reduces and given == ["quantity"]):
+        raise SignalRejected(
+            f"invalid-{given[0].replace('_', '-')}",
+            f"{given[0]} only applies to signals that open a position"
+            + (" (a partial exit takes quantity or exit_pct)" if intent.reduces else ""),
+        )
+    if fields["risk_pct"] is not None and stop_loss is None:
+        raise SignalRejected(
+            "risk-pct-needs-stop-loss", "risk_pct sizes the order from the stop: send stop_loss_price with it"
+        )
+    if intent.reduces:
+        if fields["exit_pct"] is not None and fields["quantity"] is not None:
+            raise SignalRejected("conflicting-sizing", "send quantity or exit_pct for a partial exit, not both")
+        if fields["exit_pct"] is None and fields["quantity"] is None:
+            held = "long" if intent is Intent.REDUCE_LONG else "short"
+            raise SignalRejected(
+                "missing-exit-size",
+                f"{INTENT_WORDS[intent]} reduces a {held}: send quantity or exit_pct (100 closes it all)",
+            )
+    elif fields["exit_pct"] is not None:
+        raise SignalRejected(
+            "invalid-exit-pct", "exit_pct only applies to sell+long or buy+short (use exit to close everything)"
+        )
+    for name in ("trailing_stop_pct", "order_type", "leverage"):
+        if fields[name] is not None and not intent.opens:
+            raise SignalRejected(
+                f"invalid-{name.replace('_', '-')}", f"{name} only applies to signals that open a position"
+            )
+    return fields
+
+
+INTENT_WORDS = {Intent.REDUCE_LONG: "sell+long", Intent.REDUCE_SHORT: "buy+short"}
+
+
+def check_take_profit(intent: Intent, take_profit: Decimal, reference: Decimal) -> None:
+    """Refuse a target that would trigger at once: above the price (or stop) for a long, below for a short."""
+    if intent is Intent.HOLD_LONG and take_profit <= reference:
+        raise SignalRejected(
+            "take-profit-wrong-side",
+            f"take_profit_price {take_profit} must be above {reference} for a long",
+        )
+    if intent is Intent.HOLD_SHORT and take_profit >= reference:
+        raise SignalRejected(
+            "take-profit-wrong-side",
+            f"take_profit_price {take_profit} must be below {reference} for a short",
+        )
+
+
+def _amount(payload: Mapping[str, Any], name: str, *, most: Decimal = MAX_PRICE) -> Decimal | None:
+    """A positive number field, at most ``most``; the code names the field."""
+    code = f"invalid-{name.replace('_', '-')}"
+    value = _price(payload, name, code=code)
+    if value is not None and value > most:
+        raise SignalRejected(code, f"field {name!r} must be greater than 0 and at most {most}")
+    return value
+
+
+def _order_type(payload: Mapping[str, Any]) -> str | None:
+    value = payload.get("order_type")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or value.strip().lower() not in ("market", "limit"):
+        raise SignalRejected("invalid-order-type", "field 'order_type' must be market or limit")
+    return value.strip().lower()
+
+
+def _leverage(payload: Mapping[str, Any]) -> int | None:
+    value = payload.get("leverage")
+    if value is None or value == "":
+        return None
+    number = _price(payload, "leverage", code="invalid-leverage")
+    if number is None or number != number.to_integral_value() or number > 1000:
+        raise SignalRejected("invalid-leverage", "field 'leverage' must be a whole number from 1")
+    return int(number)
 
 
 def check_placeholders(payload: Mapping[str, Any]) -> None:
@@ -201,20 +372,20 @@ def _word(payload: Mapping[str, Any], name: str, allowed: tuple[str, ...]) -> st
     return value
 
 
-def _price(payload: Mapping[str, Any], name: str) -> Decimal | None:
+def _price(payload: Mapping[str, Any], name: str, *, code: str = "invalid-price") -> Decimal | None:
     value = payload.get(name)
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise SignalRejected("invalid-price", f"field {name!r} must be a positive number")
+        raise SignalRejected(code, f"field {name!r} must be a positive number")
     if isinstance(value, float) and not math.isfinite(value):
-        raise SignalRejected("invalid-price", f"field {name!r} must be a finite positive number")
+        raise SignalRejected(code, f"field {name!r} must be a finite positive number")
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise SignalRejected("invalid-price", f"field {name!r} must be a positive number") from None
+        raise SignalRejected(code, f"field {name!r} must be a positive number") from None
     if not number.is_finite() or number <= 0 or number > MAX_PRICE:
-        raise SignalRejected("invalid-price", f"field {name!r} must be a positive number below {MAX_PRICE:f}")
+        raise SignalRejected(code, f"field {name!r} must be a positive number below {MAX_PRICE:f}")
     return number
 
 

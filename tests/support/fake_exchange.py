@@ -79,6 +79,8 @@ class FakeExchange:
         self.plan: list[str] = []  # per limit order placed: "fill", "rest" or "half"; empty means "fill"
         self.fail: dict[str, list[ExchangeError]] = {}
         self.lose_next_reply = False
+        self.protection: dict[tuple[str, PositionSide], tuple[Decimal | None, Decimal | None]] = {}
+        self.trailing: list[tuple[str, PositionSide, Decimal, Decimal, str]] = []
         self._ids = itertools.count(1)
 
     # -- set-up -----------------------------------------------------------------------------
@@ -181,6 +183,27 @@ class FakeExchange:
 
     def open_orders(self, symbol: str) -> list[Order]:
         return [o for o in self.orders.values() if o.symbol == symbol and not o.state.is_final]
+
+    def set_protection(
+        self, symbol: str, side: PositionSide, *, stop_loss: Decimal | None, take_profit: Decimal | None
+    ) -> None:
+        self._maybe_fail("set_protection")
+        if (symbol, side) not in self.legs:
+            raise Refused(f"no {side.value} position on {symbol}")
+        old_stop, old_target = self.protection.get((symbol, side), (None, None))
+        self.protection[(symbol, side)] = (
+            old_stop if stop_loss is None else stop_loss,
+            old_target if take_profit is None else take_profit,
+        )
+
+    def place_trailing_stop(
+        self, symbol: str, side: PositionSide, size: Decimal, callback_pct: Decimal, client_oid: str
+    ) -> OrderAck:
+        self._maybe_fail("place_trailing_stop")
+        if any(t[4] == client_oid for t in self.trailing):
+            raise Refused(f"duplicate clientOid {client_oid}")
+        self.trailing.append((symbol, side, size, callback_pct, client_oid))
+        return OrderAck(str(next(self._ids)), client_oid)
 
     # -- internals ------------------------------------------------------------------------------
 

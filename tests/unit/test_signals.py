@@ -31,12 +31,20 @@ def test_the_four_combinations_map_to_intents(action, sentiment, intent):
     assert parse_signal(payload(action=action, sentiment=sentiment), KNOWN).intent is intent
 
 
-@pytest.mark.parametrize(("action", "sentiment"), [("buy", "short"), ("sell", "long")])
+@pytest.mark.parametrize(("action", "sentiment"), [("exit", "long"), ("cancel", "short")])
 def test_contradictory_combinations_name_the_allowed_ones(action, sentiment):
     with pytest.raises(SignalRejected) as err:
         parse_signal(payload(action=action, sentiment=sentiment), KNOWN)
     assert err.value.code == "invalid-sentiment-action"
     assert "buy+long" in err.value.error
+
+
+@pytest.mark.parametrize(("action", "sentiment"), [("buy", "short"), ("sell", "long")])
+def test_a_partial_exit_without_its_size_names_quantity_and_exit_pct(action, sentiment):
+    with pytest.raises(SignalRejected) as err:
+        parse_signal(payload(action=action, sentiment=sentiment), KNOWN)
+    assert err.value.code == "missing-exit-size"
+    assert "quantity" in err.value.error and "exit_pct" in err.value.error
 
 
 @pytest.mark.parametrize(
