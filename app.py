@@ -261,6 +261,15 @@ def webhook(source: str) -> tuple[Response, int]:
     return jsonify(body), 200
 
 
+@api.post("/api/webhook/test")
+@guarded(token=False)
+def webhook_test(source: str) -> tuple[Response, int]:
+    """Dry run: what this alert would do now (same body and token as the webhook); places nothing."""
+    payload = _decode_body(_read_body())
+    token = request.headers.get("X-Webhook-Token")
+    return jsonify(_runtime().service.dry_run(payload, source=source, header_token=token)), 200
+
+
 @api.get("/api/signals/<signal_id>")
 def signal_status(signal_id: str) -> tuple[Response, int]:
     """What happened to a signal: with the webhook token (X-Webhook-Token) as before, or as an admin route.

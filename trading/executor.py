@@ -176,8 +176,8 @@ class Executor:
 
     def _send_again(self, signal_id: str, row: OrderRecord, contract: Contract, signal: Signal) -> Order | None:
         """Send a journaled order under its own clientOid; None when the exchange refuses it outright."""
-        stop_loss = None if row.reduce else _stop_on_tick(contract, row.position_side, signal.stop_loss)
-        take_profit = None if row.reduce else _target_on_tick(contract, row.position_side, signal.take_profit)
+        stop_loss = None if row.reduce else stop_on_tick(contract, row.position_side, signal.stop_loss)
+        take_profit = None if row.reduce else target_on_tick(contract, row.position_side, signal.take_profit)
         request = row.request(contract.symbol, stop_loss, take_profit)
         log.info("signal %s: order %s not on the exchange; sending it again under its clientOid",
                  signal_id, request.client_oid)
@@ -284,14 +284,7 @@ class Executor:
         )
         if before <= 0:
             return Outcome(SKIPPED, f"no {side.value} position on {symbol}: nothing to reduce")
-        if signal.exit_pct is not None:
-            pct = signal.exit_pct
-            wanted = before if pct >= 100 else contract.floor_size(before * pct / 100)
-            rule = f"exit_pct {pct}% of {before}"
-        else:
-            quantity = signal.quantity or Decimal(0)
-            wanted = min(contract.floor_size(quantity), before)
-            rule = f"quantity {quantity}" + (f", capped at the position {before}" if quantity > before else "")
+        wanted, rule = reduction(contract, signal, before)
         rest = wanted - (before - held)
         if rest <= 0 or leg is None:
             return Outcome(DONE, f"reduced {side.value} by {wanted} ({rule}) earlier")
@@ -318,8 +311,8 @@ class Executor:
     def _protect(self, signal_id: str, signal: Signal, contract: Contract, leg: Position) -> str:
         """Move the held position's stop/target and place a trailing stop, as the alert asks ("" if nothing)."""
         side = leg.side
-        stop = _stop_on_tick(contract, side, signal.stop_loss)
-        target = _target_on_tick(contract, side, signal.take_profit)
+        stop = stop_on_tick(contract, side, signal.stop_loss)
+        target = target_on_tick(contract, side, signal.take_profit)
         if stop is None and target is None and signal.trailing_stop_pct is None:
             return ""
         done = []
@@ -382,9 +375,11 @@ class Executor:
             balance_future = self._fetch.submit(contextvars.copy_context().run, self.exchange.balance)
             quote, balance = quote_future.result(), balance_future.result()
             price = _limit_price(contract, quote, buying=side is PositionSide.LONG)
-            self._check_slippage(signal, price)
-            stop_loss, take_profit = self._presets(signal, contract, side, price)
-            sizing = self._size(contract, signal, balance.available, balance.equity, leverage, price, held, stop_loss)
+            self.check_slippage(signal, price)
+            stop_loss, take_profit = self.presets(signal, contract, side, price)
+            sizing = self.size_for(
+                contract, signal, balance.available, balance.equity, leverage, price, held, stop_loss
+            )
             size = sizing.size
             too_small = below_minimum(contract, size, price)
             if too_small:
@@ -420,22 +415,25 @@ class Executor:
             text = f"opened {side.value} {filled} {symbol} ({how})"
         if signal.trailing_stop_pct is not None:
             whole = self._leg_size(symbol, side)
-            text += "; " + self._trail(signal_id, contract, side, whole, signal.trailing_stop_pct)
+            try:
+                text += "; " + self._trail(signal_id, contract, side, whole, signal.trailing_stop_pct)
+            except ExecutionFailed as exc:  # the position is open: say so, and that it has no trailing stop
+                text += f"; trailing stop NOT placed: {exc}"
         return text
 
-    def _presets(
+    def presets(
         self, signal: Signal, contract: Contract, side: PositionSide, price: Decimal
     ) -> tuple[Decimal | None, Decimal | None]:
         """The opening order's stop and target on the tick, each checked against the entry price."""
-        stop_loss = _stop_on_tick(contract, side, signal.stop_loss)
+        stop_loss = stop_on_tick(contract, side, signal.stop_loss)
         if stop_loss is not None:
             check_stop_loss(signal.intent, stop_loss, price)
-        take_profit = _target_on_tick(contract, side, signal.take_profit)
+        take_profit = target_on_tick(contract, side, signal.take_profit)
         if take_profit is not None:
             check_take_profit(signal.intent, take_profit, price)
         return stop_loss, take_profit
 
-    def _size(
+    def size_for(
         self,
         contract: Contract,
         signal: Signal,
@@ -473,7 +471,7 @@ class Executor:
         )
         return self._submit(signal_id, MARKET_OPEN, request)
 
-    def _check_slippage(self, signal: Signal, price: Decimal) -> None:
+    def check_slippage(self, signal: Signal, price: Decimal) -> None:
         limit = self.settings.max_slippage_pct
         if limit is None or signal.price is None:
             return
@@ -538,8 +536,8 @@ class Executor:
             size=size,
             client_oid=client_oid(signal_id, step, self._next_attempt(signal_id, step)),
             price=_limit_price(contract, quote, buying=buying),
-            stop_loss=None if reduce or signal is None else _stop_on_tick(contract, side, signal.stop_loss),
-            take_profit=None if reduce or signal is None else _target_on_tick(contract, side, signal.take_profit),
+            stop_loss=None if reduce or signal is None else stop_on_tick(contract, side, signal.stop_loss),
+            take_profit=None if reduce or signal is None else target_on_tick(contract, side, signal.take_profit),
         )
         return self._submit(signal_id, step, request)
 
@@ -641,6 +639,16 @@ class Executor:
         return leg.size if leg else Decimal(0)
 
 
+def reduction(contract: Contract, signal: Signal, held: Decimal) -> tuple[Decimal, str]:
+    """How much of a ``held`` position a partial exit closes, and the rule that says so."""
+    if signal.exit_pct is not None:
+        pct = signal.exit_pct
+        return (held if pct >= 100 else contract.floor_size(held * pct / 100)), f"exit_pct {pct}% of {held}"
+    quantity = signal.quantity or Decimal(0)
+    rule = f"quantity {quantity}" + (f", capped at the position {held}" if quantity > held else "")
+    return min(contract.floor_size(quantity), held), rule
+
+
 def describe_fills(rows: list[OrderRecord]) -> str:
     """What a signal's journaled orders filled, e.g. "closed short 0.3 earlier, opened long 0.7 earlier"."""
     return ", ".join(
@@ -669,7 +677,7 @@ def _ref(order: Order) -> dict[str, str]:
     return {"order_id": order.order_id} if order.order_id else {"client_oid": order.client_oid}
 
 
-def _stop_on_tick(contract: Contract, side: PositionSide, stop_loss: Decimal | None) -> Decimal | None:
+def stop_on_tick(contract: Contract, side: PositionSide, stop_loss: Decimal | None) -> Decimal | None:
     """A signal's stop-loss on the contract's tick, rounded away from the entry.
 
     Down for a long's stop, up for a short's: never nearer the entry than the alert asked. A stop
@@ -687,7 +695,10 @@ def _stop_on_tick(contract: Contract, side: PositionSide, stop_loss: Decimal | N
     return stop
 
 
-def _target_on_tick(contract: Contract, side: PositionSide, take_profit: Decimal | None) -> Decimal | None:
+_stop_on_tick = stop_on_tick  # the name older tests import
+
+
+def target_on_tick(contract: Contract, side: PositionSide, take_profit: Decimal | None) -> Decimal | None:
     """A signal's take-profit on the tick, rounded towards the entry (down for a long, up for a short):
     never asks for more than the alert did."""
     if take_profit is None:

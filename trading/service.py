@@ -18,6 +18,7 @@ from typing import Any
 
 from trading import events as kinds
 from trading.dispatcher import Dispatcher
+from trading.dry_run import Preview, age_guard, preview
 from trading.errors import ExchangeError
 from trading.events import Event, EventBus
 from trading.exchange import Exchange
@@ -27,7 +28,7 @@ from trading.health import ExchangeHealth
 from trading.journal import PENDING, Journal, OrderRecord, SignalRecord, SignalStatus
 from trading.kill_switch import TradingSwitch
 from trading.log_setup import log_context
-from trading.signals import SignalRejected, parse_signal
+from trading.signals import Signal, SignalRejected, parse_signal
 from trading.symbols import TickerResolver
 
 log = logging.getLogger(__name__)
@@ -120,10 +121,7 @@ class SignalService:
     def accept(self, payload: Mapping[str, Any], *, source: str, header_token: str | None = None) -> Accepted:
         """Check, store and queue a signal. Raises SignalRejected, SourceRefused, Saturated or ShuttingDown."""
         self.check_token(payload.get("token"), source=source, header_token=header_token)
-        signal = parse_signal(payload, self._resolver())
-        allowed = self.settings.symbol_allowlist
-        if allowed is not None and signal.symbol not in allowed:
-            raise SignalRejected("symbol-not-allowed", f"{signal.symbol} is not in SYMBOL_ALLOWLIST")
+        signal = self.validate(payload)
         refusal = self._refusal_on_arrival(signal.sent_at.timestamp() if signal.sent_at else None)
         if refusal is None:
             self.dispatcher.reserve()
@@ -154,6 +152,30 @@ class SignalService:
             log.info("signal %s: %s; processed as a new signal", record.id, record.note)
         self.dispatcher.submit(record.id, record.symbol)
         return Accepted(record.id, "accepted", note=record.note)
+
+    def validate(self, payload: Mapping[str, Any]) -> Signal:
+        """The alert as a Signal, or SignalRejected: the protocol's rules, SYMBOL_ALLOWLIST and MAX_LEVERAGE."""
+        signal = parse_signal(payload, self._resolver())
+        allowed = self.settings.symbol_allowlist
+        if allowed is not None and signal.symbol not in allowed:
+            raise SignalRejected("symbol-not-allowed", f"{signal.symbol} is not in SYMBOL_ALLOWLIST")
+        cap = self.executor.settings.max_leverage
+        if signal.leverage is not None and cap is not None and signal.leverage > cap:
+            raise SignalRejected("invalid-leverage", f"leverage {signal.leverage} is above MAX_LEVERAGE={cap}")
+        return signal
+
+    def dry_run(self, payload: Mapping[str, Any], *, source: str, header_token: str | None = None) -> dict[str, Any]:
+        """What the alert would do now (POST /api/webhook/test): nothing journaled, nothing placed."""
+        self.check_token(payload.get("token"), source=source, header_token=header_token)
+        signal = self.validate(payload)
+        guards = [] if self.switch.enabled else [f"{self.switch.state().describe()}: nothing would be sent"]
+        too_old = age_guard(signal, self.settings.signal_max_age, self._clock())
+        if too_old:
+            guards.append(too_old)
+        if self.health is not None and not self.health.usable:
+            guards.append(f"the exchange is unavailable: {self.health.describe_outage()}")
+            return Preview(signal, guards=guards).as_dict()
+        return preview(signal, self.exchange, self.executor, pre_guards=guards).as_dict()
 
     def refuse(self, *, source: str, status: int, code: str, reason: str, body: str) -> str:
         """Journal and log a refused webhook request (its body without the token); returns the record id."""
