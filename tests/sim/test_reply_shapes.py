@@ -122,6 +122,53 @@ def v3_candles(sim: Sim) -> Any:
                                                       "interval": "1m", "limit": "2"}))
 
 
+def v2_ticker(sim: Sim) -> Any:
+    return body(sim.api.get("/api/v2/mix/market/ticker", {"symbol": "BTCUSDT", "productType": PRODUCT}))
+
+
+def v2_tickers(sim: Sim) -> Any:
+    return body(sim.api.get("/api/v2/mix/market/tickers", {"productType": PRODUCT}))
+
+
+def v2_all_position(sim: Sim) -> Any:
+    v2_filled_long(sim)
+    return body(sim.api.get("/api/v2/mix/position/all-position", {"productType": PRODUCT, "marginCoin": "USDT"}))
+
+
+def v2_single_position(sim: Sim) -> Any:
+    v2_filled_long(sim)
+    return body(sim.api.get("/api/v2/mix/position/single-position",
+                            {"symbol": "BTCUSDT", "productType": PRODUCT, "marginCoin": "USDT"}))
+
+
+def v2_set_leverage(sim: Sim) -> Any:
+    return body(sim.api.post("/api/v2/mix/account/set-leverage", {"symbol": "BTCUSDT", "productType": PRODUCT,
+                                                                   "marginCoin": "USDT", "leverage": "20"}))
+
+
+def v2_set_margin_mode(sim: Sim) -> Any:
+    return body(sim.api.post("/api/v2/mix/account/set-margin-mode", {"symbol": "BTCUSDT", "productType": PRODUCT,
+                                                                      "marginCoin": "USDT", "marginMode": "isolated"}))
+
+
+def v3_tickers(sim: Sim) -> Any:
+    return body(sim.api.get("/api/v3/market/tickers", {"category": "USDT-FUTURES", "symbol": "BTCUSDT"}))
+
+
+def v3_orderbook(sim: Sim) -> Any:
+    return body(sim.api.get("/api/v3/market/orderbook", {"category": "USDT-FUTURES", "symbol": "BTCUSDT"}))
+
+
+def v3_assets(sim: Sim) -> Any:
+    uta(sim)
+    return body(sim.api.get("/api/v3/account/assets"))
+
+
+def v3_current_position(sim: Sim) -> Any:
+    v3_filled_long(uta(sim))
+    return body(sim.api.get("/api/v3/position/current-position", {"category": "USDT-FUTURES"}))
+
+
 CASES: dict[str, Callable[[Sim], Any]] = {
     "v2/contracts.json": v2_contracts,
     "v2/account.json": v2_account,
@@ -130,6 +177,12 @@ CASES: dict[str, Callable[[Sim], Any]] = {
     "v2/current-fund-rate.json": v2_fund_rate,
     "v2/spot-public-coins.json": v2_coins,
     "v2/close-positions.json": v2_close_positions,
+    "v2/ticker.json": v2_ticker,
+    "v2/ticker.json#tickers": v2_tickers,
+    "v2/all-position.json": v2_all_position,
+    "v2/single-position.json": v2_single_position,
+    "v2/set-leverage.json": v2_set_leverage,
+    "v2/set-margin-mode.json": v2_set_margin_mode,
     "v3/order-info.json": v3_order_info,
     "v3/unfilled-orders.json": v3_unfilled,
     "v3/close-positions.json": v3_close_positions,
@@ -138,13 +191,18 @@ CASES: dict[str, Callable[[Sim], Any]] = {
     "v3/cancel-symbol-order.json": v3_cancel_symbol,
     "v3/current-fund-rate.json": v3_fund_rate,
     "v3/candles.json": v3_candles,
+    "v3/tickers.json": v3_tickers,
+    "v3/orderbook.json": v3_orderbook,
+    "v3/assets.json": v3_assets,
+    "v3/current-position.json": v3_current_position,
 }
 
 
 @pytest.mark.parametrize("fixture", sorted(CASES))
 def test_reply_has_every_recorded_key_with_its_type(sim: Sim, fixture: str) -> None:
     got = CASES[fixture](sim)
-    missing = set(differences(recorded(fixture), got)) - NOT_SENT.get(fixture, set())
+    recording = fixture.split("#")[0]  # "#tickers": another path answering rows of the same recorded shape
+    missing = set(differences(recorded(recording), got)) - NOT_SENT.get(recording, set())
     assert sorted(missing) == [], got
 
 
@@ -156,3 +214,31 @@ def test_a_v2_failure_list_only_holds_failures(sim: Sim) -> None:
     """Flash close answers Bitget's two lists; nothing failed here, so failureList is empty."""
     data = v2_close_positions(sim)["data"]
     assert data["failureList"] == [] and [set(row) for row in data["successList"]] == [{"orderId", "clientOid"}]
+
+
+def test_a_position_names_its_tpsl_prices_and_plan_ids(sim: Sim) -> None:
+    """all-position carries takeProfit/stopLoss and the ids orders-plan-pending lists for them."""
+    v2_filled_long(sim)
+    scope = {"productType": PRODUCT, "marginCoin": "USDT", "symbol": "BTCUSDT"}
+    sim.api.ok(sim.api.post("/api/v2/mix/order/place-pos-tpsl", {**scope, "holdSide": "buy",
+                                                                  "stopSurplusTriggerPrice": "90000",
+                                                                  "stopLossTriggerPrice": "10000"}))
+    row = v2_all_position(sim)["data"][0]
+    plans = sim.api.ok(sim.api.get("/api/v2/mix/order/orders-plan-pending",
+                                   {"productType": PRODUCT, "planType": "profit_loss"}))["entrustedList"]
+    ids = {p["planType"]: p["orderId"] for p in plans}
+    assert (row["takeProfit"], row["stopLoss"]) == ("90000", "10000")
+    assert (row["takeProfitId"], row["stopLossId"]) == (ids["pos_profit"], ids["pos_loss"])
+
+
+def test_an_unprotected_position_sends_empty_tpsl_fields(sim: Sim) -> None:
+    row = v2_all_position(sim)["data"][0]
+    assert [row[k] for k in ("takeProfit", "stopLoss", "takeProfitId", "stopLossId")] == ["", "", "", ""]
+
+
+def test_set_margin_mode_sends_a_cross_leverage_only_when_crossed(sim: Sim) -> None:
+    assert v2_set_margin_mode(sim)["data"]["crossMarginLeverage"] is None
+    crossed = body(sim.api.post("/api/v2/mix/account/set-margin-mode", {"symbol": "BTCUSDT", "productType": PRODUCT,
+                                                                         "marginCoin": "USDT",
+                                                                         "marginMode": "crossed"}))
+    assert crossed["data"]["crossMarginLeverage"] == crossed["data"]["longLeverage"]

@@ -104,6 +104,11 @@ def format_position(view: PositionView, pos_mode: str) -> dict[str, Any]:
         "breakEvenPrice": money(pos.avg_price),
         "totalFee": money(-pos.total_fee),
         "deductedFee": money(pos.total_fee),
+        # the whole-position TP/SL plan orders (orders-plan-pending pos_profit/pos_loss); "" when unset
+        "takeProfit": num(pos.take_profit),
+        "stopLoss": num(pos.stop_loss),
+        "takeProfitId": pos.tp_id if pos.take_profit is not None else "",
+        "stopLossId": pos.sl_id if pos.stop_loss is not None else "",
         "assetMode": "single",
         "autoMargin": "off",
         "cTime": str(pos.c_time),

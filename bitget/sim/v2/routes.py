@@ -216,6 +216,8 @@ def set_margin_mode() -> Response:
             "marginCoin": MARGIN_COIN,
             "longLeverage": lev,
             "shortLeverage": lev,
+            # bitget.com's example: the cross leverage is null once the symbol is isolated
+            "crossMarginLeverage": lev if mode == CROSSED else None,
             "marginMode": mode,
         }
     )
