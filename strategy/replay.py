@@ -43,6 +43,7 @@ class Outcome:
     http_status: int
     reply: dict[str, Any]
     record: dict[str, Any] | None = None
+    exchange_fills: list[dict[str, Any]] = field(default_factory=list)  # stops/targets that fired just before
 
     @property
     def status(self) -> str:
@@ -100,6 +101,27 @@ class ServiceLink:
             reply = self.http.post(f"{self.sim_url}/sim/book", json={"symbol": symbol, "price": str(price)}, timeout=5)
             reply.raise_for_status()
 
+    def triggered_fills(self, symbol: str, seen: set[str]) -> list[dict[str, Any]]:
+        """Fills the exchange made on its own (a preset stop or target, a trailing stop) not seen yet.
+
+        They are read from the simulator's control API (only with ``--sim-url``) and returned in the
+        service's order-row form, so the ledger counts them like the service's own orders.
+        """
+        if not self.sim_url:
+            return []
+        reply = self.http.get(f"{self.sim_url}/sim/orders", timeout=5)
+        reply.raise_for_status()
+        rows = []
+        for order in reply.json()["orders"]:
+            if not order.get("triggeredBy") or order["symbol"] != symbol or order["orderId"] in seen:
+                continue
+            seen.add(order["orderId"])
+            leg = order["posSide"] if order["posSide"] in ("long", "short") else None
+            side = leg or ("long" if order["side"] == "sell" else "short")  # a close sells a long
+            row = {"position_side": side, "reduce": True, "filled": order["filled"], "avg_price": order["avgPrice"]}
+            rows.append(row)
+        return rows
+
     def send(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         body = {key: str(value) if isinstance(value, Decimal) else value for key, value in payload.items()}
         reply = self.http.post(f"{self.url}/api/webhook", json=body, timeout=10)
@@ -133,6 +155,7 @@ def send_all(
 ) -> tuple[Summary, list[Outcome]]:
     """Send every alert in bar order, each after the previous one finished; mark equity at each close."""
     ledger, summary, outcomes = Ledger(fee_rate=fee_rate), Summary(alerts=len(alerts)), []
+    triggered: set[str] = set()
     by_bar: dict[int, list[Alert]] = {}
     for alert in alerts:
         by_bar.setdefault(alert.bar, []).append(alert)
@@ -140,10 +163,12 @@ def send_all(
     for i, bar in enumerate(tqdm(bars, desc="bars", unit="bar", disable=disable, file=sys.stderr)):
         for alert in by_bar.get(i, []):
             link.move_book(symbol, alert.fields["price"])
+            fired = link.triggered_fills(symbol, triggered)  # the exchange's own stop or target, if it fired
+            ledger.apply_orders(fired)
             payload = alert.payload(time=int(time.time() * 1000), id=f"{alert.fields['id']}-{run_tag}")
             status, reply = link.send(payload)
             summary.sent += 1
-            outcome = Outcome(alert, status, reply)
+            outcome = Outcome(alert, status, reply, exchange_fills=fired)
             if status == 200 and reply.get("status") == "accepted":
                 summary.accepted += 1
                 outcome.record = link.wait(reply["signal_id"])

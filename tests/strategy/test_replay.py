@@ -57,9 +57,15 @@ def test_replay_trades_every_alert_and_reports_the_simulators_pnl(
     assert [o.alert for o in outcomes] == alerts
     seen, ledger = set(), Ledger()
     for outcome in outcomes:
+        ledger.apply_orders(outcome.exchange_fills)  # a preset stop or target the book move fired first
         before = ledger.position
         seen.add(kind(before, outcome.alert))
-        assert outcome.status == "done", (outcome.alert.text(), outcome.reply, outcome.record)
+        if outcome.exchange_fills and before == 0 and expected_sign(outcome.alert) == 0:
+            # The exchange's stop or target closed the position as the price got there; the strategy's
+            # own exit then finds nothing to close, as it would on Bitget.
+            assert outcome.status == "skipped", (outcome.alert.text(), outcome.record)
+        else:
+            assert outcome.status == "done", (outcome.alert.text(), outcome.reply, outcome.record)
         ledger.apply_orders(outcome.record["orders"])
         after = ledger.position
         sign = (after > 0) - (after < 0)
@@ -77,6 +83,9 @@ def test_replay_trades_every_alert_and_reports_the_simulators_pnl(
     held = {p["side"]: Decimal(p["size"]) for p in state["positions"] if p["symbol"] == "BTCUSDT"}
     assert summary.position == held.get("long", Decimal(0)) - held.get("short", Decimal(0))
     assert summary.fills == sum(1 for o in sim.orders() if Decimal(o["filled"]) > 0)
+    exchange_closes = sum(len(o.exchange_fills) for o in outcomes)
+    print(f"\n[replay {strategy}] alerts={len(alerts)} fills={summary.fills} closed by the exchange's own "
+          f"stop/target={exchange_closes} realized={summary.realized_pnl:.4f} fees={summary.fees:.4f}")
     assert summary.max_drawdown >= 0 and len(summary.equity) == len(bars)
 
 
