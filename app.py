@@ -394,10 +394,12 @@ def set_trading_switch() -> tuple[Response, int]:
     if not isinstance(enabled, bool):
         raise ServiceError("invalid-control", 'send {"enabled": true} or {"enabled": false}', 400)
     try:
-        _runtime().service.switch.set(enabled, origin="dashboard", by=_caller())
+        state = _runtime().service.switch.set(enabled, origin="dashboard", by=_caller())
     except OSError as exc:
         reason = f"the switch could not be saved ({exc.strerror}); it is unchanged"
         raise Unavailable("switch-not-saved", reason) from None
+    change = {"enabled": enabled, "by": _caller(), "state": state.describe()}
+    _runtime().journal.record_control("trading_switched", change)
     return jsonify(_switch_reply()), 200
 
 

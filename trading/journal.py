@@ -174,6 +174,7 @@ _MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(_MIGRATIONS)  # PRAGMA user_version of a journal this code has written
 
 _REDACTED_FIELDS = frozenset({"token"})
+CONTROL_TIMELINE = "control"  # the events timeline of operator actions (the kill switch), read like a signal's
 REFUSED_BODY_LIMIT = 1024  # characters of a refused body kept for the record
 
 
@@ -517,6 +518,11 @@ class Journal:
                 "SELECT * FROM orders WHERE signal_id = ? ORDER BY created_at, rowid", (signal_id,)
             ).fetchall()
         return [_order_record(row) for row in rows]
+
+    def record_control(self, event: str, detail: Mapping[str, Any]) -> None:
+        """Journal an operator's action that belongs to no signal (the kill switch turned on or off)."""
+        with self._tx() as db:
+            _event(db, CONTROL_TIMELINE, self._clock(), event, detail)
 
     def events(self, signal_id: str) -> list[dict[str, Any]]:
         """A signal's timeline: ``{"at", "event", "detail"}`` in the order they happened."""

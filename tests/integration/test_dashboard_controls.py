@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.service import TOKEN, Service, SimControl
+from trading.journal import CONTROL_TIMELINE
 from trading.kill_switch import SWITCH_FILE
 
 ADMIN = "admin-token-for-controls-0123"
@@ -101,6 +102,9 @@ def test_switched_off_nothing_is_sent_and_the_switch_holds_across_a_restart(
     assert control(second, "/api/control/trading", {"enabled": True}).status_code == 200
     assert second.signal(BUY_LONG)["status"] == "done"
     assert len(sim.orders()) == 1
+    # Both changes are in the journal too, in the operator's timeline, across the restart.
+    switched = [e["detail"]["enabled"] for e in second.runtime.journal.events(CONTROL_TIMELINE)]
+    assert switched == [False, True]
 
 
 # -- closing a position ------------------------------------------------------------------------------------
