@@ -269,7 +269,7 @@ class _Reader:
             access=self.access(token, mode),
             exchange=self.exchange(Credentials(key, secret, passphrase), demo=mode == "demo"),
             account_mode=self.choice("BITGET_ACCOUNT_MODE", Settings.account_mode, ACCOUNT_MODES),
-            paper=self.paper(),
+            paper=self.paper(Path(self.text("DATA_DIR", str(Settings.data_dir)))),
             host=self.text("HOST", Settings.host),
             port=self.integer("PORT", Settings.port, low=1, high=65535) or Settings.port,
             data_dir=Path(self.text("DATA_DIR", str(Settings.data_dir))),
@@ -291,7 +291,8 @@ class _Reader:
             read_timeout=self.number("BITGET_READ_TIMEOUT", default.read_timeout, low=0.1, high=120),
         )
 
-    def paper(self) -> PaperSettings:
+    def paper(self, data_dir: Path | None = None) -> PaperSettings:
+        """Paper trading; its account is kept under ``data_dir`` (PAPER_RESET=true starts a fresh one)."""
         default = PaperSettings()
         return PaperSettings(
             market=self.choice("PAPER_MARKET", default.market, MARKETS),
@@ -300,6 +301,8 @@ class _Reader:
             ),
             account_mode=self.choice("PAPER_ACCOUNT_MODE", default.account_mode, ACCOUNT_SYSTEMS),
             market_url=self.text("PAPER_MARKET_URL", default.market_url),
+            account_dir=data_dir,
+            reset=self.flag("PAPER_RESET", default.reset),
         )
 
     def execution(self) -> ExecutionSettings:

@@ -145,7 +145,8 @@ def _exchange_target(settings: Settings, closers: list[Callable[[], None]]) -> t
             market += ": Bitget's live market unreachable"
         return (
             f"MODE PAPER: no real orders; trading the built-in simulator at {sim.base_url} "
-            f"({market}, {len(sim.engine.contracts)} contracts, {paper.balance} USDT)"
+            f"({market}, {len(sim.engine.contracts)} contracts, "
+            f"{'paper account restored' if sim.restored else 'fresh paper account'}: {sim.engine.balance} USDT)"
         ), options
     if settings.mode == "demo":
         return f"MODE DEMO: Bitget demo trading at {options.base_url} (paptrading: 1), no real money", options

@@ -10,17 +10,23 @@ import json
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Iterable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import requests
 
+from bitget.sim.contracts import ContractSpec, spec_from_row
 from bitget.sim.engine import Engine
 
 log = logging.getLogger(__name__)
 
 BITGET_BASE_URL = "https://api.bitget.com"
 DEPTH_PATH = "/api/v2/mix/market/merge-depth"
+CONTRACTS_PATH = "/api/v2/mix/market/contracts"
+TICKERS_PATH = "/api/v2/mix/market/tickers"
+LISTED_STATES = ("normal", "limit_open", "restrictedapi", "maintain")  # rows worth trading ("off": delisted)
 Levels = list[tuple[Decimal, Decimal]]
 FetchDepth = Callable[[str], tuple[Levels, Levels]]  # symbol -> (bids, asks)
 
@@ -51,6 +57,54 @@ def fetch_bitget_depth(
         raise ValueError(f"unexpected depth reply: {payload.get('code')} {payload.get('msg')}")
     data = payload["data"]
     return _levels(data.get("bids")), _levels(data.get("asks"))
+
+
+def _public_get(base_url: str, path: str, timeout: tuple[float, float], session: requests.Session | None) -> Any:
+    http = session or requests
+    resp = http.get(base_url + path, params={"productType": "USDT-FUTURES"}, timeout=timeout)
+    resp.raise_for_status()
+    payload = json.loads(resp.text, parse_float=Decimal)
+    if payload.get("code") != "00000" or not isinstance(payload.get("data"), list):
+        raise ValueError(f"unexpected reply from {path}: {payload.get('code')} {payload.get('msg')}")
+    return payload["data"]
+
+
+def fetch_bitget_contracts(
+    *,
+    base_url: str = BITGET_BASE_URL,
+    timeout: tuple[float, float] = (3.0, 10.0),
+    session: requests.Session | None = None,
+) -> list[ContractSpec]:
+    """Every USDT-M perpetual Bitget lists (public contract list, no keys), priced by the tickers list.
+
+    The tickers only seed each synthetic book until the symbol's real book is fetched; without
+    them a contract still lists, around a placeholder price.
+    """
+    rows = _public_get(base_url, CONTRACTS_PATH, timeout, session)
+    try:
+        tickers = _public_get(base_url, TICKERS_PATH, timeout, session)
+    except (requests.RequestException, ValueError) as exc:
+        log.warning("Bitget's tickers list unavailable (%s); contracts start around placeholder prices", exc)
+        tickers = []
+    prices: dict[str, Decimal] = {}
+    for t in tickers:
+        try:
+            prices[str(t.get("symbol"))] = Decimal(str(t.get("lastPr") or t.get("markPrice") or "0"))
+        except InvalidOperation:
+            continue
+    specs = []
+    for row in rows:
+        if str(row.get("symbolType") or "perpetual") != "perpetual" or row.get("quoteCoin") != "USDT":
+            continue
+        if str(row.get("symbolStatus") or "").lower() not in LISTED_STATES:
+            continue
+        try:
+            specs.append(spec_from_row(row, prices.get(str(row.get("symbol")))))
+        except (KeyError, ValueError, ArithmeticError) as exc:
+            log.warning("skipping unreadable contract row %r: %s", row.get("symbol"), exc)
+    if not specs:
+        raise ValueError("Bitget's contract list has no USDT-M perpetual")
+    return specs
 
 
 class PeriodicTask:
@@ -87,7 +141,9 @@ class LiveBookFeeder(PeriodicTask):
     """Refreshes the simulator's books from Bitget's public market data.
 
     Without internet it logs one warning and the synthetic books stay; after a cycle where every
-    symbol failed it waits ``backoff`` seconds before trying again.
+    symbol failed it waits ``backoff`` seconds before trying again. Without a fixed ``symbols`` list
+    it follows demand: a symbol's book is fetched when it is first asked for (:meth:`watch`) and
+    refreshed while it has positions, orders or recent requests, never every listed contract.
     """
 
     def __init__(
@@ -101,28 +157,58 @@ class LiveBookFeeder(PeriodicTask):
     ) -> None:
         super().__init__("sim-live-book", interval, self.refresh_once)
         self._engine = engine
-        self._symbols = list(symbols) if symbols is not None else list(engine.contracts)
+        self._fixed = list(symbols) if symbols is not None else None
         self._fetch: FetchDepth = fetch or fetch_bitget_depth
         self._backoff = backoff
         self._warned = False
+        self._touched: dict[str, float] = {}  # symbol -> monotonic time it was last asked for
+        self._watch_lock = threading.Lock()
+        self.keep_for = 60.0  # seconds a symbol asked for stays refreshed without positions or orders
         self.updates = 0
+        self.fetched: set[str] = set()  # symbols whose real book has been copied at least once
+
+    def watch(self, symbol: str) -> None:
+        """A symbol was asked for: fetch its book now if never fetched, and keep refreshing it a while."""
+        if symbol not in self._engine.contracts:
+            return
+        with self._watch_lock:
+            first = symbol not in self._touched and symbol not in self.fetched
+            self._touched[symbol] = time.monotonic()
+        if first:
+            self._copy(symbol)
+
+    def active_symbols(self) -> list[str]:
+        """The symbols refreshed now: the fixed list, or those with positions, orders or recent requests."""
+        if self._fixed is not None:
+            return self._fixed
+        engine = self._engine
+        busy = {v.position.symbol for v in engine.positions()} | {o.symbol for o in engine.open_orders()}
+        busy |= {t.symbol for t in engine.trailing_stops()}
+        now = time.monotonic()
+        with self._watch_lock:
+            recent = {s for s, at in self._touched.items() if now - at < self.keep_for}
+        return sorted(busy | recent)
+
+    def _copy(self, symbol: str) -> bool:
+        try:
+            bids, asks = self._fetch(symbol)
+            if not bids or not asks:
+                raise ValueError(f"empty book for {symbol}")
+            self._engine.set_book(symbol, bids, asks)
+        except Exception as exc:  # network, HTTP, parse: all mean "keep what we have"
+            if not self._warned:
+                log.warning("live market data unavailable (%s); keeping the synthetic market", exc)
+                self._warned = True
+            return False
+        self.updates += 1
+        self.fetched.add(symbol)
+        return True
 
     def refresh_once(self) -> float | None:
-        """One pass over the symbols; returns the wait before the next pass."""
-        ok = 0
-        for symbol in self._symbols:
-            try:
-                bids, asks = self._fetch(symbol)
-                if not bids or not asks:
-                    raise ValueError(f"empty book for {symbol}")
-                self._engine.set_book(symbol, bids, asks)
-                ok += 1
-                self.updates += 1
-            except Exception as exc:  # network, HTTP, parse: all mean "keep what we have"
-                if not self._warned:
-                    log.warning("live market data unavailable (%s); keeping the synthetic market", exc)
-                    self._warned = True
-        return self._backoff if ok == 0 and self._symbols else None
+        """One pass over the active symbols; returns the wait before the next pass."""
+        symbols = self.active_symbols()
+        ok = sum(1 for symbol in symbols if self._copy(symbol))
+        return self._backoff if ok == 0 and symbols else None
 
 
 class RandomWalk(PeriodicTask):

@@ -38,7 +38,7 @@ def mode_line(caplog: pytest.LogCaptureFixture, tmp_path, **env: str) -> str:
 
 def test_a_reachable_live_market_is_named_with_its_contract_count(public_api, caplog, tmp_path) -> None:
     line = mode_line(caplog, tmp_path, PAPER_MARKET="live", PAPER_MARKET_URL=public_api)
-    assert "(live market, " in line and " contracts, 10000 USDT)" in line, line
+    assert "(live market, " in line and " contracts, fresh paper account: 10000 USDT)" in line, line
 
 
 def test_an_unreachable_live_market_falls_back_and_says_so(caplog, tmp_path) -> None:
