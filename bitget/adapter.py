@@ -107,14 +107,17 @@ class BitgetAdapter(ABC):
         """Contracts that take orders, by symbol, cached for ``contracts_ttl`` seconds.
 
         A restricted contract (``Contract.closable``: only opens are refused) is listed too, so a
-        signal that closes on it is not turned away; its ``tradable`` is False.
+        signal that closes on it is not turned away; its ``tradable`` is False. So is a stock market that is
+        closed now (``Contract.market_closed``): the signal is refused with that reason, not as unknown.
         """
-        return {symbol: c for symbol, c in self._all_contracts().items() if c.accepts_closes}
+        return {symbol: c for symbol, c in self._all_contracts().items() if c.accepts_closes or c.market_closed}
 
     def contract(self, symbol: str) -> Contract:
         """One contract's rules, tradable or not (see ``Contract.tradable``)."""
         wanted = symbol.upper()
         found = self._all_contracts().get(wanted)
+        if found is not None and found.market_closed and time.monotonic() - self._contracts_at > 2.0:
+            found = self._all_contracts(refresh=True).get(wanted, found)  # a closed market may have reopened
         if found is None and time.monotonic() - self._contracts_at > 60.0:
             found = self._all_contracts(refresh=True).get(wanted)  # perhaps listed since the last load
         if found is None:

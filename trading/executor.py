@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from trading.errors import ExchangeError
@@ -138,6 +139,10 @@ class Executor:
     def _execute(self, signal_id: str, signal: Signal, allow_open: bool) -> Outcome:
         symbol = signal.symbol
         contract = self.exchange.contract(symbol)
+        if contract.unavailable:
+            raise ExecutionFailed(f"{symbol}: {contract.unavailable}")
+        if contract.market_closed:  # refused by the exchange until it reopens: fail now, retry nothing
+            raise ExecutionFailed(_market_closed(contract))
         if not contract.accepts_closes:
             raise ExecutionFailed(f"{symbol} is not tradable now (Bitget state {contract.status or 'unknown'})")
         earlier = self._reconcile(signal_id, contract, signal, allow_open)
@@ -409,6 +414,8 @@ class Executor:
                 f"open {side.value} {size} {symbol} not filled after {self.settings.max_reprices + 1} attempts"
             )
         how = f"{'market' if market else 'limit'}, leverage {leverage}, {sizing.describe()}"
+        if contract.isolated_only:
+            how += ", isolated margin (the contract takes no other)"
         if filled < size:
             text = f"opened {side.value} {filled} of {size} {symbol}; the rest was cancelled{refused} ({how})"
         else:
@@ -656,6 +663,15 @@ def describe_fills(rows: list[OrderRecord]) -> str:
         for row in rows
         if row.filled > 0
     )
+
+
+def _market_closed(contract: Contract) -> str:
+    """The reason a signal on a closed market fails: ``market closed``, and when it reopens if known."""
+    reason = f"market closed: {contract.symbol} trades only while its market is open"
+    if contract.reopens_at:
+        when = datetime.fromtimestamp(contract.reopens_at / 1000, tz=UTC)
+        reason += f"; it reopens at {when:%Y-%m-%d %H:%M} UTC"
+    return reason
 
 
 def _transient(exc: ExchangeError) -> bool:

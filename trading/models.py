@@ -55,6 +55,11 @@ class OrderState(str, Enum):
         return self in (OrderState.FILLED, OrderState.CANCELED, OrderState.REJECTED)
 
 
+ALWAYS_OPEN = "24/7"
+MARKET_OPEN = "open"
+MARKET_CLOSED = "closed"
+
+
 @dataclass(frozen=True)
 class Contract:
     """Trading rules of one perpetual contract: precision, steps and minimums."""
@@ -71,6 +76,14 @@ class Contract:
     tradable: bool
     status: str = ""  # the exchange's own word for the contract's state, shown in reasons
     closable: bool = False  # a restricted contract that still accepts closes (only opens are refused)
+    isolated_only: bool = False  # takes isolated margin only (stock perpetuals), whatever the account prefers
+    hours: str = ALWAYS_OPEN  # ALWAYS_OPEN (24/7), or a market with hours: MARKET_OPEN now, or MARKET_CLOSED
+    reopens_at: int | None = None  # epoch ms a closed market reopens, when the exchange says
+    unavailable: str = ""  # why this account can never trade the contract (e.g. a system it is not offered to)
+
+    @property
+    def market_closed(self) -> bool:
+        return self.hours == MARKET_CLOSED
 
     @property
     def accepts_closes(self) -> bool:

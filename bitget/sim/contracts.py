@@ -32,6 +32,7 @@ class ContractSpec:
     maker_fee_rate: Decimal = Decimal("0.0002")
     taker_fee_rate: Decimal = Decimal("0.0006")
     quote_coin: str = USDT
+    stock: bool = False  # a U.S. stock perpetual: isolated margin only, 5 x 24 hours, classic accounts only
 
     @property
     def tick(self) -> Decimal:
@@ -102,6 +103,7 @@ class ContractSpec:
             "openTime": "",
             "maxOrderQty": "",  # no per-order cap is simulated (Bitget lists these on every row)
             "maxMarketOrderQty": "",
+            "isRwa": "YES" if self.stock else "NO",  # stock perpetuals are Bitget's RWA contracts
         }
 
 
@@ -162,6 +164,64 @@ DEFAULT_CONTRACTS: tuple[ContractSpec, ...] = (
         reference_price=Decimal("0.15000"),
     ),
 )
+
+
+def _coin(symbol: str, price_place: int, volume_place: int, max_lever: int, price: str) -> ContractSpec:
+    step = Decimal(1).scaleb(-volume_place)
+    return ContractSpec(symbol=symbol, base_coin=symbol.removesuffix(USDT), price_place=price_place, price_end_step=1,
+                        volume_place=volume_place, size_multiplier=step, min_trade_num=step, max_lever=max_lever,
+                        reference_price=Decimal(price))
+
+
+def _stock(symbol: str, price: str) -> ContractSpec:
+    """A U.S. stock perpetual: two price decimals, 0.01 share steps, up to 25x (Bitget's stock futures)."""
+    return ContractSpec(symbol=symbol, base_coin=symbol.removesuffix(USDT), price_place=2, price_end_step=1,
+                        volume_place=2, size_multiplier=Decimal("0.01"), min_trade_num=Decimal("0.01"), max_lever=25,
+                        reference_price=Decimal(price), stock=True)
+
+
+# The rest of the built-in set: major coins, and a few stock perpetuals (TSLA is the example alert's ticker).
+MORE_CONTRACTS: tuple[ContractSpec, ...] = (
+    _coin("BNBUSDT", 2, 2, 75, "600.00"),
+    _coin("ADAUSDT", 4, 0, 75, "0.4500"),
+    _coin("LINKUSDT", 3, 1, 75, "15.000"),
+    _coin("AVAXUSDT", 3, 1, 75, "30.000"),
+    _coin("LTCUSDT", 2, 1, 75, "80.00"),
+    _coin("TRXUSDT", 5, 0, 75, "0.12000"),
+    _coin("SUIUSDT", 4, 1, 50, "1.5000"),
+    _coin("PEPEUSDT", 8, 0, 50, "0.00001000"),
+    _stock("TSLAUSDT", "250.00"),
+    _stock("NVDAUSDT", "120.00"),
+    _stock("AAPLUSDT", "220.00"),
+    _stock("CRCLUSDT", "100.00"),
+)
+BUILT_IN_CONTRACTS: tuple[ContractSpec, ...] = DEFAULT_CONTRACTS + MORE_CONTRACTS
+
+
+def spec_from_row(row: dict[str, Any], reference_price: Decimal | None = None) -> ContractSpec:
+    """A contract from one row of Bitget's v2 contract list (every value a string), e.g. for paper mode."""
+    volume_place = int(row["volumePlace"])
+    step = Decimal(str(row.get("sizeMultiplier") or Decimal(1).scaleb(-volume_place)))
+    price_place = int(row["pricePlace"])
+    end_step = int(Decimal(str(row.get("priceEndStep") or "1")))
+    tick = Decimal(end_step).scaleb(-price_place)
+    price = reference_price if reference_price and reference_price > 0 else tick * 1000
+    return ContractSpec(
+        symbol=str(row["symbol"]).upper(),
+        base_coin=str(row.get("baseCoin") or ""),
+        price_place=price_place,
+        price_end_step=end_step,
+        volume_place=volume_place,
+        size_multiplier=step,
+        min_trade_num=Decimal(str(row.get("minTradeNum") or step)),
+        max_lever=int(Decimal(str(row.get("maxLever") or "20"))),
+        min_lever=int(Decimal(str(row.get("minLever") or "1"))),
+        reference_price=(price // tick) * tick or tick,
+        min_trade_usdt=Decimal(str(row.get("minTradeUSDT") or "5")),
+        maker_fee_rate=Decimal(str(row.get("makerFeeRate") or "0.0002")),
+        taker_fee_rate=Decimal(str(row.get("takerFeeRate") or "0.0006")),
+        stock=str(row.get("isRwa") or "").upper() == "YES",
+    )
 
 
 def contracts_by_symbol(specs: tuple[ContractSpec, ...] = DEFAULT_CONTRACTS) -> dict[str, ContractSpec]:

@@ -277,6 +277,23 @@ def margin_mode() -> Response:
     return done(symbol=symbol, margin_mode=mode)
 
 
+@bp.post("/market")
+def market() -> Response:
+    """Close or open a stock perpetual's market: {"symbol", "open": bool, "reopens_at": epoch ms (optional)}."""
+    engine = current_engine()
+    body = _body()
+    symbol = _text(body, "symbol", required=True)
+    is_open = body.get("open")
+    if not isinstance(is_open, bool):
+        raise ControlError("open must be true or false")
+    reopens = _dec(body, "reopens_at")
+    if reopens is not None and (reopens != reopens.to_integral_value() or reopens <= 0):
+        raise ControlError("reopens_at must be a positive whole number of milliseconds")
+    engine.set_market_open(symbol, is_open, int(reopens) if reopens is not None else None)
+    closed, when = engine.market_closed(symbol)
+    return done(symbol=symbol, open=not closed, reopens_at=when)
+
+
 @bp.post("/quirks")
 def set_quirks() -> Response:
     engine = current_engine()

@@ -20,9 +20,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 from bitget.sim.book import OrderBook
-from bitget.sim.contracts import DEFAULT_CONTRACTS, ContractSpec, contracts_by_symbol
+from bitget.sim.contracts import BUILT_IN_CONTRACTS, ContractSpec, contracts_by_symbol
 from bitget.sim.errors import SimError
 from bitget.sim.ledger import Ledger, side_of
 from bitget.sim.quirks import RESTRICTED_OPEN_CODE, Quirks
@@ -65,6 +66,8 @@ ACCOUNT_MODES = (CLASSIC, UTA)
 FILL_MODES = ("normal", "partial", "none")
 _ORDER_ID_BASE = 1_300_000_000_000_000_000
 _CLIENT_OID_BASE = 1_300_500_000_000_000_000
+CLOSED_STATUS = "maintain"  # symbolStatus of a closed stock market (bitget/sim/README.md: unconfirmed)
+MARKET_CLOSED_CODE = "22004"  # the refusal while a stock market is closed (bitget/sim/README.md: unconfirmed)
 
 
 class Engine(Protections):
@@ -75,7 +78,7 @@ class Engine(Protections):
 
     def __init__(
         self,
-        contracts: Iterable[ContractSpec] = DEFAULT_CONTRACTS,
+        contracts: Iterable[ContractSpec] = BUILT_IN_CONTRACTS,
         *,
         balance: Decimal = DEFAULT_BALANCE,
         position_mode: str = ONE_WAY,
@@ -146,8 +149,9 @@ class Engine(Protections):
                 balance=default_balance if balance is None else Decimal(balance),
                 position_mode=mode,
                 leverage={s: min(lev, Decimal(c.max_lever)) for s, c in self.contracts.items()},
-                margin_mode=dict.fromkeys(self.contracts, CROSSED),
+                margin_mode={s: ISOLATED if c.stock else CROSSED for s, c in self.contracts.items()},
             )
+            self._closed: dict[str, int | None] = {}  # stock markets closed now: symbol -> reopening ms, if known
             self._books: dict[str, OrderBook] = {s: OrderBook.synthetic(c) for s, c in self.contracts.items()}
             self._last: dict[str, Decimal] = {s: c.reference_price for s, c in self.contracts.items()}
             self._fill_modes: dict[str, FillMode] = {s: FillMode() for s in self.contracts}
@@ -236,6 +240,29 @@ class Engine(Protections):
             if pos is not None:
                 pos.take_profit = take_profit
 
+    def set_market_open(self, symbol: str, is_open: bool, reopens_at: int | None = None) -> None:
+        """Close (or open) a stock perpetual's market: while closed every new order is refused."""
+        with self._lock:
+            spec = self.spec(symbol)
+            if not spec.stock:
+                raise SimError("40017", f"{symbol} trades 24/7: only stock perpetuals have market hours")
+            if is_open:
+                self._closed.pop(symbol, None)
+                self.quirks.symbol_status.pop(symbol, None)
+                self.quirks.listing_fields.get(symbol, {}).pop("openTime", None)
+            else:
+                self._closed[symbol] = reopens_at
+                # the contract list shows the closure: a status other than normal, and the reopening time
+                self.quirks.symbol_status[symbol] = CLOSED_STATUS
+                fields = self.quirks.listing_fields.setdefault(symbol, {})
+                fields["openTime"] = str(reopens_at) if reopens_at else ""
+
+    def market_closed(self, symbol: str) -> tuple[bool, int | None]:
+        """(closed now, reopening ms when known) for one contract."""
+        with self._lock:
+            self.spec(symbol)
+            return symbol in self._closed, self._closed.get(symbol)
+
     # ------------------------------------------------------------------ account settings
 
     def leverage(self, symbol: str) -> Decimal:
@@ -274,7 +301,8 @@ class Engine(Protections):
         if mode not in (CROSSED, ISOLATED):
             raise SimError("40017", "marginMode must be crossed or isolated")
         with self._lock:
-            self.spec(symbol)
+            if mode == CROSSED and self.spec(symbol).stock:
+                raise SimError("40017", f"{symbol} supports isolated margin only")
             if mode == self._ledger.margin_mode[symbol]:
                 return
             busy = bool(self._ledger.legs(symbol)) or any(
@@ -359,6 +387,8 @@ class Engine(Protections):
         """Validate as Bitget does, accept, match against the book; returns a copy of the order."""
         with self._lock:
             spec = self.spec(req.symbol)
+            if spec.stock:
+                self._check_stock_order(spec, req)
             direction, leg, reduce = self._resolve(req)
             if not spec.size_valid(req.size):
                 raise SimError(
@@ -547,7 +577,62 @@ class Engine(Protections):
                 for s, b in self._books.items()
             }
 
+    # ------------------------------------------------------------------ the account as records (persistence)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The account as records, copied under the lock: wallet, settings, legs, orders, fills, plans.
+
+        ``bitget.sim.persist`` writes it to disk; books, fill modes and quirks are not part of an account.
+        """
+        with self._lock:
+            seq, plan_seq = next(self._seq), next(self._plan_seq)
+            self._seq, self._plan_seq = itertools.count(seq), itertools.count(plan_seq)
+            ledger = self._ledger
+            return {
+                "account_mode": self.account_mode,
+                "position_mode": ledger.position_mode,
+                "balance": ledger.balance,
+                "leverage": dict(ledger.leverage),
+                "margin_mode": dict(ledger.margin_mode),
+                "positions": [replace(p) for p in ledger.positions.values()],
+                "closed": [replace(p) for p in ledger.closed],
+                "orders": [replace(o) for o in self._orders.values()],
+                "fills": list(self._fills),
+                "trailing": [replace(t) for t in self._trailing.values()],
+                "seq": seq,
+                "plan_seq": plan_seq,
+            }
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Take back an account from :meth:`snapshot`; records of symbols no longer listed are dropped."""
+        known = self.contracts
+        with self._lock:
+            self.reset(balance=state["balance"], position_mode=state["position_mode"],
+                       account_mode=state["account_mode"])
+            ledger = self._ledger
+            ledger.leverage.update({s: v for s, v in state["leverage"].items() if s in known})
+            ledger.margin_mode.update({s: v for s, v in state["margin_mode"].items() if s in known})
+            ledger.positions = {(p.symbol, p.hold_side): p for p in state["positions"] if p.symbol in known}
+            ledger.closed = [p for p in state["closed"] if p.symbol in known]
+            self._orders = {o.order_id: o for o in state["orders"] if o.symbol in known}
+            self._by_client_oid = {o.client_oid: o.order_id for o in self._orders.values()}
+            self._fills = [f for f in state["fills"] if f.order.symbol in known]
+            self._trailing = {t.order_id: t for t in state["trailing"] if t.symbol in known}
+            self._seq = itertools.count(int(state["seq"]))
+            self._plan_seq = itertools.count(int(state["plan_seq"]))
+
     # ------------------------------------------------------------------ internals (lock held)
+
+    def _check_stock_order(self, spec: ContractSpec, req: OrderRequest) -> None:
+        """Bitget's stock perpetuals: classic accounts only, isolated margin only, 5 x 24 hours."""
+        if self.account_mode == UTA:
+            raise SimError("40017", f"{spec.symbol}: stock futures are not available to Unified Trading Accounts")
+        if req.margin_mode != ISOLATED:
+            raise SimError("40017", f"{spec.symbol} supports isolated margin only (marginMode isolated)")
+        if spec.symbol in self._closed:
+            reopens = self._closed[spec.symbol]
+            when = f"; it reopens at {reopens}" if reopens else ""
+            raise SimError(MARKET_CLOSED_CODE, f"The {spec.symbol} market is closed: new orders are not accepted{when}")
 
     def _resolve(self, req: OrderRequest) -> tuple[str, str, bool]:
         """(book side, leg, reduce) from side/tradeSide/reduceOnly, per Bitget's position-mode table."""

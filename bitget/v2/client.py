@@ -16,7 +16,7 @@ from typing import Any
 from bitget.adapter import BitgetAdapter
 from bitget.common import first, order_ref, parse_position_mode
 from bitget.errors import BitgetAPIError
-from bitget.options import MARGIN_MODES
+from bitget.options import MARGIN_MODES, ClientOptions
 from bitget.v2 import endpoints as ep
 from bitget.v2.parsing import (
     parse_balance,
@@ -47,6 +47,10 @@ class ClassicClient(BitgetAdapter):
     _parse_ticker = staticmethod(parse_ticker_quote)
     _parse_book = staticmethod(parse_depth_quote)
     _parse_contract = staticmethod(parse_contract)
+
+    def __init__(self, options: ClientOptions) -> None:
+        super().__init__(options)
+        self._isolated_set: set[str] = set()  # isolated-only symbols whose margin mode was set this run
 
     def _set_scope(self, product_type: str, margin_coin: str) -> None:
         self.product_type = product_type
@@ -148,7 +152,21 @@ class ClassicClient(BitgetAdapter):
 
     def _order_body(self, request: OrderRequest, mode: PositionMode) -> dict[str, Any]:
         return ep.order_body(request, mode, product_type=self.product_type, margin_coin=self.margin_coin,
-                             margin_mode=self.margin_mode)
+                             margin_mode=self.order_margin_mode(request.symbol))
+
+    def order_margin_mode(self, symbol: str) -> str:
+        """The configured margin mode, except on an isolated-only contract (stock perpetuals): isolated,
+        set on the symbol first (once a symbol per run) as Bitget's set-margin-mode requires."""
+        if self.margin_mode == "isolated" or not self.contract(symbol).isolated_only:
+            return self.margin_mode
+        wanted = symbol.upper()
+        if wanted not in self._isolated_set:
+            try:
+                self.set_margin_mode(wanted, "isolated")
+            except BitgetAPIError as err:  # e.g. 45117: a position or order holds it (already isolated)
+                self._log.warning("%s: set-margin-mode isolated refused (%s); sending isolated orders", wanted, err)
+            self._isolated_set.add(wanted)
+        return "isolated"
 
     def _cancel_scope(self, symbol: str) -> dict[str, str]:
         return {"symbol": symbol, "productType": self.product_type, "marginCoin": self.margin_coin}

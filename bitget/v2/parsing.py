@@ -24,7 +24,17 @@ from bitget.common import (
     ticker_quote,
 )
 from bitget.errors import BitgetAPIError
-from trading.models import Balance, Contract, Order, Position, PositionMode, PositionSide, Quote
+from trading.models import (
+    MARKET_CLOSED,
+    MARKET_OPEN,
+    Balance,
+    Contract,
+    Order,
+    Position,
+    PositionMode,
+    PositionSide,
+    Quote,
+)
 
 
 def parse_contract(item: dict[str, Any]) -> Contract:
@@ -35,9 +45,31 @@ def parse_contract(item: dict[str, Any]) -> Contract:
     size_step = positive_or_none(item.get("sizeMultiplier"), f"{symbol}.sizeMultiplier")
     if size_step is None:
         size_step = Decimal(1).scaleb(-int(dec(item.get("volumePlace"), f"{symbol}.volumePlace")))
-    return read_contract(item, symbol, price_tick=end_step.scaleb(-price_place), size_step=size_step,
-                         min_size_field="minTradeNum", min_notional_field="minTradeUSDT",
-                         max_leverage_field="maxLever", status_field="symbolStatus", tradable_status="normal")
+    contract = read_contract(item, symbol, price_tick=end_step.scaleb(-price_place), size_step=size_step,
+                             min_size_field="minTradeNum", min_notional_field="minTradeUSDT",
+                             max_leverage_field="maxLever", status_field="symbolStatus", tradable_status="normal")
+    return with_stock_rules(contract, item)
+
+
+def is_stock(item: dict[str, Any]) -> bool:
+    """A stock perpetual: ``isRwa`` YES (v2 and v3 rows), or ``symbolType`` stock (v3's asset class)."""
+    return is_yes(item.get("isRwa")) or str(item.get("symbolType") or "").lower() == "stock"
+
+
+def with_stock_rules(contract: Contract, item: dict[str, Any]) -> Contract:
+    """Bitget's stock perpetuals take isolated margin only and trade 5 x 24.
+
+    A stock contract whose state is neither trading nor close-only is read as a closed market; its
+    ``openTime`` (epoch ms, when given and positive) is when it reopens.
+    """
+    if not is_stock(item):
+        return contract
+    closed = not contract.tradable and not contract.closable
+    reopens = None
+    raw = str(item.get("openTime") or "").strip()
+    if closed and raw.isdigit() and int(raw) > 0:
+        reopens = int(raw)
+    return replace(contract, isolated_only=True, hours=MARKET_CLOSED if closed else MARKET_OPEN, reopens_at=reopens)
 
 
 def parse_ticker_quote(symbol: str, data: Any) -> Quote | None:

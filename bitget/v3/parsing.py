@@ -78,7 +78,7 @@ def parse_instrument(item: dict[str, Any]) -> Contract:
     the doc's reading (unconfirmed); the precision fallback is what ccxt uses. Only ``online`` trades.
     """
     symbol = str(item.get("symbol") or "").upper()
-    return read_contract(
+    contract = read_contract(
         item,
         symbol,
         price_tick=_step(item.get("priceMultiplier"), item.get("pricePrecision"), f"{symbol}.price"),
@@ -89,6 +89,19 @@ def parse_instrument(item: dict[str, Any]) -> Contract:
         status_field="status",
         tradable_status="online",
     )
+    if is_stock(item):  # Bitget offers its stock perpetuals to classic accounts only
+        return replace(contract, isolated_only=True, unavailable=UTA_STOCK_REFUSAL)
+    return contract
+
+
+def is_stock(item: dict[str, Any]) -> bool:
+    """A stock perpetual: ``isRwa`` YES, or ``symbolType`` stock (the asset class v3 rows name)."""
+    return is_yes(item.get("isRwa")) or text(item.get("symbolType")) == "stock"
+
+
+UTA_STOCK_REFUSAL = (
+    "stock perpetuals are not available to Unified Trading Accounts (Bitget offers them to classic accounts only)"
+)
 
 
 def parse_ticker_quote(symbol: str, data: Any) -> Quote | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from bitget.sim.contracts import BUILT_IN_CONTRACTS
 from tests.support.sim_client import Sim
 from tests.support.sim_uta_client import CATEGORY, V3, code
 
@@ -15,7 +16,7 @@ def test_settings_shape(uta: V3) -> None:
     assert data["uid"] and data["accountLevel"] and data["coinConfigList"] == []
     rows = {r["symbol"]: r for r in data["symbolConfigList"]}
     assert rows["BTCUSDT"] == {"category": CATEGORY, "symbol": "BTCUSDT", "marginMode": "crossed", "leverage": "10"}
-    assert len(rows) == 5
+    assert len(rows) == len(BUILT_IN_CONTRACTS)
 
 
 def test_assets_shape_and_how_orders_move_it(uta: V3, sim: Sim) -> None:

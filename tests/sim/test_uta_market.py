@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import requests
 
+from bitget.sim.contracts import BUILT_IN_CONTRACTS
 from tests.support.sim_client import Sim
 from tests.support.sim_uta_client import CATEGORY, code
 
@@ -17,7 +18,7 @@ def _get(sim: Sim, path: str, **params: str) -> requests.Response:
 
 def test_instruments(sim: Sim) -> None:
     rows = _get(sim, "/api/v3/market/instruments", category=CATEGORY).json()["data"]
-    assert [r["symbol"] for r in rows] == ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT"]
+    assert [r["symbol"] for r in rows] == [c.symbol for c in BUILT_IN_CONTRACTS]
     (btc,) = _get(sim, "/api/v3/market/instruments", category=CATEGORY, symbol="BTCUSDT").json()["data"]
     expected = {
         "symbol": "BTCUSDT",
@@ -58,7 +59,7 @@ def test_tickers_is_a_list_even_for_one_symbol(sim: Sim) -> None:
     assert (row["bid1Price"], row["bid1Size"], row["ask1Price"], row["ask1Size"]) == ("3000", "4", "3000.5", "6")
     assert row["markPrice"] == "3000.25" and row["lastPrice"] == "3000.25" and row["category"] == CATEGORY
     assert "bidPr" not in row and isinstance(row["ts"], str)
-    assert len(_get(sim, "/api/v3/market/tickers", category=CATEGORY).json()["data"]) == 5
+    assert len(_get(sim, "/api/v3/market/tickers", category=CATEGORY).json()["data"]) == len(BUILT_IN_CONTRACTS)
 
 
 def test_orderbook_levels_are_json_numbers_under_a_and_b(sim: Sim) -> None:

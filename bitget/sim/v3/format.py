@@ -33,7 +33,7 @@ def instrument(spec: ContractSpec) -> dict[str, Any]:
     return {
         "symbol": spec.symbol,
         "category": CATEGORY,
-        "isRwa": "NO",
+        "isRwa": "YES" if spec.stock else "NO",  # stock perpetuals are RWA contracts
         "baseCoin": spec.base_coin,
         "quoteCoin": spec.quote_coin,
         "buyLimitPriceRatio": "0.05",
