@@ -227,6 +227,11 @@ class SignalService:
                 return
         raise Unauthorized()
 
+    def _stored_signal(self, record: SignalRecord) -> Signal:
+        """A journaled signal as it executes: its ticker resolved as on arrival (SYMBOL_MAP, the listed
+        contracts), or better when the list could not be read then."""
+        return parse_signal(record.payload, self._resolver())
+
     def _resolver(self) -> TickerResolver:
         """Tickers resolve against the listed contracts (cached by the exchange adapter).
 
@@ -275,7 +280,7 @@ class SignalService:
             return
         self.journal.set_status(signal_id, SignalStatus.EXECUTING)
         try:
-            signal = parse_signal(record.payload)
+            signal = self._stored_signal(record)
         except SignalRejected as exc:
             self.journal.set_status(signal_id, SignalStatus.FAILED, exc.error)
             self._publish(kinds.SIGNAL_FAILED, record, reason=exc.error)
@@ -335,7 +340,7 @@ class SignalService:
             self._publish(kinds.SIGNAL_EXPIRED, record, reason=reason)
             return
         self.journal.set_status(record.id, SignalStatus.EXECUTING, reason)
-        outcome = self.executor.execute(record.id, parse_signal(record.payload), allow_open=False)
+        outcome = self.executor.execute(record.id, self._stored_signal(record), allow_open=False)
         status = SignalStatus.EXPIRED if outcome.status == SignalStatus.SKIPPED else outcome.status
         self.journal.set_status(record.id, status, f"{outcome.reason}; resumed late: {reason}")
         log.warning("signal %s: %s after a late restart: %s", record.id, status, outcome.reason)

@@ -51,7 +51,7 @@ def test_the_seed_example_alert_opens_tslausdt_with_isolated_margin(classic: Sim
     assert closed["status"] == "done" and "TSLAUSDT" not in {p["symbol"] for p in classic.state()["positions"]}
 
 
-@pytest.mark.parametrize("ticker", ["NASDAQ:TSLA", "TSLA", "BINANCE:ETHUSDT.P"])
+@pytest.mark.parametrize("ticker", ["NASDAQ:TSLA", "TSLA", "TESLA", "NASDAQ:TESLA", "BINANCE:ETHUSDT.P"])
 def test_exchange_prefixes_and_symbol_map_resolve(classic: SimControl, make_service, ticker: str) -> None:
     service = make_service(SYMBOL_MAP="TESLA=TSLAUSDT")
     classic.book("ETHUSDT", [["3500.00", "50"]], [["3500.01", "50"]])
