@@ -229,10 +229,13 @@ def parse_position_mode(value: Any) -> PositionMode:
     raise BitgetAPIError(f"unknown position mode {value!r}")
 
 
-def read_position(item: dict[str, Any], *, side_field: str, entry_price_field: str) -> Position | None:
+def read_position(
+    item: dict[str, Any], *, side_field: str, entry_price_field: str, pnl_field: str
+) -> Position | None:
     """One position leg named by ``side_field`` (long/short); None when its ``total`` is zero.
 
-    ``available`` defaults to the whole size when the row leaves it out.
+    ``available`` defaults to the whole size when the row leaves it out; ``pnl_field`` names the
+    unrealized PnL (v2 ``unrealizedPL``, v3 ``unrealisedPnl``).
     """
     symbol = str(item.get("symbol") or "").upper()
     size = opt_dec(item.get("total"), f"{symbol}.total") or Decimal(0)
@@ -250,6 +253,8 @@ def read_position(item: dict[str, Any], *, side_field: str, entry_price_field: s
         entry_price=opt_dec(item.get(entry_price_field), f"{symbol}.{entry_price_field}") or Decimal(0),
         leverage=opt_dec(item.get("leverage"), f"{symbol}.leverage") or Decimal(0),
         stop_loss=positive_or_none(item.get("stopLoss"), f"{symbol}.stopLoss"),
+        mark_price=positive_or_none(item.get("markPrice"), f"{symbol}.markPrice"),
+        unrealized_pnl=opt_dec(item.get(pnl_field), f"{symbol}.{pnl_field}"),
     )
 
 

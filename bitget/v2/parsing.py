@@ -116,14 +116,7 @@ def parse_leverage(account: dict[str, Any], margin_mode: str) -> Decimal:
 
 def parse_position(item: dict[str, Any]) -> Position | None:
     """One leg of ``single-position``; None when its size is zero. ``markPrice`` and ``unrealizedPL`` too."""
-    position = read_position(item, side_field="holdSide", entry_price_field="openPriceAvg")
-    if position is None:
-        return None
-    return replace(
-        position,
-        mark_price=positive_or_none(item.get("markPrice"), f"{position.symbol}.markPrice"),
-        unrealized_pnl=opt_dec(item.get("unrealizedPL"), f"{position.symbol}.unrealizedPL"),
-    )
+    return read_position(item, side_field="holdSide", entry_price_field="openPriceAvg", pnl_field="unrealizedPL")
 
 
 def order_intent(item: dict[str, Any], mode: PositionMode) -> tuple[PositionSide, bool]:

@@ -172,14 +172,7 @@ def settings_leverage(settings: Any, category: str, margin_mode: str) -> dict[st
 def parse_position(item: dict[str, Any]) -> Position | None:
     """One row of ``/position/current-position``; None when its size is zero. ``markPrice`` and
     ``unrealisedPnl`` (British spelling) too."""
-    position = read_position(item, side_field="posSide", entry_price_field="avgPrice")
-    if position is None:
-        return None
-    return replace(
-        position,
-        mark_price=positive_or_none(item.get("markPrice"), f"{position.symbol}.markPrice"),
-        unrealized_pnl=opt_dec(item.get("unrealisedPnl"), f"{position.symbol}.unrealisedPnl"),
-    )
+    return read_position(item, side_field="posSide", entry_price_field="avgPrice", pnl_field="unrealisedPnl")
 
 
 def row_mode(item: dict[str, Any]) -> PositionMode | None:
