@@ -244,9 +244,17 @@ def _plan_row(order_id: str, client_oid: str, plan_type: str, symbol: str, leg: 
         "posMode": mode,
         "orderType": "market",
         "reduceOnly": "YES",
+        # what the plan places when it fires: a market close (Bitget's orderSource words)
+        "orderSource": _PLAN_SOURCE.get(plan_type, "normal"),
         "cTime": str(c_time),
         "uTime": str(u_time),
+        # a plan's own attached TP/SL: none here, so Bitget's empty strings
+        **dict.fromkeys(("presetStopSurplusPrice", "stopSurplusTriggerPrice", "stopSurplusTriggerType",
+                         "presetStopLossPrice", "stopLossTriggerPrice", "stopLossTriggerType"), ""),
     }
+
+
+_PLAN_SOURCE = {POS_PROFIT: "pos_profit_market", POS_LOSS: "pos_loss_market"}
 
 
 def format_tpsl_rows(pos: Position, mode: str) -> list[dict[str, Any]]:

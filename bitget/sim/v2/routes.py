@@ -432,7 +432,10 @@ def place_pos_tpsl() -> Response:
     pos = engine.set_position_tpsl(symbol, leg, stop_loss=stop_loss, take_profit=take_profit)
     placed = [pos.tp_id] if take_profit is not None else []
     placed += [pos.sl_id] if stop_loss is not None else []
-    return ok([{"orderId": order_id} for order_id in placed])
+    # Bitget's rows name both plans' client ids (a plan's client id is its order id here); "" for a leg not set
+    oids = {"stopSurplusClientOid": pos.tp_id if take_profit is not None else "",
+            "stopLossClientOid": pos.sl_id if stop_loss is not None else ""}
+    return ok([{"orderId": order_id, **oids} for order_id in placed])
 
 
 @bp.post("/api/v2/mix/order/modify-tpsl-order")

@@ -34,6 +34,7 @@ def instrument(spec: ContractSpec) -> dict[str, Any]:
         "symbol": spec.symbol,
         "category": CATEGORY,
         "isRwa": "YES" if spec.stock else "NO",  # stock perpetuals are RWA contracts
+        "isReality": "no",  # "yes" marks Reality stock tokens, which are spot assets, not perpetuals
         "baseCoin": spec.base_coin,
         "quoteCoin": spec.quote_coin,
         "buyLimitPriceRatio": "0.05",
@@ -256,14 +257,17 @@ def strategy_order(pos: Position) -> dict[str, Any]:
         "qty": num(pos.total),
         "posSide": pos.hold_side,
         "tpslMode": "full",
-        "tpTriggerBy": "mark" if has_tp else None,
-        "slTriggerBy": "mark" if has_sl else None,
+        "tpTriggerBy": "mark" if has_tp else "",  # an unset leg is "" throughout, as its price is
+        "slTriggerBy": "mark" if has_sl else "",
         "takeProfit": num(pos.take_profit),
         "stopLoss": num(pos.stop_loss),
-        "tpOrderType": "market" if has_tp else None,
-        "slOrderType": "market" if has_sl else None,
+        "tpOrderType": "market" if has_tp else "",
+        "slOrderType": "market" if has_sl else "",
         "tpLimitPrice": "",
         "slLimitPrice": "",
+        "status": "pending",  # a listed strategy order waits to fire
+        # the trigger-order fields belong to type "trigger", which is not simulated: empty on a tpsl row
+        **dict.fromkeys(("triggerBy", "triggerPrice", "triggerOrderType", "triggerOrderPrice"), ""),
         "createdTime": str(pos.c_time),
         "updatedTime": str(pos.u_time),
     }
