@@ -51,7 +51,7 @@ def stops_listed(client, account_system) -> list[str]:
                                     {"productType": "USDT-FUTURES", "symbol": "BTCUSDT", "planType": "profit_loss"})
         return [r["triggerPrice"] for r in data["entrustedList"] or [] if r["planType"] == "pos_loss"]
     data = client.transport.get("/api/v3/trade/unfilled-strategy-orders", {"category": "USDT-FUTURES"})
-    return [r["stopLoss"] for r in data["list"] or [] if r["stopLoss"]]
+    return [r["stopLoss"] for r in data or [] if r["stopLoss"]]
 
 
 def test_preset_take_profit_on_the_opening_order_becomes_the_positions_target_and_fires(sim, client):

@@ -206,7 +206,7 @@ UNFILLED_STRATEGIES = "/api/v3/trade/unfilled-strategy-orders"
 
 
 def strategies(uta: V3) -> list[dict]:
-    return uta.ok(uta.api.get(UNFILLED_STRATEGIES, {"category": "USDT-FUTURES"}))["list"] or []
+    return uta.ok(uta.api.get(UNFILLED_STRATEGIES, {"category": "USDT-FUTURES"})) or []
 
 
 @pytest.fixture()

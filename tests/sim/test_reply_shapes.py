@@ -30,9 +30,6 @@ NOT_SENT = {
     "v3/history-orders.json": {f"$.data.list[0].{k}: null where Bitget sends string" for k in (
         "takeProfit", "stopLoss", "tpTriggerBy", "slTriggerBy", "tpOrderType", "slOrderType",
         "tpLimitPrice", "slLimitPrice")},
-    # Bitget's page shows a bare list; the simulator answers {"list", "cursor"} (pinned by
-    # tests/sim/test_protection.py); the client's rows() reads both
-    "v3/unfilled-strategy-orders.json": {"$.data: object where Bitget sends list"},
 }
 
 
@@ -429,9 +426,9 @@ def test_set_margin_mode_sends_a_cross_leverage_only_when_crossed(sim: Sim) -> N
 
 
 def test_unfilled_strategy_rows_have_every_recorded_key(sim: Sim) -> None:
-    """The page's rows sit in a bare list, the simulator's under "list" (NOT_SENT): the rows still match."""
+    """Every key of the page's row, row by row (the shape test compares the first row only)."""
     row = recorded("v3/unfilled-strategy-orders.json")["data"][0]
-    got = v3_unfilled_strategies(sim)["data"]["list"]
+    got = v3_unfilled_strategies(sim)["data"]
     assert differences(row, got[0]) == []
 
 

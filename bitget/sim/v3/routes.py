@@ -363,8 +363,8 @@ def unfilled_strategy_orders() -> Response:
     symbol = p.symbol(required=False)
     if symbol:
         engine.spec(symbol)
-    rows = [fmt.strategy_order(pos) for pos in engine.protected_legs(symbol or None)]
-    return ok({"list": rows or None, "cursor": None})
+    # Bitget's page (and a widely used client's types) show the rows as a bare list, not a page
+    return ok([fmt.strategy_order(pos) for pos in engine.protected_legs(symbol or None)])
 
 
 # ---------------------------------------------------------------------- history, market series
