@@ -78,7 +78,7 @@ class ServiceSettings:
     dedup_window: float = 10.0
     signal_max_age: float = 60.0
     workers: int = 4
-    max_queue: int = 100
+    max_queue: int = 10000  # ids of journaled signals; a 500-symbol bar close is taken whole
     trading_enabled: bool = True
     symbol_allowlist: frozenset[str] | None = None
     refused_keep: int = 10_000
