@@ -29,7 +29,9 @@ class ClientOptions:
     (``bitget.v3.endpoints.v3_category``). Timeouts and waits are seconds. ``retry_*`` bound the
     transport's retries of transient failures; ``lookup_delay`` and ``max_order_sends`` shape the
     exactly-once placement rule (``bitget.placement``); ``contracts_ttl`` is how long the contract
-    list is cached. ``session`` is an HTTP session to share (one is made per client when None).
+    list is cached. ``rate_limits`` paces every call to Bitget's documented limits
+    (``bitget.ratelimit``; off only for tests that want to see the exchange's own 429).
+    ``session`` is an HTTP session to share (one is made per client when None).
     """
 
     base_url: str
@@ -47,6 +49,7 @@ class ClientOptions:
     contracts_ttl: float = 3600.0
     lookup_delay: float = 0.5
     max_order_sends: int = 2
+    rate_limits: bool = True
     session: requests.Session | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -70,5 +73,6 @@ class ClientOptions:
             retry_wait_initial=self.retry_wait_initial,
             retry_wait_max=self.retry_wait_max,
             session=self.session,
+            rate_limits=self.rate_limits,
             time_path=time_path,
         )

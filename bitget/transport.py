@@ -11,7 +11,10 @@ guarantees to them:
   unless the caller marked it idempotent: it surfaces as ``AmbiguousResultError`` instead;
 - the local clock is aligned with the exchange's, and re-aligned once when the exchange refuses a
   timestamp;
-- keys, secrets and passphrases never reach a log line, an error message or ``repr()``.
+- keys, secrets and passphrases never reach a log line, an error message or ``repr()``;
+- every attempt first takes a token from its endpoint's bucket (``bitget.ratelimit``), shared by all
+  threads and clients of one account, and a 429 that still comes back holds that endpoint for
+  everyone during the retry's backoff.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from bitget.errors import (
     RateLimitError,
     UnknownSymbolError,
 )
+from bitget.ratelimit import RateLimiter, shared_limiter
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +196,10 @@ class SignedTransport:
         time_path: str = "/api/v2/public/time",
         locale: str = DEFAULT_LOCALE,
         clock: Callable[[], float] = time.time,
+        limiter: RateLimiter | None = None,
+        rate_limits: bool = True,
     ) -> None:
+        """``limiter`` None: the account's shared one (``rate_limits`` False: no pacing at all)."""
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
         if retry_attempts < 1:
@@ -214,6 +221,9 @@ class SignedTransport:
         self._synced = False
         self._last_sync_attempt = float("-inf")
         self._sync_lock = threading.RLock()
+        if limiter is None and rate_limits:
+            limiter = shared_limiter(self.base_url, credentials.api_key if credentials else None)
+        self._limiter = limiter
 
     def __repr__(self) -> str:
         return f"SignedTransport(base_url={self.base_url!r}, demo={self.demo})"
@@ -325,6 +335,9 @@ class SignedTransport:
 
     def _log_retry(self, method: str, path: str, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimitError) and self._limiter is not None:
+            # every caller of this endpoint waits out the backoff, not only the one that was refused
+            self._limiter.backoff(path, state.upcoming_sleep)
         log.warning("%s %s failed: %s; retry %d/%d in %.2f s", method, path, exc,
                     state.attempt_number, self._attempts - 1, state.upcoming_sleep)
 
@@ -337,6 +350,10 @@ class SignedTransport:
     def _attempt(self, method: str, path: str, query: str, body: str, signed: bool, idempotent: bool,
                  demo: bool) -> Any:
         url = f"{self.base_url}{path}?{query}" if query else f"{self.base_url}{path}"
+        if self._limiter is not None:
+            waited = self._limiter.acquire(path)
+            if waited > 0.05:
+                log.debug("%s %s paced %.0f ms by the rate limit", method, path, waited * 1000)
         headers = self._headers(method, path, query, body, signed, demo)
         started = time.monotonic()
         try:

@@ -337,6 +337,22 @@ def list_faults() -> Response:
     return done(rules=current().faults.rules())
 
 
+@bp.post("/rate-limits")
+def set_rate_limits() -> Response:
+    """``{"enforce": true}``: answer requests over Bitget's per-endpoint limits with HTTP 429."""
+    enforce = _body().get("enforce")
+    if not isinstance(enforce, bool):
+        raise ControlError("enforce must be true or false")
+    limits = current().faults.limits
+    limits.set(enforce)
+    return done(**limits.describe())
+
+
+@bp.get("/rate-limits")
+def list_rate_limits() -> Response:
+    return done(**current().faults.limits.describe())
+
+
 @bp.get("/state")
 def state() -> Response:
     engine = current_engine()

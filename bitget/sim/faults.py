@@ -17,6 +17,9 @@ matching rule; control paths (``/sim/...``) are never faulted or counted. Kinds:
   400). With ``process`` true the request is carried out first and only the reply says otherwise:
   how Bitget's 40010 ("request timed out") and 40015 ("system abnormal") can leave an order placed.
 
+Apart from the rules, ``limits`` (:mod:`bitget.sim.limits`) can enforce Bitget's per-endpoint request
+rates: over the limit, HTTP 429 with code ``429`` / "Too Many Requests", nothing processed.
+
 The counters also note which paths were called with the ``paptrading`` header (demo trading).
 """
 
@@ -33,6 +36,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from bitget.sim.limits import RateLimits
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +212,7 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
         self._rng = random.Random()
+        self.limits = RateLimits()
 
     def set_rules(self, rules: list[FaultRule], seed: int | None = None, *, append: bool = False) -> None:
         with self._lock:
@@ -214,8 +220,10 @@ class FaultInjector:
             self._rng = random.Random(seed)
 
     def clear(self) -> None:
+        """Drop every rule and stop enforcing rate limits (a reset starts from a quiet exchange)."""
         with self._lock:
             self._rules = []
+        self.limits.set(False)
 
     def rules(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -240,6 +248,9 @@ class FaultInjector:
         if path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/"):
             return self.app(environ, start_response)
         self.stats.request(method, path, paptrading="HTTP_PAPTRADING" in environ)
+        if self.limits.over(path, environ):
+            self.stats.fault("rate_limit_enforced")
+            return self._reply(start_response, 429, "Too Many Requests", "429", json_body=True)
         rule = self._pick(method, path)
         if rule is None:
             return self.app(environ, start_response)

@@ -1,0 +1,178 @@
+"""Bitget's request-rate limits kept on our side: a token bucket per endpoint group and account.
+
+Bitget limits each endpoint on its own, most per UID (the account) and market data per IP, and
+answers a breach with HTTP 429. A burst of signals would otherwise send place-order as fast as the
+worker threads run; here every thread of every client of one account takes a token from the same
+bucket first, so the burst is paced to the documented rate instead of refused. Figures and the
+pages they come from: docs/bitget-api-v2.md §6 and docs/bitget-api-v3-uta.md §5.3.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# Share of a documented limit we use: network jitter can bunch requests that left evenly spaced.
+HEADROOM = 0.75
+DEFAULT_RATE = 10.0  # an endpoint missing from the table is paced like Bitget's usual 10/s per UID
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A documented limit: ``rate`` requests per second, counted per ``scope`` ("uid" or "ip")."""
+
+    rate: float
+    scope: str = "uid"
+
+
+# path -> documented limit; each path is its own group, as Bitget counts each endpoint on its own.
+LIMITS: dict[str, Limit] = {
+    # v2 (classic) USDT-M futures
+    "/api/v2/public/time": Limit(20, "ip"),
+    "/api/v2/mix/market/contracts": Limit(20, "ip"),
+    "/api/v2/mix/market/ticker": Limit(20, "ip"),
+    "/api/v2/mix/market/merge-depth": Limit(20, "ip"),
+    "/api/v2/mix/account/account": Limit(10),
+    "/api/v2/mix/account/accounts": Limit(10),
+    "/api/v2/mix/account/set-leverage": Limit(5),
+    "/api/v2/mix/account/set-margin-mode": Limit(5),
+    "/api/v2/mix/account/set-position-mode": Limit(5),
+    "/api/v2/mix/position/single-position": Limit(10),
+    "/api/v2/mix/order/place-order": Limit(10),
+    "/api/v2/mix/order/cancel-order": Limit(10),
+    "/api/v2/mix/order/detail": Limit(10),
+    "/api/v2/mix/order/orders-pending": Limit(10),
+    "/api/v2/mix/order/place-plan-order": Limit(10),
+    "/api/v2/mix/order/orders-plan-pending": Limit(10),
+    "/api/v2/mix/order/modify-tpsl-order": Limit(10),
+    "/api/v2/mix/order/place-pos-tpsl": Limit(10),
+    # v3 (unified trading account)
+    "/api/v3/public/time": Limit(20, "ip"),
+    "/api/v3/market/instruments": Limit(20, "ip"),
+    "/api/v3/market/tickers": Limit(20, "ip"),
+    "/api/v3/market/orderbook": Limit(20, "ip"),
+    "/api/v3/account/assets": Limit(10),
+    "/api/v3/account/settings": Limit(10),
+    "/api/v3/account/set-leverage": Limit(10),
+    "/api/v3/account/set-hold-mode": Limit(10),
+    "/api/v3/position/current-position": Limit(10),
+    "/api/v3/trade/place-order": Limit(10),
+    "/api/v3/trade/cancel-order": Limit(10),
+    "/api/v3/trade/order-info": Limit(20),
+    "/api/v3/trade/unfilled-orders": Limit(10),
+    "/api/v3/trade/place-strategy-order": Limit(10),
+    "/api/v3/trade/modify-strategy-order": Limit(10),
+    "/api/v3/trade/unfilled-strategy-orders": Limit(10),
+}
+
+
+class TokenBucket:
+    """Thread-safe token bucket: ``rate`` tokens per second, at most ``capacity`` saved up.
+
+    In any window of one second it lets through at most ``capacity + rate`` requests. A caller
+    reserves its token under the lock and sleeps outside it, so waiting threads queue in order
+    without holding anything.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        capacity: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0 or capacity < 1:
+            raise ValueError("rate must be positive and capacity at least 1")
+        self.rate = rate
+        self.capacity = capacity
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._tokens = capacity
+        self._stamp = clock()
+        self._paused_until = float("-inf")
+
+    def reserve(self) -> float:
+        """Take one token now (possibly going into debt); returns how long to wait before using it."""
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._paused_until)
+            if start > self._stamp:
+                self._tokens = min(self.capacity, self._tokens + (start - self._stamp) * self.rate)
+                self._stamp = start
+            self._tokens -= 1
+            debt = -self._tokens if self._tokens < 0 else 0.0
+            return (self._stamp - now) + debt / self.rate
+
+    def acquire(self) -> float:
+        """Block until a token is available; returns the seconds waited."""
+        wait = self.reserve()
+        if wait > 0:
+            self._sleep(wait)
+        return max(wait, 0.0)
+
+    def pause(self, seconds: float) -> None:
+        """Hand out nothing for ``seconds`` (Bitget answered 429: the window is still full)."""
+        with self._lock:
+            now = self._clock()
+            self._paused_until = max(self._paused_until, now + seconds)
+            self._tokens = min(self._tokens, 0.0)
+
+
+class RateLimiter:
+    """One bucket per endpoint group, shared by every thread that calls through it."""
+
+    def __init__(
+        self,
+        limits: dict[str, Limit] | None = None,
+        *,
+        headroom: float = HEADROOM,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._limits = LIMITS if limits is None else limits
+        self._headroom = headroom
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._buckets: dict[str, TokenBucket] = {}
+
+    def bucket(self, path: str) -> TokenBucket:
+        """The bucket of ``path``'s group, made on first use."""
+        with self._lock:
+            bucket = self._buckets.get(path)
+            if bucket is None:
+                limit = self._limits.get(path, Limit(DEFAULT_RATE))
+                # rate + capacity stays within the documented figure, with headroom to spare
+                capacity = max(1.0, math.floor(limit.rate * (1 - self._headroom)))
+                rate = max(limit.rate * self._headroom, 0.5)
+                bucket = TokenBucket(rate, capacity, clock=self._clock, sleep=self._sleep)
+                self._buckets[path] = bucket
+            return bucket
+
+    def acquire(self, path: str) -> float:
+        """Wait for a turn to call ``path``; returns the seconds waited."""
+        return self.bucket(path).acquire()
+
+    def backoff(self, path: str, seconds: float) -> None:
+        """A 429 came back anyway: hold ``path``'s group for ``seconds`` for every thread."""
+        self.bucket(path).pause(seconds)
+
+
+_shared: dict[str, RateLimiter] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_limiter(base_url: str, api_key: str | None) -> RateLimiter:
+    """The limiter of one account on one host: every client and thread using that key shares it."""
+    digest = hashlib.sha256(f"{base_url}\n{api_key or ''}".encode()).hexdigest()
+    with _shared_lock:
+        limiter = _shared.get(digest)
+        if limiter is None:
+            limiter = _shared[digest] = RateLimiter()
+        return limiter
