@@ -54,8 +54,10 @@ def place_exactly_once(
     effect) and POSTs it, returning the envelope's ``data``. ``lookup`` returns the order holding
     ``request.client_oid`` or None, and raises when it cannot tell.
 
-    - Ambiguous send (read timeout, connection lost, 5xx): look up after ``lookup_delay``; found →
-      that order; not found → send again with the same clientOid, at most ``max_sends`` sends in all.
+    - Ambiguous send (read timeout, connection lost, 5xx): look up at once; found → that order; not
+      found → send again with the same clientOid, at most ``max_sends`` sends in all. Each later
+      lookup of the same order backs off (``lookup_delay``, doubled each time): the first one costs
+      no dead time, and a copy still in flight meets the resend as a duplicate clientOid.
     - Duplicate-clientOid refusal: the order exists already → look it up (no wait).
     - ``retry_refusal(err)`` True → the caller fixed its state (e.g. re-read the position mode);
       rebuild and send once more. Asked at most once per order.
@@ -63,6 +65,7 @@ def place_exactly_once(
     """
     max_sends = max(1, max_sends)
     sends = 0
+    lookups = 0
     refusal_retried = False
     while True:
         sends += 1
@@ -70,7 +73,8 @@ def place_exactly_once(
             data = send()
         except AmbiguousResultError as err:
             log.warning("order %s: %s; looking it up", request.client_oid, err)
-            found = _find_placed(request, lookup, delay=lookup_delay, sleep=sleep)
+            found = _find_placed(request, lookup, delay=backoff(lookups, lookup_delay), sleep=sleep)
+            lookups += 1
             if found is not None:
                 return found
             if sends >= max_sends:
@@ -91,6 +95,13 @@ def place_exactly_once(
                 continue
             raise
         return _ack(request, data, lookup, lookup_delay=lookup_delay, sleep=sleep)
+
+
+def backoff(earlier_lookups: int, lookup_delay: float) -> float:
+    """The wait before a clientOid lookup: none for the first, then ``lookup_delay`` doubling."""
+    if earlier_lookups <= 0:
+        return 0.0
+    return lookup_delay * 2 ** (earlier_lookups - 1)
 
 
 def _ack(request: OrderRequest, data: Any, lookup: Callable[[], Order | None],

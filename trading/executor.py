@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -29,7 +29,17 @@ from decimal import Decimal
 from trading.errors import ExchangeError
 from trading.exchange import Exchange
 from trading.journal import Journal, OrderRecord, OrderRowState, OrderStep, SignalStatus
-from trading.models import Contract, Order, OrderRequest, OrderState, OrderType, Position, PositionSide, Quote
+from trading.models import (
+    Balance,
+    Contract,
+    Order,
+    OrderRequest,
+    OrderState,
+    OrderType,
+    Position,
+    PositionSide,
+    Quote,
+)
 from trading.signals import Intent, Signal, SignalRejected, check_stop_loss, check_take_profit
 from trading.sizing import Account, SizeRequest, Sizing, below_minimum, plan_size
 
@@ -64,6 +74,19 @@ class Outcome:
     reason: str
 
 
+@dataclass(frozen=True)
+class Prefetch:
+    """Book and balance read ahead of the order that needs them, so they cost no round trip of their own.
+
+    ``opens`` is the executor's count of opening orders placed when the balance read was sent: if
+    another open was placed since, the balance may count margin that is taken, and is read again.
+    """
+
+    quote: Future[Quote]
+    balance: Future[Balance]
+    opens: int
+
+
 class ExecutionFailed(Exception):
     """A rule stopped the signal; the message is the reason a trader reads."""
 
@@ -96,6 +119,8 @@ class Executor:
         self._leverage_set: dict[str, int] = {}  # what this process set per symbol (alert or LEVERAGE)
         self._margin_lock = threading.Lock()
         self._fetch = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fetch")
+        self._opens_lock = threading.Lock()
+        self._opens_placed = 0  # opening orders sent by this process: a prefetched balance predates any newer one
 
     def interrupt(self) -> None:
         """Make running signals stop at their next wait (shutdown past its grace period)."""
@@ -103,6 +128,15 @@ class Executor:
 
     def close(self) -> None:
         self._fetch.shutdown(wait=False)
+
+    def _background(self, call: Callable[..., object], *args: object) -> Future:
+        """Run a read on the fetch pool, in the caller's logging context (its lines name the signal)."""
+        return self._fetch.submit(contextvars.copy_context().run, call, *args)
+
+    def _prefetch(self, symbol: str) -> Prefetch:
+        """Start reading the book and the balance an open will need; the opens count first."""
+        opens = self._opens_placed
+        return Prefetch(self._background(self.exchange.quote, symbol), self._background(self.exchange.balance), opens)
 
     def _sleep(self, seconds: float) -> None:
         """Wait between polls, unless the service is stopping."""
@@ -208,6 +242,9 @@ class Executor:
         symbol = contract.symbol
         if signal.intent is Intent.CANCEL:
             return self._cancel_resting(symbol)
+        # position, book and balance are independent: read together, the order follows one round trip later
+        opening = allow_open and contract.tradable and signal.intent in (Intent.HOLD_LONG, Intent.HOLD_SHORT)
+        ahead = self._prefetch(symbol) if opening else None
         legs = self._legs(symbol)
         log.info("signal %s: %s %s, position %s", signal_id, signal.intent.value, symbol, _describe(legs))
         if signal.intent is Intent.EXIT:
@@ -217,7 +254,8 @@ class Executor:
         want, unwanted = _sides(signal.intent)
         done: list[str] = []
         if unwanted in legs:
-            self._close(signal_id, contract, legs[unwanted])
+            # the balance read above predates the close; the close reads one alongside its fill check
+            ahead = self._close(signal_id, contract, legs[unwanted], ahead=ahead, then_open=opening)
             done.append(f"closed {unwanted.value} {legs[unwanted].size}")
         if want is None:
             if not done:
@@ -238,28 +276,54 @@ class Executor:
             done.append(f"{want.value} not opened: {symbol} is {contract.status} on Bitget, which takes closes only")
             return Outcome(DONE if len(done) > 1 else FAILED, "; ".join(done))
         held = legs[want].size * legs[want].entry_price if want in legs else Decimal(0)
-        done.append(self._open(signal_id, signal, contract, want, held))
+        done.append(self._open(signal_id, signal, contract, want, held, ahead))
         return Outcome(DONE, "; ".join(done))
 
     # -- closing -----------------------------------------------------------------------------
 
-    def _close(self, signal_id: str, contract: Contract, leg: Position, amount: Decimal | None = None) -> None:
-        """Close a leg, or ``amount`` of it: limit at the book, re-priced, then market for what is left."""
+    def _close(
+        self,
+        signal_id: str,
+        contract: Contract,
+        leg: Position,
+        amount: Decimal | None = None,
+        *,
+        ahead: Prefetch | None = None,
+        then_open: bool = False,
+    ) -> Prefetch | None:
+        """Close a leg, or ``amount`` of it: limit at the book, re-priced, then market for what is left.
+
+        A fill of the whole amount is trusted as it is reported: the position is not read again.
+        With ``then_open`` (a reversal) the book and balance the open needs are read alongside the
+        first fill check, and returned when that check already sees the close filled; otherwise None.
+        """
         symbol, side = contract.symbol, leg.side
         keep = leg.size - amount if amount is not None else Decimal(0)
         remaining = leg.size - keep
-        for _ in range(self.settings.max_reprices + 1):
-            quote = self.exchange.quote(symbol)
-            self._settle(self._place_at_book(signal_id, contract, CLOSE, side, True, remaining, quote))
+        for attempt in range(self.settings.max_reprices + 1):
+            quote = ahead.quote.result() if ahead is not None and attempt == 0 else self.exchange.quote(symbol)
+            order = self._place_at_book(signal_id, contract, CLOSE, side, True, remaining, quote)
+            if not then_open:
+                settled = self._settle(order)
+            else:
+                ahead = self._prefetch(symbol)
+                first = self.exchange.get_order(symbol, **_ref(order))
+                settled = self._settle(order, polled=first)
+                if first is None or first.state is not OrderState.FILLED:
+                    ahead = None  # read before the fill: the balance still counts the closed position's margin
+            if settled.state is OrderState.FILLED and settled.filled >= remaining:
+                return ahead
+            ahead = None
             remaining = self._leg_size(symbol, side) - keep
             if remaining <= 0:
-                return
+                return None
         log.info("signal %s: close of %s %s not filled by limit orders; market order for %s",
                  signal_id, symbol, side.value, remaining)
         self._market_close(signal_id, contract, side, remaining)
         left = self._leg_size(symbol, side) - keep
         if left > 0:
             raise ExecutionFailed(f"could not close the {side.value} position on {symbol}: {left} still open")
+        return None
 
     def _exit(self, signal_id: str, contract: Contract, legs: dict[PositionSide, Position]) -> Outcome:
         """``exit``: close whatever the symbol holds, either side."""
@@ -365,20 +429,28 @@ class Executor:
 
     # -- opening -----------------------------------------------------------------------------
 
-    def _open(self, signal_id: str, signal: Signal, contract: Contract, side: PositionSide, held: Decimal) -> str:
+    def _open(
+        self,
+        signal_id: str,
+        signal: Signal,
+        contract: Contract,
+        side: PositionSide,
+        held: Decimal,
+        ahead: Prefetch | None = None,
+    ) -> str:
         """Size from the margin available now and place; the first placement holds the margin lock.
 
         Symbols execute in parallel and share one margin balance: without the lock two opens could
-        both size from the same balance and together ask for more than there is.
+        both size from the same balance and together ask for more than there is. A prefetched
+        balance is used only if no open was placed since it was asked for.
         """
         symbol = contract.symbol
         leverage = self._leverage(contract, signal.leverage)
         market = signal.order_type == OrderType.MARKET.value
         with self._margin_lock:
-            # each fetch runs in the caller's logging context, so its lines name the signal
-            quote_future = self._fetch.submit(contextvars.copy_context().run, self.exchange.quote, symbol)
-            balance_future = self._fetch.submit(contextvars.copy_context().run, self.exchange.balance)
-            quote, balance = quote_future.result(), balance_future.result()
+            if ahead is None or ahead.opens != self._opens_placed:
+                ahead = self._prefetch(symbol)
+            quote, balance = ahead.quote.result(), ahead.balance.result()
             price = _limit_price(contract, quote, buying=side is PositionSide.LONG)
             self.check_slippage(signal, price)
             stop_loss, take_profit = self.presets(signal, contract, side, price)
@@ -548,13 +620,18 @@ class Executor:
         )
         return self._submit(signal_id, step, request)
 
-    def _settle(self, order: Order) -> Order:
-        """Wait up to ORDER_TIMEOUT for the fill, then cancel the rest."""
-        return self._await_fill(order, deadline=self._clock() + self.settings.order_timeout, cancel=True)
+    def _settle(self, order: Order, *, polled: Order | None = None) -> Order:
+        """Wait up to ORDER_TIMEOUT for the fill, then cancel the rest; ``polled``: a first fill check already made."""
+        return self._await_fill(
+            order, deadline=self._clock() + self.settings.order_timeout, cancel=True, polled=polled
+        )
 
     def _submit(self, signal_id: str, step: OrderStep, request: OrderRequest) -> Order:
         """Journal the attempt, then place it; the exchange adapter guarantees at most one order."""
         self.journal.record_order(signal_id, step, request)
+        if not request.reduce:
+            with self._opens_lock:
+                self._opens_placed += 1
         log.info(
             "signal %s: placing %s %s %s %s size %s price %s (clientOid %s)",
             signal_id,
@@ -589,11 +666,13 @@ class Executor:
             state=OrderState.LIVE,
         )
 
-    def _await_fill(self, order: Order, *, deadline: float, cancel: bool) -> Order:
+    def _await_fill(self, order: Order, *, deadline: float, cancel: bool, polled: Order | None = None) -> Order:
         """Poll until filled or the deadline; then cancel and read the final state."""
         current = order
+        first = polled is not None
         while True:
-            fresh = self.exchange.get_order(order.symbol, **_ref(order))
+            fresh = polled if first else self.exchange.get_order(order.symbol, **_ref(order))
+            first = False
             if fresh is not None:
                 current = fresh
             if current.state.is_final:

@@ -1,0 +1,87 @@
+"""Round trips on the critical path of a signal, with every simulator call delayed by one RTT.
+
+Measures, against the simulator on 127.0.0.1 with a ``latency`` fault of RTT on every call (real
+service, real signed client, real HTTP), in units of RTT:
+
+* signal → order: from the webhook POST to the place-order request reaching the simulator, on a
+  symbol traded before (contracts, position mode and leverage already known), with no position;
+* reversal: from the close's arrival (it fills there, at the book) to the open's place-order arrival.
+
+Targets (REST): signal → order ≤ 2.2 RTT, reversal close-fill → open ≤ 2.2 RTT (medians). Two
+round trips are the floor; the rest is this machine's own time (webhook accept, HTTP, signing,
+~10 ms here), so the default RTT is 100 ms, about a round trip to Bitget from a nearby server.
+Run: ``python bench/critical_path.py [rounds] [rtt_seconds] [classic|uta]``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bitget.sim.paper import start_embedded_sim
+from tests.support.arrivals import Arrivals
+from tests.support.service import Service, SimControl
+
+BUY_LONG = {"action": "buy", "sentiment": "long", "ticker": "BTCUSDT", "price": "65000"}
+SELL_SHORT = {"action": "sell", "sentiment": "short", "ticker": "BTCUSDT", "price": "65000"}
+BUY_FLAT = {"action": "buy", "sentiment": "flat", "ticker": "BTCUSDT"}
+TARGET_SIGNAL, TARGET_REVERSAL = 2.2, 2.2
+REST = 1.1  # Bitget counts rate limits per second: each measured signal starts with them unspent
+
+
+def run(service: Service, body: dict) -> float:
+    """Post a signal, wait for its end; the moment it was posted."""
+    started = time.monotonic()
+    outcome = service.signal(body)
+    assert outcome["status"] == "done", outcome
+    return started
+
+
+def main(rounds: int = 5, rtt: float = 0.1, account: str = "classic") -> int:
+    arrivals = Arrivals()
+    sim_server = start_embedded_sim(market="synthetic", prepare=arrivals.install)
+    sim = SimControl(sim_server.base_url)
+    sim.reset(position_mode="one_way_mode", balance="10000", leverage="10", account_mode=account)
+    sim.book("BTCUSDT", bids=[["65000.0", "50"]], asks=[["65000.1", "50"]])
+    service = Service(sim_server.base_url, Path(tempfile.mkdtemp()) / "data", LEVERAGE="10", LOG_LEVEL="INFO")
+    place = sim.place_order_path
+    to_order: list[float] = []
+    reversal: list[float] = []
+    try:
+        run(service, BUY_LONG)  # warm: contracts, position mode, leverage
+        run(service, SELL_SHORT)
+        run(service, BUY_FLAT)
+        sim.faults({"path": "/api/*", "kind": "latency", "delay": rtt})
+        for _ in range(rounds):
+            time.sleep(REST)
+            started = run(service, BUY_LONG)
+            to_order.append((arrivals.first(started, place).at - started) / rtt)
+            time.sleep(REST)
+            started = run(service, SELL_SHORT)
+            close, opening = arrivals.wait_for(started, place, count=2)[:2]
+            reversal.append((opening.at - close.at) / rtt)
+            time.sleep(REST)
+            run(service, BUY_FLAT)
+    finally:
+        service.close()
+        sim_server.stop()
+    signal_rtt, reversal_rtt = statistics.median(to_order), statistics.median(reversal)
+    print(f"{account}, RTT {rtt * 1000:.0f} ms, {rounds} rounds (median, min-max):")
+    print(f"  signal -> place-order        {signal_rtt:.2f} RTT ({min(to_order):.2f}-{max(to_order):.2f}),"
+          f" target <= {TARGET_SIGNAL}")
+    print(f"  reversal close-fill -> open  {reversal_rtt:.2f} RTT ({min(reversal):.2f}-{max(reversal):.2f}),"
+          f" target <= {TARGET_REVERSAL}")
+    passed = signal_rtt <= TARGET_SIGNAL and reversal_rtt <= TARGET_REVERSAL
+    print("PASS" if passed else "FAIL")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    sys.exit(main(int(args[0]) if args else 5, float(args[1]) if len(args) > 1 else 0.1,
+                  args[2] if len(args) > 2 else "classic"))
