@@ -96,3 +96,12 @@ class Params:
     def symbol(self, *, required: bool = True) -> str:
         """Upper-cased: Bitget's examples send ``btcusdt`` and the exchange answers for BTCUSDT."""
         return self.text("symbol", required=required).upper()
+
+    def usdt_m_symbol(self, *, margin_coin: bool = False) -> str:
+        """The checks of a v2 trading request about one contract: symbol, ``productType`` (and
+        ``marginCoin`` where Bitget requires it); returns the symbol."""
+        symbol = self.symbol()
+        self.product_type()
+        if margin_coin:
+            self.margin_coin()
+        return symbol

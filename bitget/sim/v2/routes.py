@@ -139,9 +139,7 @@ def merge_depth() -> Response:
 def account() -> Response:
     engine = current_engine()
     p = query()
-    symbol = p.symbol()
-    p.product_type()
-    p.margin_coin()
+    symbol = p.usdt_m_symbol(margin_coin=True)
     engine.spec(symbol)
     data = format_account(
         engine.account(),
@@ -165,9 +163,7 @@ def accounts() -> Response:
 def set_leverage() -> Response:
     engine = current_engine()
     p = body()
-    symbol = p.symbol()
-    p.product_type()
-    p.margin_coin()
+    symbol = p.usdt_m_symbol(margin_coin=True)
     leverage = p.required_decimal("leverage")
     hold_side = p.choice("holdSide", (LONG, SHORT))
     legs = p.decimal("longLeverage"), p.decimal("shortLeverage")
@@ -204,9 +200,7 @@ def set_position_mode() -> Response:
 def set_margin_mode() -> Response:
     engine = current_engine()
     p = body()
-    symbol = p.symbol()
-    p.product_type()
-    p.margin_coin()
+    symbol = p.usdt_m_symbol(margin_coin=True)
     mode = p.choice("marginMode", (CROSSED, ISOLATED), required=True)
     engine.set_margin_mode(symbol, mode)
     lev = num(engine.leverage(symbol))
@@ -231,9 +225,7 @@ def set_margin_mode() -> Response:
 def single_position() -> Response:
     engine = current_engine()
     p = query()
-    symbol = p.symbol()
-    p.product_type()
-    p.margin_coin()
+    symbol = p.usdt_m_symbol(margin_coin=True)
     mode = engine.position_mode
     return ok([format_position(v, mode) for v in engine.positions(symbol)])
 
@@ -257,8 +249,7 @@ def all_position() -> Response:
 def place_order() -> Response:
     engine = current_engine()
     p = body()
-    symbol = p.symbol()
-    p.product_type()
+    symbol = p.usdt_m_symbol()
     margin_mode = p.choice("marginMode", (CROSSED, ISOLATED), required=True)
     p.margin_coin()
     size = p.required_decimal("size")
@@ -308,8 +299,7 @@ def order_ref(p: Params) -> tuple[str, str]:
 def cancel_order() -> Response:
     engine = current_engine()
     p = body()
-    symbol = p.symbol()
-    p.product_type()
+    symbol = p.usdt_m_symbol()
     p.margin_coin(required=False)
     order_id, client_oid = order_ref(p)
     final_code = engine.quirks.final_order_code
@@ -325,8 +315,7 @@ def cancel_order() -> Response:
 def order_detail() -> Response:
     engine = current_engine()
     p = query()
-    symbol = p.symbol()
-    p.product_type()
+    symbol = p.usdt_m_symbol()
     order_id, client_oid = order_ref(p)
     if not order_id and engine.quirks.take_lookup_miss():
         raise SimError(ORDER_NOT_FOUND, "The data of the order cannot be found, please confirm the order number")
@@ -461,8 +450,7 @@ def place_plan_order() -> Response:
     engine = current_engine()
     p = body()
     plan_type = p.choice("planType", ("normal_plan", "track_plan"), required=True)
-    symbol = p.symbol()
-    p.product_type()
+    symbol = p.usdt_m_symbol()
     p.choice("marginMode", (CROSSED, ISOLATED), required=True)
     p.margin_coin()
     size = p.required_decimal("size")
