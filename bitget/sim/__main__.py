@@ -12,6 +12,7 @@ from bitget.sim.auth import Credentials
 from bitget.sim.engine import ACCOUNT_MODES, POSITION_MODES, Engine
 from bitget.sim.feed import LiveBookFeeder
 from bitget.sim.server import base_url, make_sim_server
+from bitget.sim.stream import attach_streams
 
 log = logging.getLogger("bitget.sim")
 
@@ -22,6 +23,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9000)
+    parser.add_argument("--ws-port", type=int, default=9001, help="websocket streams' port (0: any free one)")
     parser.add_argument(
         "--balance", type=Decimal, default=None, help="starting USDT (default SIM_START_BALANCE or 10000)"
     )
@@ -51,14 +53,18 @@ def main(argv: list[str] | None = None) -> None:
         env["SIM_ACCOUNT_MODE"] = args.account_mode
     engine = Engine.from_env(env)
     credentials = Credentials.from_env(env)
-    server = make_sim_server(create_sim_app(engine, credentials), args.host, args.port)
+    app = create_sim_app(engine, credentials)
+    server = make_sim_server(app, args.host, args.port)
+    stream = attach_streams(app, args.host, args.ws_port)
     feeder = None
     if args.market == "live":
         feeder = LiveBookFeeder(engine)
         feeder.start()
     log.info(
-        "Bitget simulator on %s (%s market, %s account), API key %r",
+        "Bitget simulator on %s, streams on %s/v2/ws/public and /v2/ws/private (%s market, %s account), "
+        "API key %r",
         base_url(server),
+        stream.url,
         args.market,
         engine.account_mode,
         credentials.api_key,
@@ -70,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if feeder is not None:
             feeder.stop()
+        stream.stop()
         server.server_close()
 
 

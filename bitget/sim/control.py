@@ -10,13 +10,14 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from bitget.sim.context import current, current_engine, json_response
 from bitget.sim.errors import ControlError, SimError
 from bitget.sim.faults import parse_rule
 from bitget.sim.quirks import apply as apply_quirks
 from bitget.sim.records import Order, PositionView, TrailingStop
+from bitget.sim.stream import STREAM_KEY, StreamHub
 from bitget.sim.wire import loads, money, num
 
 
@@ -183,6 +184,9 @@ def reset() -> Response:
     )
     ctx.faults.clear()
     ctx.stats.reset()
+    hub = current_app.extensions.get(STREAM_KEY)
+    if hub is not None:
+        hub.clear_controls()
     return done()
 
 
@@ -384,3 +388,53 @@ def orders() -> Response:
 @bp.get("/requests")
 def requests_seen() -> Response:
     return done(**current().stats.snapshot())
+
+
+def _hub() -> StreamHub:
+    hub: StreamHub | None = current_app.extensions.get(STREAM_KEY)
+    if hub is None:
+        raise ControlError("no websocket streams run with this simulator")
+    return hub
+
+
+def _channel(body: dict[str, Any]) -> str:
+    channel = _text(body, "channel", required=True)
+    if channel not in STREAM_CHANNELS:
+        raise ControlError(f"channel must be one of {', '.join(STREAM_CHANNELS)}")
+    return channel
+
+
+STREAM_CHANNELS = ("books", "books1", "books5", "books15", "orders", "positions", "account", "all")
+
+
+@bp.get("/stream")
+def stream_status() -> Response:
+    return done(**_hub().status())
+
+
+@bp.post("/stream/drop")
+def stream_drop() -> Response:
+    """Cut every stream connection at once, without a close frame."""
+    return done(dropped=_hub().drop_all())
+
+
+@bp.post("/stream/delay")
+def stream_delay() -> Response:
+    """Hold a channel's pushes for ``ms`` milliseconds (0 ends the delay)."""
+    body = _body()
+    channel, ms = _channel(body), _required_dec(body, "ms")
+    if ms < 0 or ms > 600_000 or ms != ms.to_integral_value():
+        raise ControlError("ms must be a whole number from 0 to 600000")
+    _hub().set_delay(channel, int(ms))
+    return done()
+
+
+@bp.post("/stream/stall")
+def stream_stall() -> Response:
+    """Stop (``stalled`` true, the default) or resume a channel's pushes; the connection stays open."""
+    body = _body()
+    channel, stalled = _channel(body), body.get("stalled", True)
+    if not isinstance(stalled, bool):
+        raise ControlError("stalled must be true or false")
+    _hub().set_stalled(channel, stalled)
+    return done()

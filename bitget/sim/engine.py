@@ -91,6 +91,9 @@ class Engine(Protections):
         self.contracts: dict[str, ContractSpec] = contracts_by_symbol(tuple(contracts))
         self._seq = itertools.count(1)
         self._defaults = (Decimal(balance), position_mode, Decimal(leverage), account_mode)
+        # called under the engine's lock on every change a stream pushes: (event, symbol, order copy);
+        # events: "book", "order" (accepted, cancelled), "fill"; a listener must only queue, never block
+        self.listeners: list[Callable[[str, str, Order | None], None]] = []
         self.reset()
 
     @classmethod
@@ -442,6 +445,7 @@ class Engine(Protections):
 
             order = self._new_order(req, size=size, direction=direction, leg=leg, reduce=reduce)
             order.shown_state = self.quirks.take_odd_state()
+            self._notify("order", order)
             if self.quirks.take_reject():
                 order.state, order.cancel_reason = REJECTED, "rejected"
                 order.shown_state = order.shown_state or self.quirks.reject_word
@@ -775,6 +779,7 @@ class Engine(Protections):
         trade_id = str(_TRADE_ID_BASE + len(self._fills) + 1)
         self._fills.append(Fill(trade_id, replace(order), price, qty, fee, pnl, taker, now))
         self._last[order.symbol] = price
+        self._notify("fill", order)
         for symbol, side in closed_legs:  # closes waiting on a leg that is gone have nothing to do
             for o in self._orders.values():
                 if o.is_open and o.reduce and o.symbol == symbol and o.leg == side:
@@ -784,6 +789,11 @@ class Engine(Protections):
         order.state = CANCELED
         order.cancel_reason = reason
         order.u_time = self.now_ms()
+        self._notify("order", order)
+
+    def _notify(self, event: str, order: Order) -> None:
+        for listener in self.listeners:
+            listener(event, order.symbol, replace(order))
 
     def _find(self, symbol: str, order_id: str, client_oid: str) -> Order | None:
         order = self._orders.get(order_id or self._by_client_oid.get(client_oid, ""))
@@ -793,6 +803,8 @@ class Engine(Protections):
         mid = self._books[symbol].mid()
         if mid is not None:
             self._last[symbol] = self.spec(symbol).floor_price(mid)
+        for listener in self.listeners:
+            listener("book", symbol, None)
         self._rematch(symbol)
         self._fire_triggers(symbol)
 

@@ -37,6 +37,7 @@ from bitget.sim.feed import (
 )
 from bitget.sim.persist import ACCOUNT_FILE, AccountStore
 from bitget.sim.server import base_url, make_sim_server, serve_in_thread
+from bitget.sim.stream import StreamServer, attach_streams
 
 log = logging.getLogger(__name__)
 MARKETS = ("live", "synthetic")
@@ -72,7 +73,9 @@ class EmbeddedSim:
     market: str = "synthetic"  # the market in use: "live", or "synthetic" (asked for, or live unreachable)
     restored: bool = False  # the paper account was read back from DATA_DIR (not a fresh one)
     store: AccountStore | None = None
+    ws_url: str = ""  # the websocket streams' base: + /v2/ws/public or /v2/ws/private ("" when off)
     _server: Any = field(repr=False, default=None)
+    _stream: StreamServer | None = field(repr=False, default=None)
     _tasks: list[PeriodicTask] = field(default_factory=list, repr=False)
 
     def stop(self) -> None:
@@ -82,6 +85,9 @@ class EmbeddedSim:
         self._tasks.clear()
         if self.store is not None:
             self.store.save_quietly()
+        if self._stream is not None:
+            self._stream.stop()
+            self._stream = None
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -108,6 +114,7 @@ def start_embedded_sim(
     walk_step: Decimal = Decimal("0.0005"),
     startup_wait: float = 5.0,
     prepare: Callable[[Flask], None] | None = None,
+    streams: bool = True,
 ) -> EmbeddedSim:
     """Start a simulator in this process.
 
@@ -116,7 +123,8 @@ def start_embedded_sim(
     quote is already real; offline it warns once and stays synthetic. ``fetch`` replaces the HTTP
     fetch (tests). ``random_walk`` lets a synthetic market (also the fallback of an offline live
     market) drift by up to ``walk_step`` a step, refilling its book each time. ``prepare`` sees the
-    app before it serves (request hooks).
+    app before it serves (request hooks). ``streams`` serves Bitget's websocket streams on a second
+    port (``EmbeddedSim.ws_url``).
     """
     if market not in MARKETS:
         raise ValueError(f"market must be one of {MARKETS}")
@@ -127,6 +135,7 @@ def start_embedded_sim(
         prepare(app)
     server = make_sim_server(app, host, port, quiet=True)
     serve_in_thread(server)
+    stream = attach_streams(app, host) if streams else None
     tasks: list[PeriodicTask] = []
     fed_live = False
     if market == "live":
@@ -147,7 +156,9 @@ def start_embedded_sim(
         engine=engine,
         app=app,
         market="live" if fed_live else "synthetic",
+        ws_url=stream.url if stream is not None else "",
         _server=server,
+        _stream=stream,
         _tasks=tasks,
     )
     log.info("paper exchange (Bitget simulator, %s market) at %s", sim.market, sim.base_url)

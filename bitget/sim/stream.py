@@ -1,0 +1,342 @@
+"""The simulator's websocket streams: Bitget's v2 public and private channels, driven by the engine.
+
+``StreamHub`` listens to the engine (book changes, accepted and cancelled orders, fills) and pushes
+what Bitget would: ``books``/``books1``/``books5``/``books15`` on ``/v2/ws/public``; ``orders``,
+``positions`` and ``account`` on ``/v2/ws/private`` after a signed ``login``. Text ``ping`` is
+answered ``pong``; a connection that sends no ``ping`` for ``idle_timeout`` s (Bitget: 2 min) is
+closed. The control endpoints drop every connection, delay or stall a channel, so a client's
+fallbacks can be tested. Served by ``websockets``' threaded sync server on its own port.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import queue
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.server import Server, ServerConnection, serve
+
+from bitget.sim.auth import Credentials
+from bitget.sim.engine import Engine
+from bitget.sim.records import Order
+from bitget.sim.stream_auth import StreamError, verify_login
+from bitget.sim.stream_format import (
+    INST_TYPE,
+    Levels,
+    account_data,
+    book_data,
+    levels_text,
+    order_data,
+    position_data,
+)
+from bitget.sim.wire import dumps
+
+log = logging.getLogger(__name__)
+PUBLIC_PATH = "/v2/ws/public"
+PRIVATE_PATH = "/v2/ws/private"
+BOOK_CHANNELS: dict[str, int | None] = {"books": None, "books1": 1, "books5": 5, "books15": 15}
+PRIVATE_CHANNELS = ("orders", "positions", "account")
+IDLE_TIMEOUT = 120.0  # Bitget closes a connection that sent no "ping" for 2 minutes
+ALL = "all"  # stall every channel, pong included
+STREAM_KEY = "bitget_sim_stream"  # where a Flask app made by create_sim_app keeps its StreamHub
+
+
+@dataclass(eq=False)
+class Client:
+    """One connection: where it came in, whether it logged in, what it subscribed to."""
+
+    conn: ServerConnection
+    private: bool
+    logged_in: bool = False
+    subs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (channel, instId) -> arg
+    books_sent: dict[str, tuple[Levels, Levels]] = field(default_factory=dict)  # "books" state per symbol
+
+    def send(self, text: str) -> None:
+        with contextlib.suppress(ConnectionClosed, OSError):  # gone meanwhile: its handler cleans up
+            self.conn.send(text)
+
+    def wants(self, channel: str, symbol: str) -> dict[str, Any] | None:
+        return self.subs.get((channel, symbol)) or self.subs.get((channel, "default"))
+
+
+class StreamHub:
+    """The streams of one simulator: subscriptions, the engine's events, and the control switches."""
+
+    def __init__(self, engine: Engine, credentials: Credentials, *, idle_timeout: float = IDLE_TIMEOUT) -> None:
+        self.engine = engine
+        self.credentials = credentials
+        self.idle_timeout = idle_timeout
+        self._lock = threading.Lock()
+        self._clients: set[Client] = set()
+        self._delays: dict[str, int] = {}  # channel -> ms
+        self._stalled: set[str] = set()
+        self._seq: dict[str, int] = {}
+        self._events: queue.Queue[tuple[str, str, Order | None] | None] = queue.Queue()
+        engine.listeners.append(self._on_engine)
+        self._worker = threading.Thread(target=self._run, name="bitget-sim-stream", daemon=True)
+        self._worker.start()
+
+    # --- control switches ---------------------------------------------------------------------
+    def drop_all(self) -> int:
+        """Cut every connection without a close frame, as a network failure does; returns how many."""
+        with self._lock:
+            clients = list(self._clients)
+        for client in clients:
+            with contextlib.suppress(OSError):
+                client.conn.socket.shutdown(socket.SHUT_RDWR)
+        return len(clients)
+
+    def set_delay(self, channel: str, ms: int) -> None:
+        with self._lock:
+            if ms > 0:
+                self._delays[channel] = ms
+            else:
+                self._delays.pop(channel, None)
+
+    def set_stalled(self, channel: str, stalled: bool) -> None:
+        with self._lock:
+            (self._stalled.add if stalled else self._stalled.discard)(channel)
+
+    def clear_controls(self) -> None:
+        with self._lock:
+            self._delays.clear()
+            self._stalled.clear()
+
+    def status(self) -> dict[str, Any]:
+        with self._lock:
+            return {"connections": len(self._clients), "delays_ms": dict(self._delays),
+                    "stalled": sorted(self._stalled), "idle_timeout": str(self.idle_timeout)}
+
+    def stop(self) -> None:
+        if self._on_engine in self.engine.listeners:
+            self.engine.listeners.remove(self._on_engine)
+        self._events.put(None)
+
+    # --- pushing --------------------------------------------------------------------------------
+    def _on_engine(self, event: str, symbol: str, order: Order | None) -> None:
+        self._events.put((event, symbol, order))  # under the engine's lock: queue only
+
+    def _run(self) -> None:
+        while (item := self._events.get()) is not None:
+            try:
+                self._dispatch(*item)
+            except Exception:  # one bad push must not end the streams
+                log.exception("stream push failed")
+
+    def _dispatch(self, event: str, symbol: str, order: Order | None) -> None:
+        with self._lock:
+            clients = list(self._clients)
+        if event == "book":
+            for client in clients:
+                self._push_books(client, symbol)
+            return
+        assert order is not None
+        for client in clients:
+            if arg := client.wants("orders", symbol):
+                self._push(client, "orders", arg, [order_data(order)])
+            if event == "fill":
+                if arg := client.wants("positions", symbol):
+                    self._push(client, "positions", arg, self._positions())
+                if arg := client.wants("account", "default"):
+                    self._push(client, "account", arg, [account_data(self.engine.account())])
+
+    def _positions(self) -> list[dict[str, Any]]:
+        mode = self.engine.position_mode
+        return [position_data(v, mode) for v in self.engine.positions()]
+
+    def _next_seq(self, symbol: str) -> int:
+        with self._lock:
+            self._seq[symbol] = self._seq.get(symbol, 0) + 1
+            return self._seq[symbol]
+
+    def _push_books(self, client: Client, symbol: str, *, first: bool = False) -> None:
+        for channel, depth in BOOK_CHANNELS.items():
+            arg = client.subs.get((channel, symbol))
+            if arg is None:
+                continue
+            asks_d, bids_d = self.engine.depth(symbol, depth)
+            bids, asks = levels_text(bids_d), levels_text(asks_d)
+            action, data_bids, data_asks = "snapshot", bids, asks
+            if channel == "books":
+                sent = client.books_sent.get(symbol)
+                client.books_sent[symbol] = (bids, asks)
+                if sent is not None and not first:
+                    action, data_bids, data_asks = "update", _changes(sent[0], bids), _changes(sent[1], asks)
+                    if not data_bids and not data_asks:
+                        continue
+            data = book_data(data_bids, data_asks, self._next_seq(symbol), self.engine.now_ms(),
+                             with_checksum=channel == "books")
+            if action == "update":
+                data["checksum"] = book_data(bids, asks, 0, 0, with_checksum=True)["checksum"]
+            self._push(client, channel, arg, [data], action=action)
+
+    def _push(self, client: Client, channel: str, arg: dict[str, Any], data: list[Any],
+              *, action: str = "snapshot") -> None:
+        with self._lock:
+            if channel in self._stalled or ALL in self._stalled:
+                return
+            delay = self._delays.get(channel, 0)
+        text = dumps({"action": action, "arg": arg, "data": data, "ts": self.engine.now_ms()})
+        if delay:
+            timer = threading.Timer(delay / 1000, client.send, (text,))
+            timer.daemon = True
+            timer.start()
+        else:
+            client.send(text)
+
+    # --- one connection -------------------------------------------------------------------------
+    def handle(self, conn: ServerConnection) -> None:
+        """A connection's life: Bitget's ops in, replies out, closed after 2 min without ping."""
+        path = conn.request.path if conn.request is not None else ""
+        if path not in (PUBLIC_PATH, PRIVATE_PATH):
+            conn.close(1008, "unknown path")
+            return
+        client = Client(conn, private=path == PRIVATE_PATH)
+        with self._lock:
+            self._clients.add(client)
+        last_ping = time.monotonic()
+        try:
+            while True:
+                left = self.idle_timeout - (time.monotonic() - last_ping)
+                if left <= 0:
+                    conn.close(1000, "no ping")
+                    return
+                try:
+                    text = conn.recv(timeout=left)
+                except TimeoutError:
+                    continue
+                if text == "ping":
+                    last_ping = time.monotonic()
+                    with self._lock:
+                        silent = ALL in self._stalled
+                    if not silent:
+                        client.send("pong")
+                    continue
+                self._on_message(client, text)
+        except ConnectionClosed:
+            pass
+        finally:
+            with self._lock:
+                self._clients.discard(client)
+
+    def _on_message(self, client: Client, text: str | bytes) -> None:
+        try:
+            msg = json.loads(text)
+            if not isinstance(msg, dict):
+                raise ValueError
+        except ValueError:
+            client.send(dumps({"event": "error", "code": 30002, "msg": "Illegal request"}))
+            return
+        op = msg.get("op")
+        if op == "login":
+            try:
+                verify_login(msg.get("args"), self.credentials, self.engine.now_ms())
+            except StreamError as err:
+                client.send(dumps({"event": "error", "code": err.code, "msg": err.msg}))
+                return
+            client.logged_in = True
+            client.send(dumps({"event": "login", "code": 0}))
+        elif op in ("subscribe", "unsubscribe"):
+            args = msg.get("args")
+            if not isinstance(args, list) or not args:
+                client.send(dumps({"event": "error", "code": 30002, "msg": "Illegal request", "op": op}))
+                return
+            for arg in args:
+                self._subscription(client, op, arg)
+        else:
+            client.send(dumps({"event": "error", "code": 30003, "msg": f"Invalid op: {op}"}))
+
+    def _subscription(self, client: Client, op: str, arg: Any) -> None:
+        try:
+            key, clean = self._check_arg(client, arg)
+        except StreamError as err:
+            client.send(dumps({"event": "error", "arg": arg, "code": err.code, "msg": err.msg, "op": op}))
+            return
+        if op == "unsubscribe":
+            client.subs.pop(key, None)
+            client.books_sent.pop(key[1], None)
+            client.send(dumps({"event": "unsubscribe", "arg": clean}))
+            return
+        client.subs[key] = clean
+        client.send(dumps({"event": "subscribe", "arg": clean}))
+        channel = key[0]
+        if channel in BOOK_CHANNELS:
+            client.books_sent.pop(key[1], None)
+            self._push_books(client, key[1], first=True)
+        elif channel == "positions":
+            self._push(client, channel, clean, self._positions())
+        elif channel == "account":
+            self._push(client, channel, clean, [account_data(self.engine.account())])
+
+    def _check_arg(self, client: Client, arg: Any) -> tuple[tuple[str, str], dict[str, Any]]:
+        if not isinstance(arg, dict):
+            raise StreamError(30002, "Illegal request")
+        inst_type, channel = str(arg.get("instType") or ""), str(arg.get("channel") or "")
+        inst_id = str(arg.get("instId") or arg.get("coin") or "")
+        missing = f"instType:{inst_type},channel:{channel},instId:{inst_id} doesn't exist"
+        if inst_type != INST_TYPE:
+            raise StreamError(30001, missing)
+        if client.private and channel in PRIVATE_CHANNELS:
+            if not client.logged_in:
+                raise StreamError(30004, "User needs to log in")
+            if channel == "account":
+                return (channel, "default"), {"instType": inst_type, "channel": channel, "coin": "default"}
+            inst_id = inst_id or "default"
+            if inst_id != "default" and inst_id not in self.engine.contracts:
+                raise StreamError(30001, missing)
+            return (channel, inst_id), {"instType": inst_type, "channel": channel, "instId": inst_id}
+        if not client.private and channel in BOOK_CHANNELS and inst_id in self.engine.contracts:
+            return (channel, inst_id), {"instType": inst_type, "channel": channel, "instId": inst_id}
+        raise StreamError(30001, missing)
+
+
+def _changes(before: Levels, after: Levels) -> Levels:
+    """The levels a ``books`` update carries: new or resized ones, and removed ones with size 0."""
+    old = {price: size for price, size in before}
+    new = {price: size for price, size in after}
+    changed = [[p, s] for p, s in after if old.get(p) != s]
+    removed = [[p, "0"] for p in old if p not in new]
+    return changed + removed
+
+
+@dataclass
+class StreamServer:
+    """A running stream server: its ``ws://`` base (append ``/v2/ws/public`` or ``/v2/ws/private``)."""
+
+    url: str
+    hub: StreamHub
+    _server: Server = field(repr=False)
+    _thread: threading.Thread = field(repr=False)
+
+    def stop(self) -> None:
+        self.hub.drop_all()
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+        self.hub.stop()
+
+
+def attach_streams(app: Any, host: str = "127.0.0.1", port: int = 0) -> StreamServer:
+    """Stream the simulator behind ``app`` (create_sim_app) on its own port; the control paths find it."""
+    ctx = app.extensions["bitget_sim"]
+    hub = StreamHub(ctx.engine, ctx.credentials)
+    app.extensions[STREAM_KEY] = hub
+    return start_stream_server(hub, host, port)
+
+
+def start_stream_server(hub: StreamHub, host: str = "127.0.0.1", port: int = 0) -> StreamServer:
+    """Serve ``hub`` on its own port in a daemon thread (port 0 picks a free one)."""
+    server = serve(hub.handle, host, port, ping_interval=None, compression=None)
+    thread = threading.Thread(target=server.serve_forever, name="bitget-sim-ws", daemon=True)
+    thread.start()
+    bound_host, bound_port = server.socket.getsockname()[:2]
+    shown = "127.0.0.1" if bound_host in ("0.0.0.0", "::", "") else bound_host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return StreamServer(url=f"ws://{shown}:{bound_port}", hub=hub, _server=server, _thread=thread)
