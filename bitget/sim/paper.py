@@ -114,7 +114,7 @@ def start_embedded_sim(
     walk_step: Decimal = Decimal("0.0005"),
     startup_wait: float = 5.0,
     prepare: Callable[[Flask], None] | None = None,
-    streams: bool = True,
+    streams: bool = False,
 ) -> EmbeddedSim:
     """Start a simulator in this process.
 
@@ -124,7 +124,7 @@ def start_embedded_sim(
     fetch (tests). ``random_walk`` lets a synthetic market (also the fallback of an offline live
     market) drift by up to ``walk_step`` a step, refilling its book each time. ``prepare`` sees the
     app before it serves (request hooks). ``streams`` serves Bitget's websocket streams on a second
-    port (``EmbeddedSim.ws_url``).
+    port (``EmbeddedSim.ws_url``); off by default, since the service does not read streams yet.
     """
     if market not in MARKETS:
         raise ValueError(f"market must be one of {MARKETS}")

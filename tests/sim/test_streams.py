@@ -48,7 +48,7 @@ def bitget_checksum(bids: list[list[str]], asks: list[list[str]]) -> int:
 
 @pytest.fixture(scope="module")
 def embedded() -> Iterator[EmbeddedSim]:
-    sim = start_embedded_sim(market="synthetic")
+    sim = start_embedded_sim(market="synthetic", streams=True)
     yield sim
     sim.stop()
 
