@@ -120,7 +120,7 @@ class Executor:
         self._margin_lock = threading.Lock()
         self._fetch = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fetch")
         self._opens_lock = threading.Lock()
-        self._opens_placed = 0  # opening orders sent by this process: a prefetched balance predates any newer one
+        self._opens_placed = 0  # opens the exchange has (or may have): an older prefetched balance is stale
 
     def interrupt(self) -> None:
         """Make running signals stop at their next wait (shutdown past its grace period)."""
@@ -626,12 +626,16 @@ class Executor:
             order, deadline=self._clock() + self.settings.order_timeout, cancel=True, polled=polled
         )
 
-    def _submit(self, signal_id: str, step: OrderStep, request: OrderRequest) -> Order:
-        """Journal the attempt, then place it; the exchange adapter guarantees at most one order."""
-        self.journal.record_order(signal_id, step, request)
+    def _count_open(self, request: OrderRequest) -> None:
+        """Count an opening order once the exchange has it (or may have it): a balance read before
+        this moment may not show its margin taken, so a prefetch begun earlier is read again."""
         if not request.reduce:
             with self._opens_lock:
                 self._opens_placed += 1
+
+    def _submit(self, signal_id: str, step: OrderStep, request: OrderRequest) -> Order:
+        """Journal the attempt, then place it; the exchange adapter guarantees at most one order."""
+        self.journal.record_order(signal_id, step, request)
         log.info(
             "signal %s: placing %s %s %s %s size %s price %s (clientOid %s)",
             signal_id,
@@ -647,10 +651,12 @@ class Executor:
             ack = self.exchange.place_order(request)
         except ExchangeError as exc:
             if _transient(exc):
+                self._count_open(request)
                 self.journal.update_order(request.client_oid, state=OrderRowState.UNKNOWN, note=str(exc))
                 raise  # the next round looks the clientOid up, and reuses it if still unknown
             self.journal.update_order(request.client_oid, state=OrderRowState.REJECTED, note=str(exc))
             raise ExecutionFailed(f"order {request.client_oid} refused: {exc}") from exc
+        self._count_open(request)
         self.journal.update_order(request.client_oid, state=OrderRowState.LIVE, order_id=ack.order_id)
         return Order(
             order_id=ack.order_id,
