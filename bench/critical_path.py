@@ -42,20 +42,22 @@ def run(service: Service, body: dict) -> float:
     return started
 
 
-def main(rounds: int = 5, rtt: float = 0.1, account: str = "classic") -> int:
+def measure(
+    rounds: int, rtt: float, account: str, data: Path, *, log_level: str = "INFO"
+) -> tuple[list[float], list[float]]:
+    """``rounds`` of (signal → place-order, reversal close-fill → open), each in RTTs."""
     arrivals = Arrivals()
     sim_server = start_embedded_sim(market="synthetic", prepare=arrivals.install)
     sim = SimControl(sim_server.base_url)
     sim.reset(position_mode="one_way_mode", balance="10000", leverage="10", account_mode=account)
     sim.book("BTCUSDT", bids=[["65000.0", "50"]], asks=[["65000.1", "50"]])
-    service = Service(sim_server.base_url, Path(tempfile.mkdtemp()) / "data", LEVERAGE="10", LOG_LEVEL="INFO")
+    service = Service(sim_server.base_url, data, LEVERAGE="10", LOG_LEVEL=log_level)
     place = sim.place_order_path
     to_order: list[float] = []
     reversal: list[float] = []
     try:
-        run(service, BUY_LONG)  # warm: contracts, position mode, leverage
-        run(service, SELL_SHORT)
-        run(service, BUY_FLAT)
+        for body in (BUY_LONG, SELL_SHORT, BUY_FLAT):  # warm: contracts, position mode, leverage
+            run(service, body)
         sim.faults({"path": "/api/*", "kind": "latency", "delay": rtt})
         for _ in range(rounds):
             time.sleep(REST)
@@ -70,6 +72,12 @@ def main(rounds: int = 5, rtt: float = 0.1, account: str = "classic") -> int:
     finally:
         service.close()
         sim_server.stop()
+    return to_order, reversal
+
+
+def main(rounds: int = 5, rtt: float = 0.1, account: str = "classic") -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        to_order, reversal = measure(rounds, rtt, account, Path(tmp) / "data")
     signal_rtt, reversal_rtt = statistics.median(to_order), statistics.median(reversal)
     print(f"{account}, RTT {rtt * 1000:.0f} ms, {rounds} rounds (median, min-max):")
     print(f"  signal -> place-order        {signal_rtt:.2f} RTT ({min(to_order):.2f}-{max(to_order):.2f}),"
