@@ -255,16 +255,22 @@ def order_info() -> Response:
     return ok(fmt.order(order_ref(p)))
 
 
+def listed_symbol(p: Params) -> str | None:
+    """An optional ``symbol`` filter; one the exchange does not list is refused, as Bitget does."""
+    symbol = p.symbol(required=False)
+    if symbol:
+        current_engine().spec(symbol)
+    return symbol or None
+
+
 @bp.get("/api/v3/trade/unfilled-orders")
 @private
 def unfilled_orders() -> Response:
     engine = current_engine()
     p = query()
     category(p, required=False)
-    symbol = p.symbol(required=False)
-    if symbol:
-        engine.spec(symbol)
-    return ok(_page(engine.open_orders(symbol or None), p))
+    symbol = listed_symbol(p)
+    return ok(_page(engine.open_orders(symbol), p))
 
 
 @bp.get("/api/v3/trade/history-orders")
@@ -273,10 +279,8 @@ def history_orders() -> Response:
     engine = current_engine()
     p = query()
     category(p)
-    symbol = p.symbol(required=False)
-    if symbol:
-        engine.spec(symbol)
-    return ok(_page(engine.history(symbol or None), p))
+    symbol = listed_symbol(p)
+    return ok(_page(engine.history(symbol), p))
 
 
 @bp.post("/api/v3/trade/close-positions")
@@ -360,11 +364,9 @@ def unfilled_strategy_orders() -> Response:
     p = query()
     category(p)
     enum(p, "type", ("tpsl",))
-    symbol = p.symbol(required=False)
-    if symbol:
-        engine.spec(symbol)
+    symbol = listed_symbol(p)
     # Bitget's page (and a widely used client's types) show the rows as a bare list, not a page
-    return ok([fmt.strategy_order(pos) for pos in engine.protected_legs(symbol or None)])
+    return ok([fmt.strategy_order(pos) for pos in engine.protected_legs(symbol)])
 
 
 # ---------------------------------------------------------------------- history, market series
@@ -405,16 +407,14 @@ def fills() -> Response:
     engine = current_engine()
     p = query()
     category(p, required=False)
-    symbol = p.symbol(required=False)
-    if symbol:
-        engine.spec(symbol)
+    symbol = listed_symbol(p)
     limit = _whole(p, "limit", 1, PAGE_MAX_LIMIT) or PAGE_MAX_LIMIT
     cursor = _whole(p, "cursor", 0, 10**30)
     start = _whole(p, "startTime", 0, 10**15)
     end = _whole(p, "endTime", 0, 10**15)
     rows = [
         f
-        for f in engine.fills(symbol or None, p.text("orderId"))
+        for f in engine.fills(symbol, p.text("orderId"))
         if (cursor is None or int(f.trade_id) < cursor)
         and (start is None or f.c_time >= start)
         and (end is None or f.c_time <= end)
@@ -430,11 +430,9 @@ def history_position() -> Response:
     engine = current_engine()
     p = query()
     category(p)
-    symbol = p.symbol(required=False)
-    if symbol:
-        engine.spec(symbol)
+    symbol = listed_symbol(p)
     limit = _whole(p, "limit", 1, PAGE_MAX_LIMIT) or PAGE_MAX_LIMIT
-    closed = engine.closed_positions(symbol or None)
+    closed = engine.closed_positions(symbol)
     cursor = _whole(p, "cursor", 0, len(closed))
     start = cursor or 0
     page = closed[start : start + limit]
@@ -451,11 +449,9 @@ def cancel_symbol_order() -> Response:
     engine = current_engine()
     p = body()
     category(p)
-    symbol = p.symbol(required=False)
-    if symbol:
-        engine.spec(symbol)
+    symbol = listed_symbol(p)
     rows = []
-    for o in engine.open_orders(symbol or None):
+    for o in engine.open_orders(symbol):
         try:
             engine.cancel_order(o.symbol, o.order_id)
             rows.append({"orderId": o.order_id, "clientOid": o.client_oid, "code": "00000", "msg": "success"})
