@@ -29,7 +29,7 @@ from bench.common import (
     wait_until,
     wrk,
 )
-from tests.support.processes import TOKEN, Process, free_port, service_env, start_sim, wait_http
+from tests.support.processes import TOKEN, free_port, service_env, start_serving, start_sim
 from tests.support.production import readme_command, runnable
 
 P99_RATIO, RPS_RATIO, EXEC_RATIO = 1.5, 0.6, 1.3
@@ -41,18 +41,8 @@ def gunicorn(target: str, port: int) -> list[str]:
             "--bind", f"127.0.0.1:{port}", target]
 
 
-def start(args: list[str], env: dict[str, str], log: Path, port: int) -> Process:
-    process = Process(args, env, log)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/healthz")
-    except BaseException:
-        process.stop()
-        raise
-    return process
-
-
 def measure(args: list[str], env: dict[str, str], tmp: Path, port: int, seconds: int, connections: int) -> Load:
-    process = start(args, env, tmp / f"server-{port}.log", port)
+    process = start_serving(args, env, tmp / f"server-{port}.log", port)
     try:
         url = f"http://127.0.0.1:{port}"
         if have_wrk():
@@ -126,7 +116,7 @@ def ack_and_execution_rows(count: int = 400, connections: int = 16) -> list[Row]
         sim_port, port = free_port(), free_port()
         sim = start_sim(tmp, sim_port)
         env = service_env(tmp, port, f"http://127.0.0.1:{sim_port}", **SERVICE_EXTRA)
-        service = start(runnable(readme_command(), port), env, tmp / "service.log", port)
+        service = start_serving(runnable(readme_command(), port), env, tmp / "service.log", port)
         try:
             _, base_rate, base_statuses = execute(port, tmp / "data", "calm", count, 1)
             load, rate, load_statuses = execute(port, tmp / "data", "flood", count, connections)

@@ -134,6 +134,8 @@ def test_command_line_server() -> None:
             "500",
             "--position-mode",
             "hedge_mode",
+            "--ws-port",
+            "0",
         ],
         cwd=ROOT,
         env=env,

@@ -70,7 +70,8 @@ class Process:
 
 def start_sim(tmp: Path, port: int, *, account_mode: str = "classic") -> Process:
     env = {**SIM_ENV, "SIM_ACCOUNT_MODE": account_mode}
-    args = [sys.executable, "-m", "bitget.sim", "--host", "127.0.0.1", "--port", str(port)]
+    # --ws-port 0: the streams on any free port, so simulators started side by side never collide
+    args = [sys.executable, "-m", "bitget.sim", "--host", "127.0.0.1", "--port", str(port), "--ws-port", "0"]
     process = Process(args, env, tmp / f"sim-{port}.log")
     wait_http(f"http://127.0.0.1:{port}/api/v2/public/time")
     return process
@@ -93,8 +94,17 @@ def service_env(tmp: Path, port: int, sim_url: str, **extra: str) -> dict[str, s
     }
 
 
+def start_serving(args: list[str], env: dict[str, str], log: Path, port: int) -> Process:
+    """A server process started with ``args``, once its /healthz answers (stopped if it never does)."""
+    process = Process(args, env, log)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+    except BaseException:
+        process.stop()
+        raise
+    return process
+
+
 def start_service(tmp: Path, port: int, sim_port: int, **extra: str) -> Process:
     env = service_env(tmp, port, f"http://127.0.0.1:{sim_port}", **extra)
-    process = Process([sys.executable, "app.py"], env, tmp / f"service-{port}.log")
-    wait_http(f"http://127.0.0.1:{port}/healthz")
-    return process
+    return start_serving([sys.executable, "app.py"], env, tmp / f"service-{port}.log", port)

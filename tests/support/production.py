@@ -16,7 +16,7 @@ import socket
 import sys
 from pathlib import Path
 
-from tests.support.processes import ROOT, Process, service_env, wait_http
+from tests.support.processes import ROOT, Process, service_env, start_serving
 
 HALF_HEADER = (
     b"POST /api/webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Webhook-Token: "
@@ -68,13 +68,7 @@ def commands() -> list[tuple[str, list[str]]]:
 def start_production(command: list[str], tmp: Path, port: int, sim_url: str, **extra: str) -> Process:
     """The service started with ``command`` (as documented) against the simulator; /healthz answers."""
     env = service_env(tmp, port, sim_url, DEDUP_WINDOW="0", **extra)
-    process = Process(runnable(command, port), env, tmp / f"service-{port}.log")
-    try:
-        wait_http(f"http://127.0.0.1:{port}/healthz")
-    except BaseException:
-        process.stop()
-        raise
-    return process
+    return start_serving(runnable(command, port), env, tmp / f"service-{port}.log", port)
 
 
 def raise_open_files_limit(wanted: int = 4096) -> None:
