@@ -9,9 +9,11 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
-COPY app.py config.py runtime.py serve.py openapi.yaml ./
+# Every top-level module (app, config, runtime, serve and what they import) and the API description.
+COPY *.py openapi.yaml ./
 COPY bitget ./bitget
 COPY trading ./trading
+COPY static ./static
 
 RUN useradd --create-home --uid 10001 trader && mkdir -p /data && chown trader /data
 USER trader

@@ -18,6 +18,7 @@ from bitget.auth import Credentials
 from bitget.options import ACCOUNT_MODES, BITGET_URL, MARGIN_MODES, ClientOptions
 from bitget.sim.paper import ACCOUNT_SYSTEMS, MARKETS, PaperSettings
 from trading.access import MIN_ADMIN_TOKEN_LENGTH, AccessSettings
+from trading.claims import InstanceSettings
 from trading.events import KINDS
 from trading.executor import ExecutionSettings
 from trading.guard import GuardSettings, Network, parse_networks
@@ -38,6 +39,7 @@ SIMULATOR_NAMES = (
 )
 OUR_PREFIXES = ("BITGET_", "PAPER_", "SIM_", "NOTIFY_", "TELEGRAM_")
 _TRAILING_COMMENT = re.compile(r"\s#")
+INSTANCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 TRUE_WORDS = ("1", "true", "yes", "on")
 # Whose contract list tickers are resolved against, as said in an unknown ticker's reply.
 MARKET_NAMES = {"paper": "the paper exchange", "demo": "Bitget demo trading", "live": "live Bitget"}
@@ -65,6 +67,7 @@ class Settings:
     account_mode: str = "auto"  # which adapter: detected (auto), or forced (classic, uta)
     paper: PaperSettings = field(default_factory=PaperSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
+    instance: InstanceSettings = field(default_factory=InstanceSettings)  # INSTANCE_NAME, LEASE_SECONDS
     # the process
     host: str = "0.0.0.0"
     port: int = 8080
@@ -276,6 +279,7 @@ class _Reader:
             log_level=self.choice("LOG_LEVEL", Settings.log_level, LOG_LEVELS, upper=True),
             log_format=self.choice("LOG_FORMAT", Settings.log_format, LOG_FORMATS),
             notify=self.notify(),
+            instance=self.instance(),
         )
 
     def exchange(self, credentials: Credentials, *, demo: bool) -> ClientOptions:
@@ -395,6 +399,17 @@ class _Reader:
             timeout=self.number("NOTIFY_TIMEOUT", default.timeout, low=0.1, high=60),
             retries=self.integer("NOTIFY_RETRIES", default.retries, low=0, high=10) or 0,
         )
+
+    def instance(self) -> InstanceSettings:
+        """This instance among those sharing a journal: its name (stable across restarts) and lease."""
+        default = InstanceSettings()
+        name = self.text("INSTANCE_NAME", default.name)
+        if not INSTANCE_NAME.fullmatch(name):
+            raise ConfigError(
+                f"INSTANCE_NAME={name}: use 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit"
+            )
+        lease = self.number("LEASE_SECONDS", default.lease, low=1, high=3600)
+        return replace(default, name=name, lease=lease)
 
     def guard(self) -> GuardSettings:
         default = GuardSettings()

@@ -25,7 +25,7 @@ class ShuttingDown(Exception):
 
 
 class Dispatcher:
-    """Per-symbol FIFO queues drained by a bounded thread pool."""
+    """Per-key FIFO queues (a symbol, or an account and symbol) drained by a bounded thread pool."""
 
     def __init__(self, run: Callable[[str], None], *, workers: int, max_queue: int) -> None:
         self._run = run
@@ -54,7 +54,7 @@ class Dispatcher:
             self._reserved = max(0, self._reserved - 1)
 
     def submit(self, signal_id: str, symbol: str, *, reserved: bool = True) -> None:
-        """Queue a stored signal behind earlier signals of the same symbol."""
+        """Queue a stored signal behind earlier signals of the same key (``symbol``: any ordering key)."""
         with self._cond:
             if reserved:
                 self._reserved = max(0, self._reserved - 1)
@@ -87,6 +87,11 @@ class Dispatcher:
     @property
     def accepting(self) -> bool:
         return self._accepting
+
+    def waiting_ids(self) -> list[str]:
+        """Signals submitted and not started; once shut down, none of them will start here."""
+        with self._cond:
+            return [signal_id for queue in self._queues.values() for signal_id in queue]
 
     def load(self) -> dict[str, int]:
         with self._cond:
