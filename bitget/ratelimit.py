@@ -10,11 +10,15 @@ pages they come from: docs/bitget-api-v2.md §6 and docs/bitget-api-v3-uta.md §
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
+
+log = logging.getLogger(__name__)
 
 # Share of a documented limit we use: network jitter can bunch requests that left evenly spaced.
 HEADROOM = 0.75
@@ -124,8 +128,27 @@ class TokenBucket:
             self._tokens = min(self._tokens, 0.0)
 
 
+class BucketStore(Protocol):
+    """Buckets kept outside this process, so several instances trading one account pace together.
+
+    ``bucket`` names one account's endpoint group; ``rate`` and ``capacity`` are its figures, as a
+    ``TokenBucket`` would use them. ``reserve`` takes a turn and returns the seconds to wait before
+    using it; ``pause`` hands out nothing for ``seconds``. Implemented by
+    ``trading.shared_pacing.SharedBuckets`` (PostgreSQL) and chosen by the composition root.
+    """
+
+    def reserve(self, bucket: str, rate: float, capacity: float) -> float: ...
+
+    def pause(self, bucket: str, rate: float, capacity: float, seconds: float) -> None: ...
+
+
 class RateLimiter:
-    """One bucket per endpoint group, shared by every thread that calls through it."""
+    """One bucket per endpoint group, shared by every thread that calls through it.
+
+    With ``account`` set (the limiters of ``shared_limiter``) and a store given to ``share_buckets``,
+    the buckets are the store's, shared with every instance; the in-process bucket stands in while
+    the store cannot be reached, so pacing never stops a call.
+    """
 
     def __init__(
         self,
@@ -134,6 +157,7 @@ class RateLimiter:
         headroom: float = HEADROOM,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        account: str = "",
     ) -> None:
         self._limits = LIMITS if limits is None else limits
         self._headroom = headroom
@@ -141,31 +165,53 @@ class RateLimiter:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._buckets: dict[str, TokenBucket] = {}
+        self.account = account
+
+    def figures(self, path: str) -> tuple[float, float]:
+        """(rate, capacity) of ``path``'s bucket: rate + capacity stays within the documented figure, with headroom."""
+        limit = self._limits.get(path, Limit(DEFAULT_RATE))
+        capacity = max(1.0, math.floor(limit.rate * (1 - self._headroom)))
+        rate = max(limit.rate * self._headroom, 0.5)
+        return rate, capacity
 
     def bucket(self, path: str) -> TokenBucket:
         """The bucket of ``path``'s group, made on first use."""
         with self._lock:
             bucket = self._buckets.get(path)
             if bucket is None:
-                limit = self._limits.get(path, Limit(DEFAULT_RATE))
-                # rate + capacity stays within the documented figure, with headroom to spare
-                capacity = max(1.0, math.floor(limit.rate * (1 - self._headroom)))
-                rate = max(limit.rate * self._headroom, 0.5)
+                rate, capacity = self.figures(path)
                 bucket = TokenBucket(rate, capacity, clock=self._clock, sleep=self._sleep)
                 self._buckets[path] = bucket
             return bucket
 
     def acquire(self, path: str) -> float:
         """Wait for a turn to call ``path``; returns the seconds waited."""
+        store = _store if self.account else None
+        if store is not None:
+            try:
+                wait = store.reserve(f"{self.account}:{path}", *self.figures(path))
+            except Exception as exc:
+                log.warning("shared rate-limit buckets unavailable (%s); pacing this process alone", exc)
+            else:
+                if wait > 0:
+                    self._sleep(wait)
+                return wait
         return self.bucket(path).acquire()
 
     def backoff(self, path: str, seconds: float) -> None:
-        """A 429 came back anyway: hold ``path``'s group for ``seconds`` for every thread."""
+        """A 429 came back anyway: hold ``path``'s group for ``seconds`` for every thread (and instance)."""
         self.bucket(path).pause(seconds)
+        store = _store if self.account else None
+        if store is not None:
+            try:
+                store.pause(f"{self.account}:{path}", *self.figures(path), seconds)
+            except Exception as exc:
+                log.warning("shared rate-limit buckets unavailable (%s); pausing this process alone", exc)
 
 
 _shared: dict[str, RateLimiter] = {}
 _shared_lock = threading.Lock()
+_store: BucketStore | None = None
 
 
 def shared_limiter(base_url: str, api_key: str | None) -> RateLimiter:
@@ -174,5 +220,11 @@ def shared_limiter(base_url: str, api_key: str | None) -> RateLimiter:
     with _shared_lock:
         limiter = _shared.get(digest)
         if limiter is None:
-            limiter = _shared[digest] = RateLimiter()
+            limiter = _shared[digest] = RateLimiter(account=digest[:24])  # names the account, reveals no key
         return limiter
+
+
+def share_buckets(store: BucketStore | None) -> None:
+    """Keep every account's buckets in ``store`` (several instances, one account), or in-process again (None)."""
+    global _store
+    _store = store
