@@ -135,10 +135,10 @@ def _exchange_target(settings: Settings, closers: list[Callable[[], None]]) -> t
     if settings.mode == "paper":
         from bitget.sim.paper import start_paper
 
-        sim = start_paper(settings.paper)
+        sim = start_paper(settings.paper, streams=options.streams)  # STREAMS=on: the simulator streams too
         closers.append(sim.stop)
         credentials = Credentials(sim.api_key, sim.secret_key, sim.passphrase)
-        options = replace(options, base_url=sim.base_url, credentials=credentials, demo=False)
+        options = replace(options, base_url=sim.base_url, credentials=credentials, demo=False, ws_url=sim.ws_url)
         paper = settings.paper
         market = f"{sim.market} market"
         if sim.market != paper.market:

@@ -27,9 +27,12 @@ from bitget.errors import (
     BitgetError,
 )
 from bitget.options import ACCOUNT_MODES, ClientOptions
+from bitget.stream_state import StreamState
+from bitget.streaming import StreamingExchange
 from bitget.transport import SignedTransport
 from bitget.v2 import endpoints as v2
 from bitget.v2.client import ClassicClient
+from bitget.v2.stream import DEMO_WS_URL, LIVE_WS_URL, ClassicStreams
 from bitget.v3 import endpoints as v3
 from bitget.v3.client import TRANSITIONAL_ACCOUNT_MODES, UtaClient
 
@@ -180,3 +183,35 @@ def make_exchange(
 def _build(system: AccountSystem, options: ClientOptions) -> ClassicClient | UtaClient:
     cls = UtaClient if system == "uta" else ClassicClient
     return cls(options)
+
+
+def with_streams(
+    adapter: ClassicClient | UtaClient, system: str, options: ClientOptions
+) -> ClassicClient | UtaClient | StreamingExchange:
+    """The adapter with Bitget's websocket streams in front when ``options.streams`` asks for them
+    (not started yet: ``StreamingExchange.start``).
+
+    Only the classic (v2) streams are built: a Unified Trading Account trades over REST alone.
+    """
+    if not options.streams:
+        return adapter
+    if system != "classic" or not isinstance(adapter, ClassicClient):
+        log.warning("STREAMS=on: streams are built for classic accounts only; this unified account uses REST alone")
+        return adapter
+    holder: list[StreamingExchange] = []
+    ws_url = options.ws_url or (DEMO_WS_URL if options.demo else LIVE_WS_URL)
+    streams = ClassicStreams(
+        ws_url,
+        options.credentials,
+        StreamState(),
+        product_type=adapter.product_type,
+        margin_coin=adapter.margin_coin,
+        position_mode=adapter.position_mode,
+        now_ms=adapter.transport.now_ms,
+        ping_interval=options.stream_ping_interval,
+        on_private_up=lambda epoch: holder[0].on_private_up(epoch),
+    )
+    exchange = StreamingExchange(adapter, streams, book_max_age=options.stream_max_age)
+    holder.append(exchange)
+    log.info("streams on: books, orders, positions and account over %s", ws_url)
+    return exchange

@@ -93,5 +93,16 @@ class DeferredExchange:
     ) -> OrderAck:
         return self._ready().place_trailing_stop(symbol, side, size, callback_pct, client_oid)
 
+    # the optional order feed (trading.exchange.OrderFeed), when the adapter has one
+    def order_stream_live(self) -> bool:
+        live = getattr(self._target, "order_stream_live", None)
+        return bool(live is not None and live())
+
+    def watched_order(self, client_oid: str) -> Order | None:
+        return self._ready().watched_order(client_oid)
+
+    def wait_order_update(self, client_oid: str, timeout: float) -> None:
+        self._ready().wait_order_update(client_oid, timeout)
+
     def __repr__(self) -> str:
         return f"DeferredExchange(target={self._target!r})"

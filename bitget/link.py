@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 
-from bitget.accounts import make_exchange
+from bitget.accounts import make_exchange, with_streams
 from bitget.adapter import BitgetAdapter
 from bitget.deferred import DeferredExchange
 from bitget.errors import AuthenticationError, BitgetError, NetworkError
 from bitget.observed import ObservedSession
 from bitget.options import ClientOptions
+from bitget.streaming import StreamingExchange
 from trading.exchange import Exchange
 from trading.health import ExchangeHealth
 
@@ -30,7 +31,7 @@ class ExchangeLink:
         self.session = ObservedSession(health)
         self._mode = account_mode
         self._options = options.with_session(self.session)
-        self.adapter: BitgetAdapter | None = None
+        self.adapter: BitgetAdapter | StreamingExchange | None = None
         self.system: str | None = None if account_mode == "auto" else account_mode
         self.confirmed = False
         self.stand_in = DeferredExchange("the exchange is not reachable yet: start-up work unfinished")
@@ -49,7 +50,7 @@ class ExchangeLink:
         """
         if self.adapter is None:
             adapter, system = make_exchange(self._mode, self._options, trust_unverified=False)
-            self.adapter, self.system = adapter, system
+            self.adapter, self.system = with_streams(adapter, system, self._options), system
         try:
             contracts = self.adapter.contracts()
             mode = self.adapter.position_mode()
@@ -60,6 +61,8 @@ class ExchangeLink:
         else:
             log.info("exchange reachable: %d contracts, position mode %s", len(contracts), mode.value)
         self.confirmed = True
+        if isinstance(self.adapter, StreamingExchange):
+            self.adapter.start()
         self.stand_in.resolve(self.adapter)
         self.health.set_ready()
 
@@ -73,3 +76,4 @@ class ExchangeLink:
         if self.adapter is not None:
             self.adapter.close()
         self.session.close()
+

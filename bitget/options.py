@@ -31,6 +31,7 @@ class ClientOptions:
     exactly-once placement rule (``bitget.placement``); ``contracts_ttl`` is how long the contract
     list is cached. ``rate_limits`` paces every call to Bitget's documented limits
     (``bitget.ratelimit``; off only for tests that want to see the exchange's own 429).
+    ``streams`` puts Bitget's websocket streams in front of REST reads (``bitget.streaming``).
     ``session`` is an HTTP session to share (one is made per client when None).
     """
 
@@ -50,6 +51,10 @@ class ClientOptions:
     lookup_delay: float = 0.5
     max_order_sends: int = 2
     rate_limits: bool = True
+    streams: bool = False  # STREAMS: books, orders, positions and account over Bitget's websockets
+    ws_url: str = ""  # the streams' base (+ /v2/ws/public|private); "" picks Bitget's live or demo one
+    stream_max_age: float = 1.0  # STREAM_MAX_AGE: a streamed book older than this is read over REST
+    stream_ping_interval: float = 30.0  # Bitget's keep-alive: "ping" at least every 30 s
     session: requests.Session | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -96,3 +96,23 @@ class Exchange(Protocol):
         """A trailing stop that closes ``size`` of the ``side`` position once the price falls back
         ``callback_pct`` percent from its best since placing."""
         ...
+
+
+class OrderFeed(Protocol):
+    """Optional, besides ``Exchange``: order updates pushed by the exchange (a websocket stream).
+
+    The executor uses it only while ``order_stream_live()`` is True, and falls back to polling
+    ``get_order`` every POLL_INTERVAL otherwise.
+    """
+
+    def order_stream_live(self) -> bool:
+        """True while pushed order updates can be trusted (connected and re-synced since)."""
+        ...
+
+    def watched_order(self, client_oid: str) -> Order | None:
+        """The order as last pushed; None when nothing is known of it (or the feed is down)."""
+        ...
+
+    def wait_order_update(self, client_oid: str, timeout: float) -> None:
+        """Return when the order's next update arrives, at the latest after ``timeout`` seconds."""
+        ...

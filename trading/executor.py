@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from trading.errors import ExchangeError
-from trading.exchange import Exchange
+from trading.exchange import Exchange, OrderFeed
 from trading.journal import Journal, OrderRecord, OrderRowState, OrderStep, SignalStatus
 from trading.models import (
     Balance,
@@ -304,6 +304,9 @@ class Executor:
             quote = ahead.quote.result() if ahead is not None and attempt == 0 else self.exchange.quote(symbol)
             order = self._place_at_book(signal_id, contract, CLOSE, side, True, remaining, quote)
             if not then_open:
+                settled = self._settle(order)
+            elif self._feed_live():
+                ahead = None  # the fill comes on the order feed; the open then reads the streamed book and balance
                 settled = self._settle(order)
             else:
                 ahead = self._prefetch(symbol)
@@ -673,12 +676,15 @@ class Executor:
         )
 
     def _await_fill(self, order: Order, *, deadline: float, cancel: bool, polled: Order | None = None) -> Order:
-        """Poll until filled or the deadline; then cancel and read the final state."""
+        """Wait until filled or the deadline (on the order feed when live, else polling); then cancel
+        and read the final state."""
         current = order
-        first = polled is not None
+        fresh = polled
+        checked = polled is not None
         while True:
-            fresh = polled if first else self.exchange.get_order(order.symbol, **_ref(order))
-            first = False
+            if not checked:
+                fresh = self._check_order(order)
+            checked = False
             if fresh is not None:
                 current = fresh
             if current.state.is_final:
@@ -687,7 +693,7 @@ class Executor:
                 if cancel:
                     current = self._cancel(current)
                 break
-            self._sleep(self.settings.poll_interval)
+            self._wait_update(order)
         self.journal.update_order(
             order.client_oid, state=OrderRowState.of(current.state), filled=current.filled, avg_price=current.avg_price,
             fee=current.fee, realized_pnl=current.realized_pnl,
@@ -702,6 +708,37 @@ class Executor:
             f" at {current.avg_price}" if current.avg_price else "",
         )
         return current
+
+    # -- the order feed: streamed order updates when the exchange offers them (trading/exchange.py OrderFeed)
+
+    def _feed_live(self) -> bool:
+        live = getattr(self.exchange, "order_stream_live", None)
+        return bool(live is not None and live())
+
+    def _check_order(self, order: Order) -> Order | None:
+        """The order now: as streamed while the feed is live (its first push is waited for up to
+        POLL_INTERVAL), otherwise — or when the feed has nothing — read over REST."""
+        if self._feed_live():
+            feed: OrderFeed = self.exchange  # type: ignore[assignment]
+            streamed = feed.watched_order(order.client_oid)
+            if streamed is None:
+                self._wait_update(order)
+                streamed = feed.watched_order(order.client_oid) if self._feed_live() else None
+            if streamed is not None:
+                return streamed
+        return self.exchange.get_order(order.symbol, **_ref(order))
+
+    def _wait_update(self, order: Order) -> None:
+        """Wait up to POLL_INTERVAL: woken early by the order's next push when the feed is live."""
+        if not self._feed_live():
+            self._sleep(self.settings.poll_interval)
+            return
+        if self._stopping.is_set():
+            raise Interrupted()
+        feed: OrderFeed = self.exchange  # type: ignore[assignment]
+        feed.wait_order_update(order.client_oid, self.settings.poll_interval)
+        if self._stopping.is_set():
+            raise Interrupted()
 
     def _cancel(self, order: Order) -> Order:
         """Cancel the rest; whether or not the cancel wins, return the order's final state."""

@@ -124,7 +124,7 @@ def start_embedded_sim(
     fetch (tests). ``random_walk`` lets a synthetic market (also the fallback of an offline live
     market) drift by up to ``walk_step`` a step, refilling its book each time. ``prepare`` sees the
     app before it serves (request hooks). ``streams`` serves Bitget's websocket streams on a second
-    port (``EmbeddedSim.ws_url``); off by default, since the service does not read streams yet.
+    port (``EmbeddedSim.ws_url``); off by default (the service reads them with STREAMS=on).
     """
     if market not in MARKETS:
         raise ValueError(f"market must be one of {MARKETS}")
@@ -165,13 +165,14 @@ def start_embedded_sim(
     return sim
 
 
-def start_paper(settings: PaperSettings, *, fetch: FetchDepth | None = None) -> EmbeddedSim:
+def start_paper(settings: PaperSettings, *, fetch: FetchDepth | None = None, streams: bool = False) -> EmbeddedSim:
     """The simulator behind paper mode.
 
     Live: Bitget's public contract list names the contracts and each symbol's real book is copied
     when first asked for, then every 2 s while it is in use. Synthetic (asked for, or the fallback
     when the list cannot be read): the built-in contracts, whose books drift and refill. The account
     is restored from ``settings.account_dir`` unless ``settings.reset``; ``balance`` seeds a fresh one.
+    ``streams`` serves Bitget's websocket streams too (the service's STREAMS=on).
     """
     base = settings.market_url.rstrip("/")
     specs: tuple[ContractSpec, ...] = BUILT_IN_CONTRACTS
@@ -192,7 +193,7 @@ def start_paper(settings: PaperSettings, *, fetch: FetchDepth | None = None) -> 
             app.after_request(partial(_save_after_change, store))
 
     sim = start_embedded_sim(market="synthetic", engine=engine, random_walk=not live, refresh_interval=0.5,
-                             prepare=prepare)
+                             prepare=prepare, streams=streams)
     sim.engine.set_account_mode(settings.account_mode)
     sim.restored, sim.store = restored, store
     if feeder is not None:

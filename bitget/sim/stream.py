@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import request
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
@@ -43,8 +44,11 @@ PUBLIC_PATH = "/v2/ws/public"
 PRIVATE_PATH = "/v2/ws/private"
 BOOK_CHANNELS: dict[str, int | None] = {"books": None, "books1": 1, "books5": 5, "books15": 15}
 PRIVATE_CHANNELS = ("orders", "positions", "account")
+BOOK_INTERVAL = 0.2  # s between books1 snapshots (Bitget's pace is not on the pages read: unconfirmed)
 IDLE_TIMEOUT = 120.0  # Bitget closes a connection that sent no "ping" for 2 minutes
 ALL = "all"  # stall every channel, pong included
+ACCOUNT_CONTROLS = frozenset({"/sim/reset", "/sim/balance", "/sim/position", "/sim/position-mode", "/sim/leverage",
+                              "/sim/margin-mode", "/sim/account-mode"})
 STREAM_KEY = "bitget_sim_stream"  # where a Flask app made by create_sim_app keeps its StreamHub
 
 
@@ -69,10 +73,13 @@ class Client:
 class StreamHub:
     """The streams of one simulator: subscriptions, the engine's events, and the control switches."""
 
-    def __init__(self, engine: Engine, credentials: Credentials, *, idle_timeout: float = IDLE_TIMEOUT) -> None:
+    def __init__(self, engine: Engine, credentials: Credentials, *, idle_timeout: float = IDLE_TIMEOUT,
+                 book_interval: float = BOOK_INTERVAL) -> None:
         self.engine = engine
         self.credentials = credentials
         self.idle_timeout = idle_timeout
+        self.book_interval = book_interval
+        self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._clients: set[Client] = set()
         self._delays: dict[str, int] = {}  # channel -> ms
@@ -82,6 +89,8 @@ class StreamHub:
         engine.listeners.append(self._on_engine)
         self._worker = threading.Thread(target=self._run, name="bitget-sim-stream", daemon=True)
         self._worker.start()
+        if book_interval > 0:
+            threading.Thread(target=self._tick_books, name="bitget-sim-books1", daemon=True).start()
 
     # --- control switches ---------------------------------------------------------------------
     def drop_all(self) -> int:
@@ -114,7 +123,16 @@ class StreamHub:
             return {"connections": len(self._clients), "delays_ms": dict(self._delays),
                     "stalled": sorted(self._stalled), "idle_timeout": str(self.idle_timeout)}
 
+    def account_changed(self) -> None:
+        """Push every position and the account to their subscribers (after a change the engine did not report),
+        before the control call's reply leaves."""
+        try:
+            self._dispatch("account", "", None)
+        except Exception:  # a push must never fail the control call
+            log.exception("stream push failed")
+
     def stop(self) -> None:
+        self._stopped.set()
         if self._on_engine in self.engine.listeners:
             self.engine.listeners.remove(self._on_engine)
         self._events.put(None)
@@ -130,6 +148,29 @@ class StreamHub:
             except Exception:  # one bad push must not end the streams
                 log.exception("stream push failed")
 
+    def _tick_books(self) -> None:
+        """``books1`` is a snapshot pushed at a steady pace whether or not the book moved, as on a busy
+        market, so a client can tell a quiet book from a silent stream."""
+        while not self._stopped.wait(self.book_interval):
+            with self._lock:
+                clients = list(self._clients)
+            try:
+                for client in clients:
+                    for channel, symbol in list(client.subs):
+                        if channel == "books1":
+                            self._push_top(client, symbol)
+            except Exception:  # a client gone meanwhile, a book being reset: the next tick tries again
+                log.debug("books1 tick failed", exc_info=True)
+
+    def _push_top(self, client: Client, symbol: str) -> None:
+        arg = client.subs.get(("books1", symbol))
+        if arg is None:
+            return
+        asks_d, bids_d = self.engine.depth(symbol, 1)
+        data = book_data(levels_text(bids_d), levels_text(asks_d), self._next_seq(symbol), self.engine.now_ms(),
+                         with_checksum=False)
+        self._push(client, "books1", arg, [data])
+
     def _dispatch(self, event: str, symbol: str, order: Order | None) -> None:
         with self._lock:
             clients = list(self._clients)
@@ -137,15 +178,21 @@ class StreamHub:
             for client in clients:
                 self._push_books(client, symbol)
             return
+        if event == "account":  # changed from outside the order flow (a control call): as if by hand on Bitget
+            for client in clients:
+                if arg := client.wants("positions", "default"):
+                    self._push(client, "positions", arg, self._positions())
+                if arg := client.wants("account", "default"):
+                    self._push(client, "account", arg, [account_data(self.engine.account())])
+            return
         assert order is not None
         for client in clients:
             if arg := client.wants("orders", symbol):
                 self._push(client, "orders", arg, [order_data(order)])
-            if event == "fill":
-                if arg := client.wants("positions", symbol):
-                    self._push(client, "positions", arg, self._positions())
-                if arg := client.wants("account", "default"):
-                    self._push(client, "account", arg, [account_data(self.engine.account())])
+            if event == "fill" and (arg := client.wants("positions", symbol)):
+                self._push(client, "positions", arg, self._positions())
+            if arg := client.wants("account", "default"):  # margin is frozen, freed or spent by every change
+                self._push(client, "account", arg, [account_data(self.engine.account())])
 
     def _positions(self) -> list[dict[str, Any]]:
         mode = self.engine.position_mode
@@ -327,6 +374,14 @@ def attach_streams(app: Any, host: str = "127.0.0.1", port: int = 0) -> StreamSe
     ctx = app.extensions["bitget_sim"]
     hub = StreamHub(ctx.engine, ctx.credentials)
     app.extensions[STREAM_KEY] = hub
+
+    @app.after_request
+    def _account_changed(response: Any) -> Any:
+        """A control call that changes the account (balance, position, reset...) is pushed like any change."""
+        if request.method == "POST" and request.path in ACCOUNT_CONTROLS and response.status_code == 200:
+            hub.account_changed()
+        return response
+
     return start_stream_server(hub, host, port)
 
 

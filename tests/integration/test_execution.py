@@ -1,18 +1,55 @@
-"""Signal → order over real HTTP against the simulator: one-way and hedge mode, classic and UTA accounts.
+"""Signal → order over real HTTP against the simulator: one-way and hedge mode, classic and UTA accounts,
+streams on and off.
 
 Every test posts a webhook to the real Flask app and then reads the simulator's own record of
-orders and positions: what a trader would see on the exchange.
+orders and positions: what a trader would see on the exchange. With streams on, the service reads
+the simulator's websocket streams (books, orders, positions, account) and falls back to REST; a
+unified account has no streams yet, so its streams-on case would repeat the streams-off one and is
+skipped.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import ROUND_FLOOR, Decimal
+
+import pytest
+
+from bitget.sim.paper import EmbeddedSim, start_embedded_sim
+from tests.support.service import Service, SimControl
 
 BUY_LONG = {"action": "buy", "sentiment": "long", "ticker": "BTCUSDT", "price": "65000"}
 SELL_SHORT = {"action": "sell", "sentiment": "short", "ticker": "BITGET:BTCUSDT.P", "price": "65000"}
 BUY_FLAT = {"action": "buy", "sentiment": "flat", "ticker": "BTCUSDT.P"}
 SELL_FLAT = {"action": "sell", "sentiment": "flat", "ticker": "btcusdt"}
 STEP = Decimal("0.0001")
+
+
+@pytest.fixture(scope="module")
+def streaming_sim() -> Iterator[EmbeddedSim]:
+    sim = start_embedded_sim(market="synthetic", streams=True)
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture(scope="module")
+def sim_server(streaming_sim: EmbeddedSim) -> str:
+    """This module's simulator serves the websocket streams too."""
+    return streaming_sim.base_url
+
+
+@pytest.fixture(params=["streams-off", "streams-on"])
+def streams(request: pytest.FixtureRequest, account_system: str) -> bool:
+    if request.param == "streams-on" and account_system == "uta":
+        pytest.skip("a unified account trades over REST alone: streams-on would repeat streams-off")
+    return request.param == "streams-on"
+
+
+@pytest.fixture
+def service(sim: SimControl, make_service, streaming_sim: EmbeddedSim, streams: bool) -> Service:
+    if streams:
+        return make_service(STREAMS="on", BITGET_WS_URL=streaming_sim.ws_url)
+    return make_service(STREAMS="off")
 
 
 def expected_size(available: str, ratio: str, leverage: str, price: str) -> Decimal:

@@ -1,0 +1,196 @@
+"""Websocket streams and their fallbacks, against the simulator's streams (real sockets, real login).
+
+Each fallback is shown from the outside: which REST calls reached the simulator, what the signal
+did, what the streamed state says after a reconnect. The simulator's control endpoints drop, stall
+and delay its streams (``/sim/stream/...``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from decimal import ROUND_FLOOR, Decimal
+
+import pytest
+import requests
+
+from bitget.accounts import with_streams
+from bitget.auth import Credentials
+from bitget.options import ClientOptions
+from bitget.sim.paper import EmbeddedSim, start_embedded_sim
+from bitget.streaming import StreamingExchange
+from bitget.v2.client import ClassicClient
+from tests.support.service import SIM_KEYS, Service, SimControl
+from tests.support.sim_client import Api
+from trading.models import OrderRequest, OrderState, OrderType, PositionSide
+
+BUY_LONG = {"action": "buy", "sentiment": "long", "ticker": "BTCUSDT", "price": "65000"}
+SELL_FLAT = {"action": "sell", "sentiment": "flat", "ticker": "BTCUSDT"}
+BOOK = {"bids": [["65000.0", "50"]], "asks": [["65000.1", "50"]]}
+TICKER = "/api/v2/mix/market/ticker"
+POSITION = "/api/v2/mix/position/single-position"
+ACCOUNTS = "/api/v2/mix/account/accounts"
+DETAIL = "/api/v2/mix/order/detail"
+PING = 0.5  # s between pings: a silent stream is noticed within 2 × PING
+
+
+@pytest.fixture(scope="module")
+def streaming() -> Iterator[EmbeddedSim]:
+    sim = start_embedded_sim(market="synthetic", streams=True)
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture(scope="module")
+def sim_server(streaming: EmbeddedSim) -> str:
+    return streaming.base_url
+
+
+@pytest.fixture
+def sim(streaming: EmbeddedSim) -> SimControl:
+    control = SimControl(streaming.base_url)
+    control.reset(position_mode="one_way_mode", balance="10000", leverage="10", account_mode="classic")
+    control.book("BTCUSDT", **BOOK)
+    stream(streaming, "/sim/stream/stall", channel="all", stalled=False)
+    for channel in ("books1", "orders", "positions", "account"):
+        stream(streaming, "/sim/stream/stall", channel=channel, stalled=False)
+    return control
+
+
+@pytest.fixture
+def make(streaming: EmbeddedSim, make_service) -> Callable[..., Service]:
+    def build(**env: str) -> Service:
+        return make_service(STREAMS="on", BITGET_WS_URL=env.pop("BITGET_WS_URL", streaming.ws_url),
+                            STREAM_PING_INTERVAL=str(PING), **env)
+    return build
+
+
+@pytest.fixture
+def adapter(streaming: EmbeddedSim, sim: SimControl) -> Iterator[StreamingExchange]:
+    """The bitget layer on its own: the classic client with its streams, as the service builds it."""
+    keys = Credentials(SIM_KEYS["BITGET_API_KEY"], SIM_KEYS["BITGET_SECRET_KEY"], SIM_KEYS["BITGET_PASSPHRASE"])
+    options = ClientOptions(streaming.base_url, keys, streams=True, ws_url=streaming.ws_url,
+                            stream_ping_interval=PING)
+    exchange = with_streams(ClassicClient(options), "classic", options)
+    assert isinstance(exchange, StreamingExchange)
+    exchange.contracts()
+    exchange.start()
+    wait_until(lambda: exchange.order_stream_live(), "the private stream re-synced")
+    yield exchange
+    exchange.close()
+
+
+def stream(sim: EmbeddedSim, path: str, **body: object) -> None:
+    reply = requests.post(sim.base_url + path, json=body, timeout=5)
+    assert reply.status_code == 200, reply.text
+
+
+def wait_until(check: Callable[[], object], what: str, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"not true after {timeout}s: {what}"
+        time.sleep(0.02)
+
+
+def calls(sim: SimControl, path: str) -> int:
+    return sim.requests()["by_path"].get(path, 0)
+
+
+def test_with_fresh_streams_a_signal_reads_no_position_book_or_balance_over_rest(sim, make):
+    service = make()
+    assert service.signal(BUY_LONG)["status"] == "done"  # the symbol is in use from now on
+    assert service.signal(SELL_FLAT)["status"] == "done"
+    time.sleep(0.3)  # the book streams (books1 every 0.2 s)
+    available = Decimal(sim.state()["available"])
+    before = {path: calls(sim, path) for path in (TICKER, POSITION, ACCOUNTS, DETAIL)}
+    outcome = service.signal(BUY_LONG)
+    assert outcome["status"] == "done", outcome
+    after = {path: calls(sim, path) for path in before}
+    assert after == before, (before, after)  # position, book, balance and the fill all came streamed
+    size = (available * 5 / Decimal("65000.1")).quantize(Decimal("0.0001"), rounding=ROUND_FLOOR)
+    assert sim.legs("BTCUSDT") == {"long": size}  # sized from the streamed balance, as REST would say it
+
+
+def test_stream_down_falls_back_to_rest_and_polling(sim, make):
+    service = make(BITGET_WS_URL="ws://127.0.0.1:9")  # nothing listens there: the streams never come up
+    outcome = service.signal(BUY_LONG)
+    assert outcome["status"] == "done", outcome
+    assert sim.legs("BTCUSDT") == {"long": Decimal("0.7692")}
+    assert calls(sim, POSITION) >= 1 and calls(sim, TICKER) >= 1 and calls(sim, ACCOUNTS) >= 1
+    assert calls(sim, DETAIL) >= 1  # the fill was found by polling the order
+
+
+def test_a_dropped_stream_mid_order_is_covered_by_polling_and_the_order_completes(streaming, sim, make):
+    service = make(ORDER_TIMEOUT="3")
+    sim.fill_mode("none", "BTCUSDT")
+    reply = service.post(BUY_LONG)
+    signal_id = reply.get_json()["signal_id"]
+    wait_until(lambda: sim.orders(), "the order rests on the book")
+    stream(streaming, "/sim/stream/stall", channel="all")  # silent: no pong, no push
+    stream(streaming, "/sim/stream/drop")
+    polled = calls(sim, DETAIL)
+    sim.fill_mode("normal", "BTCUSDT")
+    sim.book("BTCUSDT", **BOOK)  # the resting order meets the book: filled while the stream is down
+    outcome = service.wait(signal_id)
+    assert outcome["status"] == "done", outcome
+    assert calls(sim, DETAIL) > polled  # found by polling, not by a push
+    assert sim.legs("BTCUSDT") == {"long": Decimal("0.7692")}
+
+
+def test_a_stale_book_is_read_over_rest(streaming, sim, make):
+    service = make(STREAM_MAX_AGE="0.3")
+    assert service.signal(BUY_LONG)["status"] == "done"
+    assert service.signal(SELL_FLAT)["status"] == "done"
+    stream(streaming, "/sim/stream/stall", channel="books1")
+    sim.book("BTCUSDT", bids=[["64000.0", "50"]], asks=[["64000.1", "50"]])  # not pushed: stalled
+    time.sleep(0.4)  # older than STREAM_MAX_AGE
+    tickers = calls(sim, TICKER)
+    outcome = service.signal(BUY_LONG)
+    assert outcome["status"] == "done", outcome
+    assert calls(sim, TICKER) > tickers
+    opened = sim.orders()[-1]
+    assert Decimal(opened["price"]) == Decimal("64000.1")  # the price REST gave, not the stale 65000.1
+
+
+def test_a_silent_private_stream_is_not_trusted_and_rest_answers(streaming, sim, adapter):
+    adapter.positions("BTCUSDT")
+    stream(streaming, "/sim/stream/stall", channel="all")
+    wait_until(lambda: not adapter.order_stream_live(), "the silent stream distrusted", timeout=5)
+    sim.position("BTCUSDT", "short", "0.3", "65000")  # never pushed
+    positions = calls(sim, POSITION)
+    [leg] = adapter.positions("BTCUSDT")
+    assert (leg.side, leg.size) == (PositionSide.SHORT, Decimal("0.3"))
+    assert calls(sim, POSITION) == positions + 1
+
+
+def test_after_a_reconnect_a_fill_missed_while_disconnected_is_found(streaming, sim, adapter):
+    sim.fill_mode("none", "BTCUSDT")
+    adapter.positions("BTCUSDT")  # BTCUSDT in use: re-synced after a reconnect
+    request = OrderRequest("BTCUSDT", PositionSide.LONG, False, OrderType.LIMIT, Decimal("0.1"), "ours-o1",
+                           price=Decimal("65000.1"))
+    adapter.place_order(request)
+    wait_until(lambda: adapter.watched_order("ours-o1"), "the order's first push")
+    assert adapter.watched_order("ours-o1").state is OrderState.LIVE
+    resyncs, details = adapter.resyncs, calls(sim, DETAIL)
+    stream(streaming, "/sim/stream/stall", channel="all")
+    wait_until(lambda: not adapter.order_stream_live(), "the silent stream distrusted", timeout=5)
+    sim.fill_mode("normal", "BTCUSDT")
+    sim.book("BTCUSDT", **BOOK)  # fills while no push gets through
+    assert adapter.state.order("ours-o1").state is OrderState.LIVE  # the push was missed
+    stream(streaming, "/sim/stream/stall", channel="all", stalled=False)
+    wait_until(lambda: adapter.resyncs > resyncs, "a reconnect and its re-sync", timeout=15)
+    assert calls(sim, DETAIL) > details  # the re-sync asked REST for the unsettled order
+    order = adapter.watched_order("ours-o1")
+    assert order is not None and order.state is OrderState.FILLED and order.filled == Decimal("0.1")
+    [leg] = adapter.positions("BTCUSDT")
+    assert (leg.side, leg.size) == (PositionSide.LONG, Decimal("0.1"))
+
+
+def test_an_order_event_for_an_order_we_did_not_place_is_ignored(streaming, sim, adapter):
+    ignored = adapter.state.ignored
+    api = Api(streaming.base_url)
+    api.ok(api.place(symbol="BTCUSDT", side="buy", orderType="limit", price="60000", size="0.1",
+                     force="gtc", clientOid="someone-else-o1"))
+    wait_until(lambda: adapter.state.ignored > ignored, "the foreign order's push arrived")
+    assert adapter.watched_order("someone-else-o1") is None
+    assert [oid for _, oid in adapter.state.unsettled()] == []  # nothing of ours is waiting on it
