@@ -17,6 +17,15 @@ from pathlib import Path
 from bitget.auth import Credentials
 from bitget.options import ACCOUNT_MODES, BITGET_URL, MARGIN_MODES, ClientOptions
 from bitget.sim.paper import ACCOUNT_SYSTEMS, MARKETS, PaperSettings
+from config_accounts import (
+    DEFAULT_ACCOUNT,
+    AccountDefaults,
+    AccountSettings,
+    AccountsFileError,
+    default_account,
+    load_accounts,
+    parse_default_accounts,
+)
 from trading.access import MIN_ADMIN_TOKEN_LENGTH, AccessSettings
 from trading.claims import InstanceSettings
 from trading.events import KINDS
@@ -68,6 +77,9 @@ class Settings:
     paper: PaperSettings = field(default_factory=PaperSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     instance: InstanceSettings = field(default_factory=InstanceSettings)  # INSTANCE_NAME, LEASE_SECONDS
+    # ACCOUNTS_FILE's accounts; empty: the one account ``default`` of the settings above (see ``all_accounts``)
+    accounts: tuple[AccountSettings, ...] = ()
+    default_accounts: tuple[str, ...] = ()  # DEFAULT_ACCOUNTS; empty: every enabled account
     # the process
     host: str = "0.0.0.0"
     port: int = 8080
@@ -80,14 +92,32 @@ class Settings:
     def journal_path(self) -> Path:
         return self.data_dir / "journal.sqlite3"
 
+    @property
+    def all_accounts(self) -> tuple[AccountSettings, ...]:
+        """Every account, enabled or not: ACCOUNTS_FILE's, or ``default`` made of today's variables."""
+        if self.accounts:
+            return self.accounts
+        return (
+            default_account(
+                mode=self.mode, account_mode=self.account_mode, exchange=self.exchange, execution=self.execution,
+                paper=self.paper,
+            ),
+        )
+
+    @property
+    def alert_accounts(self) -> tuple[str, ...]:
+        """Where an alert without ``account`` goes: DEFAULT_ACCOUNTS, else every enabled account."""
+        return self.default_accounts or tuple(a.name for a in self.all_accounts if a.enabled)
+
     def secrets(self) -> tuple[str, ...]:
         """Values that must never be written anywhere (used by the log redactor)."""
         keys = self.exchange.credentials
         values = (keys.api_key, keys.secret_key, keys.passphrase)
         token = self.service.token
         notify = (self.notify.telegram_token, self.notify.webhook_url)
+        accounts = tuple(v for account in self.accounts for v in account.secrets())
         return tuple(v for v in (*values, token, self.access.admin_token) if v and v != DEFAULT_TOKEN) + tuple(
-            v for v in notify if v
+            v for v in (*notify, *accounts) if v
         )
 
     @classmethod
@@ -245,10 +275,23 @@ class _Reader:
             )
         default_mode = "live" if all(given) else "paper"
         mode = self.choice("BITGET_MODE", default_mode, MODES)
-        if mode in ("demo", "live") and not all(given):
+        accounts_file = self.raw("ACCOUNTS_FILE")
+        if mode in ("demo", "live") and not all(given) and accounts_file is None:
             raise ConfigError(
                 f"BITGET_MODE={mode}: needs BITGET_API_KEY, BITGET_SECRET_KEY and BITGET_PASSPHRASE"
             )
+        data_dir = Path(self.text("DATA_DIR", str(Settings.data_dir)))
+        account_mode = self.choice("BITGET_ACCOUNT_MODE", Settings.account_mode, ACCOUNT_MODES)
+        exchange = self.exchange(Credentials(key, secret, passphrase), demo=mode == "demo")
+        execution = self.execution()
+        paper = self.paper(data_dir)
+        accounts: tuple[AccountSettings, ...] = ()
+        if accounts_file is not None:
+            accounts = self.accounts(Path(accounts_file), AccountDefaults(account_mode, exchange, execution, paper,
+                                                                          data_dir))
+            enabled = {a.mode for a in accounts if a.enabled}
+            mode = next(m for m in ("live", "demo", "paper") if m in enabled)  # the most real one decides
+        default_accounts = self.default_accounts(accounts)
         token = self.raw("WEBHOOK_EXPECTED_TOKEN") or DEFAULT_TOKEN
         if mode in ("demo", "live") and token == DEFAULT_TOKEN:
             raise ConfigError(
@@ -266,21 +309,41 @@ class _Reader:
             )
         return Settings(
             mode=mode,
-            execution=self.execution(),
+            execution=execution,
             service=self.service(token, mode),
             guard=self.guard(),
             access=self.access(token, mode),
-            exchange=self.exchange(Credentials(key, secret, passphrase), demo=mode == "demo"),
-            account_mode=self.choice("BITGET_ACCOUNT_MODE", Settings.account_mode, ACCOUNT_MODES),
-            paper=self.paper(Path(self.text("DATA_DIR", str(Settings.data_dir)))),
+            exchange=exchange,
+            account_mode=account_mode,
+            paper=paper,
+            accounts=accounts,
+            default_accounts=default_accounts,
             host=self.text("HOST", Settings.host),
             port=self.integer("PORT", Settings.port, low=1, high=65535) or Settings.port,
-            data_dir=Path(self.text("DATA_DIR", str(Settings.data_dir))),
+            data_dir=data_dir,
             log_level=self.choice("LOG_LEVEL", Settings.log_level, LOG_LEVELS, upper=True),
             log_format=self.choice("LOG_FORMAT", Settings.log_format, LOG_FORMATS),
             notify=self.notify(),
             instance=self.instance(),
         )
+
+    def accounts(self, path: Path, defaults: AccountDefaults) -> tuple[AccountSettings, ...]:
+        """ACCOUNTS_FILE's accounts; the variables they name count as read (never warned about)."""
+        try:
+            accounts = load_accounts(path, self.env, defaults)
+        except AccountsFileError as exc:
+            raise ConfigError(str(exc)) from None
+        self.read.update(name for account in accounts for name in account.credential_names if name)
+        return accounts
+
+    def default_accounts(self, accounts: tuple[AccountSettings, ...]) -> tuple[str, ...]:
+        """DEFAULT_ACCOUNTS, checked against the accounts; without a file only ``default`` exists."""
+        raw = self.raw("DEFAULT_ACCOUNTS")
+        known = tuple((a.name, a.enabled) for a in accounts) or ((DEFAULT_ACCOUNT, True),)
+        try:
+            return parse_default_accounts(raw, known) if raw is not None else ()
+        except AccountsFileError as exc:
+            raise ConfigError(str(exc)) from None
 
     def exchange(self, credentials: Credentials, *, demo: bool) -> ClientOptions:
         default = ClientOptions(BITGET_URL, credentials)

@@ -43,6 +43,7 @@ class Event:
     symbol: str = ""
     detail: Mapping[str, Any] = field(default_factory=dict)
     at: float = field(default_factory=time.time)
+    account: str = ""  # the account a signal's event concerns ("" for the service's own events)
 
 
 Subscriber = Callable[[Event], None]

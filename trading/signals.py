@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Container, Mapping
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -35,7 +35,7 @@ ORDER_FIELDS = (
     "order_type",
     "leverage",
 )
-PROTOCOL_FIELDS = ("action", "sentiment", "ticker", "price", "stop_loss_price", *ORDER_FIELDS, "id", "time")
+PROTOCOL_FIELDS = ("action", "sentiment", "ticker", "price", "stop_loss_price", *ORDER_FIELDS, "id", "time", "account")
 # Fields that decide *what* is traded: two alerts with one ``id`` are the same alert only when these
 # match too. Fields added to the protocol later that change the trade belong here as well.
 TRADING_FIELDS = ("action", "sentiment", "ticker", "price", "stop_loss_price", *ORDER_FIELDS)
@@ -179,6 +179,45 @@ def parse_signal(payload: Mapping[str, Any], symbols: TickerResolver | Container
         take_profit=take_profit,
         **order,
     )
+
+
+ALL_ACCOUNTS = "all"
+MAX_ACCOUNTS = 64
+
+
+def target_accounts(
+    payload: Mapping[str, Any], known: Sequence[str], *, default: Sequence[str], enabled: Sequence[str]
+) -> tuple[str, ...]:
+    """The accounts an alert goes to: its ``account`` field (a name, a list of names, or ``all``).
+
+    Without the field: ``default`` (DEFAULT_ACCOUNTS). ``known`` is every account, disabled ones
+    included (their rows are refused one by one); ``all`` means the ``enabled`` ones. Names are
+    matched case-insensitively.
+    Duplicates collapse. An unknown name is refused (``unknown-account``), so nothing is stored.
+    """
+    value = payload.get("account")
+    if value is None or value == "":
+        return tuple(default)
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not names or len(names) > MAX_ACCOUNTS:
+        raise SignalRejected(
+            "invalid-account", f"field 'account' must be an account name, a list of 1 to {MAX_ACCOUNTS} names, or all"
+        )
+    found: list[str] = []
+    for name in names:
+        if not isinstance(name, str) or not name.strip() or len(name) > MAX_TEXT_LENGTH:
+            raise SignalRejected("invalid-account", "field 'account' must hold account names (strings)")
+        _require_text("account", name)
+        word = name.strip().lower()
+        if word == ALL_ACCOUNTS:
+            found.extend(enabled)
+        elif word in known:
+            found.append(word)
+        else:
+            raise SignalRejected(
+                "unknown-account", f"no account named {name.strip()[:24]!r}; known: {', '.join(known)} (or all)"
+            )
+    return tuple(dict.fromkeys(found))
 
 
 def _check_sizing_names(payload: Mapping[str, Any]) -> None:
