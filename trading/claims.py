@@ -12,6 +12,7 @@ The Claimer keeps the Dispatcher's public interface (reserve/release/submit/load
 shutdown/accepting), so the service hands it signals as before: ``submit`` after a webhook only
 wakes the loop, which claims at once; a short poll picks up what other instances admitted and
 leases that expired.
+How it all fits: docs/instances.md.
 """
 
 from __future__ import annotations
@@ -51,6 +52,34 @@ class InstanceSettings:
         return self.lease / 3
 
 
+class _Trouble:
+    """A journal call that keeps failing: a warning when it starts, one a minute while it lasts, a line when over.
+
+    The loop retries every poll; without this a journal outage would write five lines a second.
+    """
+
+    REPEAT = 60.0
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.since: float | None = None
+        self.said = 0.0
+
+    def failed(self, instance: str, exc: Exception) -> None:
+        now = time.monotonic()
+        if self.since is None:
+            self.since = self.said = now
+            log.warning("instance %s: could not %s: %s", instance, self.what, exc)
+        elif now - self.said >= self.REPEAT:
+            self.said = now
+            log.warning("instance %s: still cannot %s (for %.0f s): %s", instance, self.what, now - self.since, exc)
+
+    def worked(self, instance: str) -> None:
+        if self.since is not None:
+            log.info("instance %s: can %s again after %.0f s", instance, self.what, time.monotonic() - self.since)
+            self.since = None
+
+
 def pair_key(record: SignalRecord) -> str:
     """The ordering key: signals of one account and symbol run one after another."""
     return f"{getattr(record, 'account', 'default')}:{record.symbol}"
@@ -87,6 +116,8 @@ class Claimer:
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
         self.taken_over = 0  # signals this instance took over from another one (a tally for tests and logs)
+        self._claim_trouble = _Trouble("claim signals from the journal")
+        self._renew_trouble = _Trouble("renew its claims")
 
     @property
     def name(self) -> str:
@@ -200,10 +231,7 @@ class Claimer:
             log.exception("instance %s: could not take back its earlier claims; they expire by lease", self.name)
         next_beat = self._clock() + self.settings.heartbeat
         while not self._stopped.is_set():
-            self._wake.wait(max(0.0, min(self.settings.poll_interval, next_beat - self._clock())))
-            self._wake.clear()
-            if self._stopped.is_set():
-                return
+            self._wake.clear()  # before the work: a wake-up from here on means another round
             if self._clock() >= next_beat:
                 self._heartbeat()
                 next_beat = self._clock() + self.settings.heartbeat
@@ -212,6 +240,7 @@ class Claimer:
                 self._claim()
             elif not self._held:
                 return  # stopped and nothing left to renew
+            self._wake.wait(max(0.0, min(self.settings.poll_interval, next_beat - self._clock())))
 
     def _heartbeat(self) -> None:
         with self._cond:
@@ -222,8 +251,9 @@ class Claimer:
             self.journal.renew(self.name, lease=self.settings.lease)
             lost = mine - set(self.journal.held(self.name))
         except Exception as exc:
-            log.warning("instance %s: could not renew its claims: %s", self.name, exc)
+            self._renew_trouble.failed(self.name, exc)
             return
+        self._renew_trouble.worked(self.name)
         with self._cond:
             lost &= self._held
         if lost:
@@ -238,8 +268,9 @@ class Claimer:
             claims = self.journal.claim(self.name, lease=self.settings.lease, limit=free) if free > 0 else []
             pending = self._journal_pending()
         except Exception as exc:
-            log.warning("instance %s: could not claim signals: %s", self.name, exc)
+            self._claim_trouble.failed(self.name, exc)
             return
+        self._claim_trouble.worked(self.name)
         with self._cond:
             self._backlog = pending
         for claim in claims:
