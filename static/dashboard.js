@@ -246,6 +246,7 @@
     const status = el("span", { class: `status status-${s.status}` }, s.status);
     const row = el("tr", { tabindex: "0", "data-id": s.signal_id, "data-status": s.status },
       cell("Time", time(s.received_at)),
+      cell("Account", s.account || "", "col-account mono"),
       cell("Symbol", s.symbol || "–", "mono"),
       cell("Signal", [s.action, s.sentiment].filter(Boolean).join(" ") || (s.status === "refused" ? "refused request" : "")),
       el("td", { "data-label": "Status" }, status),
@@ -261,8 +262,11 @@
 
   function drawSignals(reply, append) {
     const body = $("signals").tBodies[0];
-    const rows = (reply.signals || []).map(signalRow);
+    const signals = reply.signals || [];
+    const rows = signals.map(signalRow);
     if (append) body.append(...rows); else body.replaceChildren(...rows);
+    // The account column shows once a signal of a named account is listed (one account: nothing to tell).
+    if (signals.some((s) => s.account && s.account !== "default")) $("signals").classList.add("accounts");
     state.cursor = reply.next_cursor || null;
     $("more").hidden = !state.cursor;
     $("signals-empty").hidden = body.rows.length > 0;
@@ -285,7 +289,8 @@
   function drawDetail(s) {
     $("detail-title").textContent = `Signal ${s.signal_id}`;
     const fields = [
-      ["Status", s.status], ["Symbol", s.symbol], ["Intent", s.intent], ["Received", time(s.received_at)],
+      ["Status", s.status], ["Account", s.account], ["Symbol", s.symbol], ["Intent", s.intent],
+      ["Received", time(s.received_at)],
       ["Reason", s.reason], ["Note", s.note], ["Code", s.code], ["HTTP status", s.http_status],
       ["Source", s.source], ["Repeats", s.repeats], ["Last seen", s.last_at ? time(s.last_at) : ""],
     ].filter(([, v]) => v !== null && v !== undefined && v !== "");
@@ -427,6 +432,7 @@
   function readFilters() {
     state.filters = {
       symbol: $("f-symbol").value.trim().toUpperCase(),
+      account: $("f-account").value.trim().toLowerCase(),
       status: $("f-status").value,
       q: $("f-q").value.trim(),
     };

@@ -16,8 +16,9 @@ from trading.health import ExchangeHealth
 class HealthWatch:
     """A daemon thread publishing each change of the exchange's usability."""
 
-    def __init__(self, health: ExchangeHealth, bus: EventBus, *, interval: float = 0.25) -> None:
+    def __init__(self, health: ExchangeHealth, bus: EventBus, *, interval: float = 0.25, account: str = "") -> None:
         self._health = health
+        self._account = account  # named on the events when the service has several accounts
         self._bus = bus
         self._interval = interval
         self._stop = threading.Event()
@@ -42,6 +43,8 @@ class HealthWatch:
 
     def _publish(self, usable: bool) -> None:
         if usable:
-            self._bus.publish(Event(kinds.EXCHANGE_RECOVERED, detail={"reason": "the exchange answers again"}))
+            detail = {"reason": "the exchange answers again"}
+            self._bus.publish(Event(kinds.EXCHANGE_RECOVERED, detail=detail, account=self._account))
         else:
-            self._bus.publish(Event(kinds.EXCHANGE_DEGRADED, detail={"reason": self._health.describe_outage()}))
+            detail = {"reason": self._health.describe_outage()}
+            self._bus.publish(Event(kinds.EXCHANGE_DEGRADED, detail=detail, account=self._account))

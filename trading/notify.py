@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import requests
 
 from trading import events as kinds
+from trading.accounts import DEFAULT_ACCOUNT
 from trading.events import Event
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ def webhook_body(fmt: str, event: Event, text: str) -> dict[str, Any]:
         "event": event.kind,
         "signal_id": event.signal_id,
         "symbol": event.symbol,
+        "account": event.account,
         "at": event.at,
         "detail": dict(event.detail),
         "text": text,
@@ -137,6 +139,8 @@ def message(event: Event) -> str:
     else:
         where = f": {event.symbol}" if event.symbol else ""
         text = f"{title}{where}" + (f": {detail['reason']}" if detail.get("reason") else "")
+    if event.account and event.account != DEFAULT_ACCOUNT:  # named accounts only: one account says nothing new
+        text = f"[{event.account}] {text}"
     if event.signal_id:
         text += f" (signal {event.signal_id})"
     return text

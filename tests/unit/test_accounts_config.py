@@ -157,3 +157,14 @@ def test_live_accounts_still_refuse_the_default_webhook_token(tmp_path: Path) ->
     path.write_text(MAIN)
     with pytest.raises(ConfigError, match="live mode refuses the default token"):
         Settings.from_env({"ACCOUNTS_FILE": str(path), **KEYS}, dotenv=False)
+
+
+def test_a_notification_names_a_named_account_and_says_nothing_new_for_default() -> None:
+    from trading.events import ENTRY_FILLED, Event
+    from trading.notify import message, webhook_body
+
+    fill = {"side": "long", "size": "0.1", "price": "65000"}
+    named = Event(ENTRY_FILLED, "s1-main", "BTCUSDT", fill, account="main")
+    assert message(named).startswith("[main] Entry filled: BTCUSDT long 0.1 @ 65000")
+    assert webhook_body("json", named, message(named))["account"] == "main"
+    assert message(Event(ENTRY_FILLED, "s1", "BTCUSDT", fill, account="default")).startswith("Entry filled:")
