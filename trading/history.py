@@ -4,6 +4,9 @@ Everything here is read-only and free of HTTP: app.py parses a request into a qu
 function and sends back what it returns. Amounts are Decimals in, decimal strings out; times are
 epoch seconds.
 
+The queries are SQLAlchemy Core, so they run unchanged on the journal's SQLite and PostgreSQL;
+orders are taken in the order they were journaled (``created_at``, then ``seq``).
+
 Realized PnL of a close is what the exchange reported for the order (Bitget classic:
 ``totalProfits``). Where the exchange does not report it per order (Bitget's unified account
 reports it per fill), it is worked out from the journal's own fills, as the exchange does: the
@@ -23,9 +26,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sqlalchemy import ColumnElement, Text, and_, func, literal_column, or_, select, union_all
+
 from trading.errors import ExchangeError
 from trading.exchange import Exchange
 from trading.journal import Journal, SignalStatus
+from trading.journal_schema import orders, refused, signals
 from trading.models import PositionSide
 
 DEFAULT_LIMIT = 50
@@ -64,6 +70,7 @@ class SignalQuery:
     text: str | None = None
     limit: int = DEFAULT_LIMIT
     cursor: tuple[float, str] | None = None
+    account: str | None = None  # one account's signals (refused requests belong to none)
 
 
 def parse_period(args: dict[str, str]) -> Period:
@@ -96,6 +103,15 @@ def parse_symbol(args: dict[str, str]) -> str | None:
     return raw
 
 
+def parse_account(args: dict[str, str]) -> str | None:
+    raw = (args.get("account") or "").strip().lower()
+    if not raw:
+        return None
+    if not raw.isascii() or len(raw) > 24 or not raw.replace("-", "").replace("_", "").isalnum():
+        raise QueryError(f"account={raw!r}: must be an account name such as default")
+    return raw
+
+
 def parse_signal_query(args: dict[str, str]) -> SignalQuery:
     """The query of GET /api/signals; raises QueryError naming a bad parameter."""
     statuses = tuple(s.strip().lower() for s in (args.get("status") or "").split(",") if s.strip())
@@ -115,6 +131,7 @@ def parse_signal_query(args: dict[str, str]) -> SignalQuery:
         text=text or None,
         limit=int(raw_limit) if raw_limit else DEFAULT_LIMIT,
         cursor=_decode_cursor(args.get("cursor") or ""),
+        account=parse_account(args),
     )
 
 
@@ -183,9 +200,10 @@ def fills(journal: Journal) -> list[Fill]:
     size`` (short).
     """
     rows = journal.select(
-        "SELECT o.*, s.symbol AS symbol FROM orders o JOIN signals s ON s.id = o.signal_id"
-        " WHERE o.step != ? AND o.avg_price IS NOT NULL ORDER BY o.created_at, o.rowid",
-        (_TRAIL,),
+        select(orders, signals.c.symbol)
+        .join_from(orders, signals, signals.c.id == orders.c.signal_id)
+        .where(orders.c.step != _TRAIL, orders.c.avg_price.is_not(None))
+        .order_by(orders.c.created_at, orders.c.seq)
     )
     legs: dict[tuple[str, PositionSide], _Leg] = {}
     found: list[Fill] = []
@@ -255,58 +273,63 @@ def _cell(value: Any) -> Any:
 
 # ---- signals -----------------------------------------------------------------------------------------------
 
-_ROWS = """
-WITH rows AS (
-    SELECT id, received_at, source, symbol, action, sentiment, intent, status, reason, note, payload AS body
-    FROM signals
-    UNION ALL
-    SELECT id, received_at, source, '', '', '', '', 'refused', reason, '', code || ' ' || body FROM refused
-)
-SELECT * FROM rows
-"""
+def _rows() -> Any:
+    """Signals and refused requests as one list (a refused request reads as a signal with status ``refused``)."""
+    blank = literal_column("''", Text)
+    return union_all(
+        select(
+            signals.c.id, signals.c.received_at, signals.c.source, signals.c.symbol, signals.c.action,
+            signals.c.sentiment, signals.c.intent, signals.c.status, signals.c.reason, signals.c.note,
+            signals.c.payload.label("body"), signals.c.account,
+        ),
+        select(
+            refused.c.id, refused.c.received_at, refused.c.source, blank.label("symbol"), blank.label("action"),
+            blank.label("sentiment"), blank.label("intent"), literal_column("'refused'", Text).label("status"),
+            refused.c.reason, blank.label("note"), (refused.c.code + literal_column("' '", Text) + refused.c.body)
+            .label("body"), blank.label("account"),
+        ),
+    ).subquery("rows")
 
 
 def list_signals(journal: Journal, query: SignalQuery) -> dict[str, Any]:
     """GET /api/signals: one page, newest first, and the cursor of the next page (None at the end)."""
-    where: list[str] = []
-    params: list[Any] = []
+    rows = _rows()
+    where: list[ColumnElement[bool]] = []
     if query.symbol:
-        where.append("symbol = ?")
-        params.append(query.symbol)
+        where.append(rows.c.symbol == query.symbol)
+    if query.account:
+        where.append(rows.c.account == query.account)
     if query.statuses:
-        where.append(f"status IN ({','.join('?' * len(query.statuses))})")
-        params.extend(query.statuses)
+        where.append(rows.c.status.in_(query.statuses))
     if query.period.since is not None:
-        where.append("received_at >= ?")
-        params.append(query.period.since)
+        where.append(rows.c.received_at >= query.period.since)
     if query.period.until is not None:
-        where.append("received_at <= ?")
-        params.append(query.period.until)
+        where.append(rows.c.received_at <= query.period.until)
     if query.text:
         pattern = "%" + query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         columns = ("id", "symbol", "reason", "note", "body", "action", "sentiment")
-        where.append("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in columns) + ")")
-        params.extend([pattern] * len(columns))
+        where.append(or_(*(rows.c[c].ilike(pattern, escape="\\") for c in columns)))
     if query.cursor:
-        where.append("(received_at < ? OR (received_at = ? AND id < ?))")
-        params.extend([query.cursor[0], query.cursor[0], query.cursor[1]])
-    sql = _ROWS + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY received_at DESC, id DESC LIMIT ?"
-    rows = journal.select(sql, [*params, query.limit + 1])
-    page = rows[: query.limit]
+        at, after = query.cursor
+        where.append(or_(rows.c.received_at < at, and_(rows.c.received_at == at, rows.c.id < after)))
+    found = journal.select(
+        select(rows).where(*where).order_by(rows.c.received_at.desc(), rows.c.id.desc()).limit(query.limit + 1)
+    )
+    page = found[: query.limit]
     by_signal = _orders_by_signal(journal, [row["id"] for row in page if row["status"] != "refused"])
     pnl = {f.client_oid: f.realized_pnl for f in fills(journal) if f.reduce} if by_signal else {}
-    signals = [_signal_row(row, by_signal.get(row["id"], []), pnl) for row in page]
-    cursor = _encode_cursor(page[-1]["received_at"], page[-1]["id"]) if len(rows) > query.limit else None
-    return {"signals": signals, "next_cursor": cursor}
+    listed = [_signal_row(row, by_signal.get(row["id"], []), pnl) for row in page]
+    cursor = _encode_cursor(page[-1]["received_at"], page[-1]["id"]) if len(found) > query.limit else None
+    return {"signals": listed, "next_cursor": cursor}
 
 
 def _orders_by_signal(journal: Journal, signal_ids: list[str]) -> dict[str, list[Any]]:
     if not signal_ids:
         return {}
     rows = journal.select(
-        f"SELECT * FROM orders WHERE signal_id IN ({','.join('?' * len(signal_ids))}) AND step != ?"
-        " ORDER BY created_at, rowid",
-        [*signal_ids, _TRAIL],
+        select(orders)
+        .where(orders.c.signal_id.in_(signal_ids), orders.c.step != _TRAIL)
+        .order_by(orders.c.created_at, orders.c.seq)
     )
     found: dict[str, list[Any]] = {}
     for row in rows:
@@ -340,6 +363,7 @@ def _signal_row(row: Any, orders: list[Any], pnl: dict[str, Decimal | None]) -> 
         "realized_pnl": _text(sum(closes, Decimal(0))) if closes and None not in closes else None,
         "orders": 0 if refused else len(orders),
         "source": row["source"],
+        "account": row["account"],
     }
 
 
@@ -381,15 +405,18 @@ def stats(journal: Journal, period: Period) -> dict[str, Any]:
     """
     overall = _tally()
     per_symbol: dict[str, dict[str, Any]] = {}
-    clauses, params = _period_sql(period)
     for row in journal.select(
-        "SELECT symbol, status, COUNT(*) AS n FROM signals" + clauses + " GROUP BY symbol, status", params
+        select(signals.c.symbol, signals.c.status, func.count().label("n"))
+        .where(*_within(signals.c.received_at, period))
+        .group_by(signals.c.symbol, signals.c.status)
     ):
         for tally in (overall, per_symbol.setdefault(row["symbol"], _tally())):
             tally["signals"][row["status"]] = tally["signals"].get(row["status"], 0) + row["n"]
-    refused = journal.select("SELECT COUNT(*) AS n FROM refused" + clauses, params)[0]["n"]
-    if refused:
-        overall["signals"]["refused"] = refused
+    refusals = journal.select(
+        select(func.count().label("n")).select_from(refused).where(*_within(refused.c.received_at, period))
+    )[0]["n"]
+    if refusals:
+        overall["signals"]["refused"] = refusals
     for fill in fills(journal):
         if not period.contains(fill.at):
             continue
@@ -402,15 +429,13 @@ def stats(journal: Journal, period: Period) -> dict[str, Any]:
     return {"overall": _finish(overall), "per_symbol": {s: _finish(t) for s, t in sorted(per_symbol.items())}}
 
 
-def _period_sql(period: Period) -> tuple[str, list[Any]]:
-    clauses, params = [], []
+def _within(column: Any, period: Period) -> list[ColumnElement[bool]]:
+    clauses = []
     if period.since is not None:
-        clauses.append("received_at >= ?")
-        params.append(period.since)
+        clauses.append(column >= period.since)
     if period.until is not None:
-        clauses.append("received_at <= ?")
-        params.append(period.until)
-    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+        clauses.append(column <= period.until)
+    return clauses
 
 
 def _finish(tally: dict[str, Any]) -> dict[str, Any]:
@@ -518,7 +543,10 @@ class LiveView:
 def traded_symbols(journal: Journal) -> list[str]:
     """Symbols with at least one order in the journal: where positions of this service may be."""
     return [row["symbol"] for row in journal.select(
-        "SELECT DISTINCT s.symbol AS symbol FROM orders o JOIN signals s ON s.id = o.signal_id WHERE s.symbol != ''"
+        select(signals.c.symbol)
+        .distinct()
+        .join_from(orders, signals, signals.c.id == orders.c.signal_id)
+        .where(signals.c.symbol != "")
     )]
 
 

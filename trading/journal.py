@@ -1,30 +1,44 @@
-"""SQLite journal: every accepted signal and every order attempt, written before anyone relies on it.
+"""The journal: every accepted signal and every order attempt, written before anyone relies on it.
 
 A signal row is committed before the webhook answers 200, and an order row (with its clientOid)
 before the order is sent, so after a crash the service knows what it promised and what it may
-already have placed. WAL mode keeps readers off the writer's back; each state change is one short
-transaction. ``synchronous=NORMAL`` survives a killed process (the case that matters here); it can
-lose the last commits only on an operating-system crash or power loss.
+already have placed. Each state change is one short transaction. The journal lives in SQLite (a
+file under DATA_DIR, the default) or in PostgreSQL (DATABASE_URL); trading/journal_store.py
+says how each is opened, locked and migrated, and every statement here is SQLAlchemy Core that
+runs on both.
+
+Arrival order is the ``seq`` column (never SQLite's rowid): it orders pending work, the per-pair
+rule of claims, and the fills of the trade history. Several instances share one PostgreSQL
+journal by claiming signals from it (``claim``/``renew``/``release``), each claim a lease that
+another instance takes over once it runs out.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Executable, bindparam, delete, exists, func, insert, literal_column, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import RowMapping
+
+from trading import journal_schema as schema
+from trading.accounts import account_tag
+from trading.journal_legacy import LAST_STEP
+from trading.journal_store import ADMIT_LOCK, JournalTargetError, Prepared, Store, Tx, mask_url
 from trading.models import OrderRequest, OrderState, OrderType, PositionSide
 from trading.signals import Signal, content_key, trading_content
+
+__all__ = ["JournalTargetError", "mask_url"]  # re-exported for config.py; the records and enums below are public too
 
 
 class SignalStatus(StrEnum):
@@ -91,106 +105,8 @@ class OrderRowState(StrEnum):
         """The order may exist on the exchange, or arrive there late, without our knowing."""
         return self in (OrderRowState.SENDING, OrderRowState.UNKNOWN)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS signals (
-    id TEXT PRIMARY KEY,
-    received_at REAL NOT NULL,
-    source TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    symbol TEXT NOT NULL,
-    action TEXT NOT NULL,
-    sentiment TEXT NOT NULL,
-    intent TEXT NOT NULL,
-    alert_id TEXT,
-    fingerprint TEXT NOT NULL,
-    sent_at REAL,
-    status TEXT NOT NULL,
-    reason TEXT NOT NULL DEFAULT '',
-    updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS signals_fingerprint ON signals(fingerprint, received_at);
-CREATE INDEX IF NOT EXISTS signals_status ON signals(status);
-CREATE TABLE IF NOT EXISTS orders (
-    client_oid TEXT PRIMARY KEY,
-    signal_id TEXT NOT NULL REFERENCES signals(id),
-    step TEXT NOT NULL,
-    position_side TEXT NOT NULL,
-    reduce INTEGER NOT NULL,
-    order_type TEXT NOT NULL,
-    price TEXT,
-    size TEXT NOT NULL,
-    order_id TEXT,
-    filled TEXT NOT NULL DEFAULT '0',
-    avg_price TEXT,
-    state TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS orders_signal ON orders(signal_id);
-"""
-
-# Schema changes after the first release, applied in order; PRAGMA user_version counts the applied ones,
-# so a journal written by any earlier version opens with its history intact.
-_MIGRATIONS: tuple[str, ...] = (
-    # 1: an alert id may be reused with other trading content (a new signal, noted as such); refusals.
-    """
-    DROP INDEX IF EXISTS signals_alert_id;
-    CREATE INDEX IF NOT EXISTS signals_alert ON signals(alert_id) WHERE alert_id IS NOT NULL;
-    ALTER TABLE signals ADD COLUMN note TEXT NOT NULL DEFAULT '';
-    CREATE TABLE IF NOT EXISTS refused (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL UNIQUE,
-        received_at REAL NOT NULL,
-        last_at REAL NOT NULL,
-        source TEXT NOT NULL,
-        status INTEGER NOT NULL,
-        code TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        body TEXT NOT NULL,
-        repeats INTEGER NOT NULL DEFAULT 1
-    );
-    CREATE INDEX IF NOT EXISTS refused_source ON refused(source, seq);
-    """,
-    # 2: the newest executed alert time per symbol is looked up for every signal run.
-    """
-    CREATE INDEX IF NOT EXISTS signals_symbol_status ON signals(symbol, status, sent_at);
-    """,
-    # 3: fees and realized PnL of each order as the exchange reports them; a timeline of every change.
-    """
-    ALTER TABLE orders ADD COLUMN fee TEXT;
-    ALTER TABLE orders ADD COLUMN realized_pnl TEXT;
-    CREATE TABLE IF NOT EXISTS events (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        signal_id TEXT NOT NULL,
-        at REAL NOT NULL,
-        event TEXT NOT NULL,
-        detail TEXT NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS events_signal ON events(signal_id, seq);
-    CREATE INDEX IF NOT EXISTS signals_received ON signals(received_at);
-    CREATE INDEX IF NOT EXISTS orders_updated ON orders(updated_at);
-    """,
-    # 4: signals per status kept as rows change (triggers, same transaction), so /healthz never counts
-    # the whole table; filled from the existing rows once.
-    """
-    CREATE TABLE IF NOT EXISTS signal_counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL);
-    INSERT OR REPLACE INTO signal_counts (status, n) SELECT status, COUNT(*) FROM signals GROUP BY status;
-    CREATE TRIGGER IF NOT EXISTS signal_counts_insert AFTER INSERT ON signals BEGIN
-        INSERT INTO signal_counts (status, n) VALUES (NEW.status, 1)
-            ON CONFLICT(status) DO UPDATE SET n = n + 1;
-    END;
-    CREATE TRIGGER IF NOT EXISTS signal_counts_update AFTER UPDATE OF status ON signals
-        WHEN OLD.status IS NOT NEW.status BEGIN
-        UPDATE signal_counts SET n = n - 1 WHERE status = OLD.status;
-        INSERT INTO signal_counts (status, n) VALUES (NEW.status, 1)
-            ON CONFLICT(status) DO UPDATE SET n = n + 1;
-    END;
-    CREATE TRIGGER IF NOT EXISTS signal_counts_delete AFTER DELETE ON signals BEGIN
-        UPDATE signal_counts SET n = n - 1 WHERE status = OLD.status;
-    END;
-    """,
-)
-SCHEMA_VERSION = len(_MIGRATIONS)  # PRAGMA user_version of a journal this code has written
+SCHEMA_VERSION = LAST_STEP  # PRAGMA user_version of a SQLite journal at the Alembic baseline and after
+DEFAULT_ACCOUNT = "default"
 
 _REDACTED_FIELDS = frozenset({"token"})
 CONTROL_TIMELINE = "control"  # the events timeline of operator actions (the kill switch), read like a signal's
@@ -213,6 +129,7 @@ class SignalRecord:
     reason: str
     updated_at: float
     note: str = ""
+    account: str = "default"
 
 
 @dataclass(frozen=True)
@@ -283,6 +200,14 @@ class Admission:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """A signal this instance may run now; ``taken_over_from`` names the instance whose lease ran out."""
+
+    record: SignalRecord
+    taken_over_from: str | None = None
+
+
+@dataclass(frozen=True)
 class RefusedRecord:
     """A webhook request that was answered 4xx; repeats from one address collapse into one record."""
 
@@ -297,9 +222,14 @@ class RefusedRecord:
     repeats: int
 
 
-def new_signal_id() -> str:
-    """Short, unique, and safe inside a Bitget clientOid (v3 allows 32 characters)."""
-    return "s" + uuid.uuid4().hex[:15]
+def new_signal_id(account: str = DEFAULT_ACCOUNT) -> str:
+    """Short, unique, and safe inside a Bitget clientOid (v3 allows 32 characters).
+
+    Another account's ids end with its tag (``s…-main``), so its clientOids name it; ``default``'s
+    keep their old shape, so a journal written before accounts existed resumes with the same clientOids.
+    """
+    tag = account_tag(account)
+    return "s" + uuid.uuid4().hex[:15] + (f"-{tag}" if tag else "")
 
 
 def payload_fingerprint(payload: Mapping[str, Any]) -> str:
@@ -309,43 +239,184 @@ def payload_fingerprint(payload: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+SIGNALS, ORDERS, EVENTS = schema.signals, schema.orders, schema.events
+REFUSED, COUNTS = schema.refused, schema.signal_counts
+_PENDING_VALUES = sorted(status.value for status in PENDING)
+_EXECUTED_VALUES = [DONE.value, SKIPPED.value]
+
+def _among(column: Any, values: Sequence[str]) -> Any:
+    """``column IN ('a', 'b')`` with the fixed words written into the SQL (a prepared statement's constants)."""
+    if not all(value.isalpha() for value in values):
+        raise ValueError(f"not a status word: {values}")
+    return column.in_([literal_column(f"'{value}'") for value in values])
+
+
+_SIGNAL_COLUMNS = (
+    "id", "received_at", "source", "payload", "symbol", "action", "sentiment", "intent", "alert_id", "fingerprint",
+    "sent_at", "status", "reason", "updated_at", "note", "account",
+)
+_ORDER_COLUMNS = (
+    "client_oid", "signal_id", "step", "position_side", "reduce", "order_type", "price", "size", "filled", "state",
+    "created_at", "updated_at",
+)
+_REFUSED_COLUMNS = ("id", "received_at", "last_at", "source", "status", "code", "reason", "body", "repeats")
+
+# Statements built once and compiled once per backend (trading/journal_store.py says why).
+_BY_ALERT = Prepared(
+    select(SIGNALS.c.id, SIGNALS.c.action, SIGNALS.c.sentiment, SIGNALS.c.symbol, SIGNALS.c.payload)
+    .where(SIGNALS.c.alert_id == bindparam("alert_id"), SIGNALS.c.account == bindparam("account"))
+    .order_by(SIGNALS.c.seq)
+)
+_BY_PAYLOAD = Prepared(
+    select(SIGNALS.c.id)
+    .where(
+        SIGNALS.c.fingerprint == bindparam("fingerprint"),
+        SIGNALS.c.received_at >= bindparam("since"),
+        SIGNALS.c.status != DUPLICATE.value,
+        SIGNALS.c.account == bindparam("account"),
+    )
+    .order_by(SIGNALS.c.received_at)
+    .limit(1)
+)
+_INSERT_EVENT = Prepared(insert(EVENTS), ["signal_id", "at", "event", "detail"])
+_SIGNAL = Prepared(select(SIGNALS).where(SIGNALS.c.id == bindparam("id")))
+_SET_STATUS = Prepared(update(SIGNALS).where(SIGNALS.c.id == bindparam("p_id")).values(
+    status=bindparam("p_status"), reason=bindparam("p_reason"), updated_at=bindparam("p_now")
+))
+_SET_FINAL_STATUS = Prepared(_SET_STATUS.statement.values(claimed_by=None, lease_until=None))
+_LAST_EXECUTED = Prepared(select(func.max(SIGNALS.c.sent_at)).where(
+    SIGNALS.c.account == bindparam("account"),
+    SIGNALS.c.symbol == bindparam("symbol"),
+    _among(SIGNALS.c.status, _EXECUTED_VALUES),
+))
+_UPDATE_ORDER = Prepared(
+    update(ORDERS)
+    .where(ORDERS.c.client_oid == bindparam("p_client_oid"))
+    .values(
+        state=bindparam("p_state"),
+        order_id=func.coalesce(bindparam("p_order_id", type_=ORDERS.c.order_id.type), ORDERS.c.order_id),
+        filled=func.coalesce(bindparam("p_filled", type_=ORDERS.c.filled.type), ORDERS.c.filled),
+        avg_price=func.coalesce(bindparam("p_avg_price", type_=ORDERS.c.avg_price.type), ORDERS.c.avg_price),
+        fee=func.coalesce(bindparam("p_fee", type_=ORDERS.c.fee.type), ORDERS.c.fee),
+        realized_pnl=func.coalesce(
+            bindparam("p_realized_pnl", type_=ORDERS.c.realized_pnl.type), ORDERS.c.realized_pnl
+        ),
+        updated_at=bindparam("p_now"),
+    )
+)
+_ORDER_SIGNAL = Prepared(select(ORDERS.c.signal_id).where(ORDERS.c.client_oid == bindparam("client_oid")))
+_ORDERS = Prepared(
+    select(ORDERS).where(ORDERS.c.signal_id == bindparam("signal_id")).order_by(ORDERS.c.created_at, ORDERS.c.seq)
+)
+_EVENTS = Prepared(
+    select(EVENTS.c.at, EVENTS.c.event, EVENTS.c.detail)
+    .where(EVENTS.c.signal_id == bindparam("signal_id"))
+    .order_by(EVENTS.c.seq)
+)
+_LAST_REFUSAL = Prepared(
+    select(REFUSED.c.seq, REFUSED.c.id, REFUSED.c.code, REFUSED.c.reason, REFUSED.c.last_at)
+    .where(REFUSED.c.source == bindparam("source"))
+    .order_by(REFUSED.c.seq.desc())
+    .limit(1)
+)
+_REPEAT_REFUSAL = Prepared(
+    update(REFUSED)
+    .where(REFUSED.c.seq == bindparam("p_seq"))
+    .values(repeats=REFUSED.c.repeats + 1, last_at=bindparam("p_now"))
+)
+_INSERT_REFUSAL = Prepared(insert(REFUSED).returning(REFUSED.c.seq), _REFUSED_COLUMNS)
+_TRIM_REFUSALS = Prepared(delete(REFUSED).where(REFUSED.c.seq <= bindparam("upto")))
+_REFUSAL = Prepared(select(REFUSED).where(REFUSED.c.id == bindparam("id")))
+_REFUSAL_COUNT = Prepared(select(func.count()).select_from(REFUSED))
+_COUNTS = Prepared(select(COUNTS.c.status, COUNTS.c.n).where(COUNTS.c.n > 0))
+
+# Claims. A signal is ready when it is pending, nobody holds a live lease on it, and no earlier
+# signal of its (account, symbol) is still pending: a pair's signals run one at a time, in order.
+_EARLIER = SIGNALS.alias("earlier")
+_READY = (
+    select(SIGNALS)
+    .where(
+        _among(SIGNALS.c.status, _PENDING_VALUES),
+        or_(SIGNALS.c.lease_until.is_(None), SIGNALS.c.lease_until <= bindparam("now")),
+        ~exists().where(
+            _EARLIER.c.account == SIGNALS.c.account,
+            _EARLIER.c.symbol == SIGNALS.c.symbol,
+            _among(_EARLIER.c.status, _PENDING_VALUES),
+            _EARLIER.c.seq < SIGNALS.c.seq,
+        ),
+    )
+    .order_by(SIGNALS.c.seq)
+    .limit(bindparam("limit"))
+)
+_RENEW = Prepared(
+    update(SIGNALS)
+    .where(SIGNALS.c.claimed_by == bindparam("p_instance"), _among(SIGNALS.c.status, _PENDING_VALUES))
+    .values(lease_until=bindparam("p_until"))
+)
+_RELEASE = Prepared(
+    update(SIGNALS)
+    .where(SIGNALS.c.id == bindparam("p_id"), SIGNALS.c.claimed_by == bindparam("p_instance"))
+    .values(claimed_by=None, lease_until=None)
+)
+_HELD = Prepared(
+    select(SIGNALS.c.id)
+    .where(SIGNALS.c.claimed_by == bindparam("instance"), SIGNALS.c.lease_until > bindparam("now"),
+           _among(SIGNALS.c.status, _PENDING_VALUES))
+    .order_by(SIGNALS.c.seq)
+)
+_EXPIRE_OWN = Prepared(
+    update(SIGNALS)
+    .where(SIGNALS.c.claimed_by == bindparam("p_instance"), SIGNALS.c.lease_until.is_not(None))
+    .values(lease_until=None)
+)
+
+
+def _next_seq(table: Any) -> Any:
+    """SQLite's arrival number: one more than the highest, read inside the write transaction (BEGIN IMMEDIATE)."""
+    return select(func.coalesce(func.max(table.c.seq), 0) + 1).scalar_subquery()
+
+
 class Journal:
-    """Thread-safe access to the journal database (one connection, one lock)."""
+    """Thread-safe access to the journal: a SQLite file (or ``:memory:``) or a database URL.
 
-    def __init__(self, path: Path | str, *, clock: Any = time.time) -> None:
-        self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+    ``target`` is a path (SQLite, as before), ``sqlite:///…``, or ``postgresql+psycopg://…``
+    (``postgresql://`` and ``postgres://`` are read the same). Opening migrates the schema.
+    """
+
+    def __init__(self, target: Path | str, *, clock: Any = time.time) -> None:
+        self._store = Store(target)
         self._clock = clock
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        self._migrate()
-
-    def _migrate(self) -> None:
-        """Bring an older journal up to this version's schema, one numbered step at a time."""
-        with self._lock:
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
-                self._db.executescript(f"BEGIN IMMEDIATE; {script} PRAGMA user_version = {number}; COMMIT;")
+        self.backend = self._store.dialect  # "sqlite" or "postgresql"
+        sqlite = self._store.sqlite
+        self.path: Path | None = self._store.path or (Path(":memory:") if sqlite else None)
+        self.where = mask_url(str(target))  # safe to show: never the password
+        if sqlite:
+            insert_signal = insert(SIGNALS).values(seq=_next_seq(SIGNALS))
+            insert_order = sqlite_insert(ORDERS).values(seq=_next_seq(ORDERS)).on_conflict_do_nothing()
+            ready = _READY
+        else:
+            insert_signal = insert(SIGNALS)
+            insert_order = postgres_insert(ORDERS).on_conflict_do_nothing()
+            ready = _READY.with_for_update(skip_locked=True, of=SIGNALS)
+        self._insert_signal = Prepared(insert_signal, _SIGNAL_COLUMNS)
+        self._insert_order = Prepared(insert_order, _ORDER_COLUMNS)
+        self._ready = Prepared(ready)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._store.close()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    @property
+    def _db(self) -> Any:
+        """The sqlite3 connection underneath (SQLite only): for tests that watch the statements it runs."""
+        return self._store.raw_sqlite()
+
+    def _lock_admissions(self, db: Tx) -> None:
+        """PostgreSQL: admissions one at a time, so ``seq`` follows commit order and a repeat sees its original.
+
+        SQLite needs nothing: BEGIN IMMEDIATE already holds the whole database's write lock.
+        """
+        if not self._store.sqlite:
+            db.cursor.execute(f"SELECT pg_advisory_xact_lock({ADMIT_LOCK})")
 
     def admit(
         self,
@@ -355,141 +426,124 @@ class Journal:
         source: str,
         dedup_window: float,
         refusal: tuple[SignalStatus, str] | None = None,
+        account: str = DEFAULT_ACCOUNT,
     ) -> Admission:
         """Store a new signal as ``queued`` (or as ``refusal``'s status), unless it repeats one already stored.
 
         A repeat is the same ``id`` field with the same trading content (action, sentiment, symbol,
-        prices), or (without an id) the same payload within ``dedup_window`` seconds. A repeat is
-        stored too, as ``duplicate``, for the record. An id reused with other content is a new signal
-        and its note says so. ``refusal`` (status, reason) stores a signal that will not be traded in
-        the same transaction, so no crash can leave it queued.
+        prices), or (without an id) the same payload within ``dedup_window`` seconds, for the same
+        ``account``. A repeat is stored too, as ``duplicate``, for the record. An id reused with
+        other content is a new signal and its note says so. ``refusal`` (status, reason) stores a
+        signal that will not be traded in the same transaction, so no crash can leave it queued.
+        """
+        return self.admit_many(signal, payload, source=source, dedup_window=dedup_window,
+                               accounts=[(account, refusal)])[0]
+
+    def admit_many(
+        self,
+        signal: Signal,
+        payload: Mapping[str, Any],
+        *,
+        source: str,
+        dedup_window: float,
+        accounts: Sequence[tuple[str, tuple[SignalStatus, str] | None]],
+    ) -> list[Admission]:
+        """One alert for several accounts: a row per account, all in one transaction (committed together).
+
+        Each account's row is checked for repeats among that account's signals only.
         """
         now = self._clock()
         fingerprint = payload_fingerprint(payload)
         clean = {k: v for k, v in payload.items() if k not in _REDACTED_FIELDS}
+        body = json.dumps(clean, default=str)
         content = trading_content(signal, payload)
-        note = ""
-        with self._tx() as db:
-            original = None
-            if signal.alert_id is not None:
-                for row in db.execute(
-                    "SELECT id, action, sentiment, symbol, payload FROM signals WHERE alert_id = ? ORDER BY rowid",
-                    (signal.alert_id,),
-                ):
-                    if _stored_content(row) == content:
-                        original = row
-                        break
-                    note = f"id {signal.alert_id!r} was used before by signal {row['id']} with other trading content"
-            elif dedup_window > 0:
-                original = db.execute(
-                    "SELECT id FROM signals WHERE fingerprint = ? AND received_at >= ? AND status != ? "
-                    "ORDER BY received_at LIMIT 1",
-                    (fingerprint, now - dedup_window, DUPLICATE.value),
-                ).fetchone()
-            duplicate_of = original["id"] if original else None
-            signal_id = new_signal_id()
-            if duplicate_of:
-                status, reason, note = DUPLICATE, f"repeats signal {duplicate_of}", ""
-            elif refusal:
-                status, reason = SignalStatus(refusal[0]), refusal[1]
-            else:
-                status, reason = QUEUED, ""
-            alert_id = None if duplicate_of else signal.alert_id
-            db.execute(
-                "INSERT INTO signals (id, received_at, source, payload, symbol, action, sentiment, intent, alert_id,"
-                " fingerprint, sent_at, status, reason, updated_at, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    signal_id,
-                    now,
-                    source,
-                    json.dumps(clean, default=str),
-                    signal.symbol,
-                    signal.action,
-                    signal.sentiment,
-                    signal.intent.value,
-                    alert_id,
-                    fingerprint,
-                    signal.sent_at.timestamp() if signal.sent_at else None,
-                    status.value,
-                    reason,
-                    now,
-                    note,
-                ),
-            )
-            _event(db, signal_id, now, "received", {"status": status.value, "reason": reason, "source": source})
-        record = SignalRecord(
-            id=signal_id,
-            received_at=now,
-            source=source,
-            payload=clean,
-            symbol=signal.symbol,
-            intent=signal.intent.value,
-            alert_id=alert_id,
-            sent_at=signal.sent_at.timestamp() if signal.sent_at else None,
-            status=status,
-            reason=reason,
-            updated_at=now,
-            note=note,
-        )
-        return Admission(record=record, duplicate_of=duplicate_of)
+        sent_at = signal.sent_at.timestamp() if signal.sent_at else None
+        admissions = []
+        with self._store.write() as db:
+            self._lock_admissions(db)
+            for account, refusal in accounts:
+                note = ""
+                duplicate_of = None
+                if signal.alert_id is not None:
+                    for row in db.rows(_BY_ALERT, {"alert_id": signal.alert_id, "account": account}):
+                        if _stored_content(row) == content:
+                            duplicate_of = row["id"]
+                            break
+                        earlier = row["id"]
+                        note = f"id {signal.alert_id!r} was used before by signal {earlier} with other trading content"
+                elif dedup_window > 0:
+                    duplicate_of = db.scalar(
+                        _BY_PAYLOAD, {"fingerprint": fingerprint, "since": now - dedup_window, "account": account}
+                    )
+                signal_id = new_signal_id(account)
+                if duplicate_of:
+                    status, reason, note = DUPLICATE, f"repeats signal {duplicate_of}", ""
+                elif refusal:
+                    status, reason = SignalStatus(refusal[0]), refusal[1]
+                else:
+                    status, reason = QUEUED, ""
+                alert_id = None if duplicate_of else signal.alert_id
+                db.run(self._insert_signal, {
+                    "id": signal_id, "received_at": now, "source": source, "payload": body, "symbol": signal.symbol,
+                    "action": signal.action, "sentiment": signal.sentiment, "intent": signal.intent.value,
+                    "alert_id": alert_id, "fingerprint": fingerprint, "sent_at": sent_at, "status": status.value,
+                    "reason": reason, "updated_at": now, "note": note, "account": account,
+                })
+                received = {"status": status.value, "reason": reason, "source": source}
+                if account != DEFAULT_ACCOUNT:
+                    received["account"] = account
+                _event(db, signal_id, now, "received", received)
+                record = SignalRecord(
+                    id=signal_id, received_at=now, source=source, payload=clean, symbol=signal.symbol,
+                    intent=signal.intent.value, alert_id=alert_id, sent_at=sent_at, status=status, reason=reason,
+                    updated_at=now, note=note, account=account,
+                )
+                admissions.append(Admission(record=record, duplicate_of=duplicate_of))
+        return admissions
 
     def set_status(self, signal_id: str, status: SignalStatus, reason: str = "") -> None:
+        """Record a signal's new status; a final status also ends any claim on it."""
         now = self._clock()
-        with self._tx() as db:
-            db.execute(
-                "UPDATE signals SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
-                (SignalStatus(status).value, reason, now, signal_id),
-            )
-            _event(db, signal_id, now, SignalStatus(status).value, {"reason": reason})
+        status = SignalStatus(status)
+        statement = _SET_FINAL_STATUS if status in TERMINAL else _SET_STATUS
+        with self._store.write() as db:
+            db.run(statement, {"p_status": status.value, "p_reason": reason, "p_now": now, "p_id": signal_id})
+            _event(db, signal_id, now, status.value, {"reason": reason})
 
     def signal(self, signal_id: str) -> SignalRecord | None:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM signals WHERE id = ?", (signal_id,)).fetchone()
+        with self._store.read() as db:
+            row = db.first(_SIGNAL, {"id": signal_id})
         return _signal_record(row) if row else None
 
-    def signals(self, *, statuses: frozenset[SignalStatus] | None = None, limit: int = 1000) -> list[SignalRecord]:
-        """Signals in arrival order, optionally only those in ``statuses``."""
-        query = "SELECT * FROM signals"
-        params: list[Any] = []
+    def signals(
+        self, *, statuses: frozenset[SignalStatus] | None = None, limit: int = 1000, account: str | None = None
+    ) -> list[SignalRecord]:
+        """Signals in arrival order (``seq``), optionally only those in ``statuses`` or of one ``account``."""
+        query = select(SIGNALS)
         if statuses:
-            query += f" WHERE status IN ({','.join('?' * len(statuses))})"
-            params.extend(sorted(SignalStatus(status).value for status in statuses))
-        query += " ORDER BY received_at, rowid LIMIT ?"
-        params.append(limit)
-        with self._lock:
-            rows = self._db.execute(query, params).fetchall()
+            query = query.where(SIGNALS.c.status.in_(sorted(SignalStatus(status).value for status in statuses)))
+        if account is not None:
+            query = query.where(SIGNALS.c.account == account)
+        query = query.order_by(SIGNALS.c.seq).limit(limit)
+        with self._store.read() as db:
+            rows = db.rows(query)
         return [_signal_record(row) for row in rows]
 
-    def last_executed_sent_at(self, symbol: str) -> float | None:
-        """The newest alert time among signals of ``symbol`` already carried out."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT MAX(sent_at) AS t FROM signals WHERE symbol = ? AND status IN (?, ?)",
-                (symbol, DONE.value, SKIPPED.value),
-            ).fetchone()
-        return row["t"] if row and row["t"] is not None else None
+    def last_executed_sent_at(self, symbol: str, account: str = DEFAULT_ACCOUNT) -> float | None:
+        """The newest alert time among signals of ``symbol`` (for ``account``) already carried out."""
+        with self._store.read() as db:
+            return db.scalar(_LAST_EXECUTED, {"symbol": symbol, "account": account})
 
     def record_order(self, signal_id: str, step: OrderStep, request: OrderRequest) -> None:
         """Write the order attempt before it is sent (state ``sending``); a clientOid is written once."""
         now = self._clock()
-        with self._tx() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO orders (client_oid, signal_id, step, position_side, reduce, order_type, price,"
-                " size, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    request.client_oid,
-                    signal_id,
-                    OrderStep(step).value,
-                    request.position_side.value,
-                    int(request.reduce),
-                    request.order_type.value,
-                    _text(request.price),
-                    str(request.size),
-                    OrderRowState.SENDING.value,
-                    now,
-                    now,
-                ),
-            )
+        with self._store.write() as db:
+            db.run(self._insert_order, {
+                "client_oid": request.client_oid, "signal_id": signal_id, "step": OrderStep(step).value,
+                "position_side": request.position_side.value, "reduce": int(request.reduce),
+                "order_type": request.order_type.value, "price": _text(request.price), "size": str(request.size),
+                "filled": "0", "state": OrderRowState.SENDING.value, "created_at": now, "updated_at": now,
+            })
             _event(db, signal_id, now, "order sending", {
                 "client_oid": request.client_oid, "step": OrderStep(step).value,
                 "position_side": request.position_side.value, "reduce": request.reduce,
@@ -513,50 +567,49 @@ class Journal:
         Each call is also an event of its signal's timeline; ``note`` says why (an exchange's refusal).
         """
         now = self._clock()
-        with self._tx() as db:
-            db.execute(
-                "UPDATE orders SET state = ?, order_id = COALESCE(?, order_id), filled = COALESCE(?, filled),"
-                " avg_price = COALESCE(?, avg_price), fee = COALESCE(?, fee),"
-                " realized_pnl = COALESCE(?, realized_pnl), updated_at = ? WHERE client_oid = ?",
-                (OrderRowState(state).value, order_id, _text(filled), _text(avg_price), _text(fee),
-                 _text(realized_pnl), now, client_oid),
-            )
-            row = db.execute("SELECT signal_id FROM orders WHERE client_oid = ?", (client_oid,)).fetchone()
-            if row is not None:
+        with self._store.write() as db:
+            db.run(_UPDATE_ORDER, {
+                "p_state": OrderRowState(state).value, "p_order_id": order_id, "p_filled": _text(filled),
+                "p_avg_price": _text(avg_price), "p_fee": _text(fee), "p_realized_pnl": _text(realized_pnl),
+                "p_now": now, "p_client_oid": client_oid,
+            })
+            signal_id = db.scalar(_ORDER_SIGNAL, {"client_oid": client_oid})
+            if signal_id is not None:
                 detail = {"client_oid": client_oid, "order_id": order_id, "filled": _text(filled),
                           "avg_price": _text(avg_price), "fee": _text(fee), "realized_pnl": _text(realized_pnl)}
                 detail = {k: v for k, v in detail.items() if v is not None}
                 if note:
                     detail["note"] = note
-                _event(db, row["signal_id"], now, f"order {OrderRowState(state).value}", detail)
+                _event(db, signal_id, now, f"order {OrderRowState(state).value}", detail)
 
     def orders(self, signal_id: str) -> list[OrderRecord]:
         """A signal's order attempts in the order they were journaled."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT * FROM orders WHERE signal_id = ? ORDER BY created_at, rowid", (signal_id,)
-            ).fetchall()
+        with self._store.read() as db:
+            rows = db.rows(_ORDERS, {"signal_id": signal_id})
         return [_order_record(row) for row in rows]
 
     def record_control(self, event: str, detail: Mapping[str, Any]) -> None:
         """Journal an operator's action that belongs to no signal (the kill switch turned on or off)."""
-        with self._tx() as db:
+        with self._store.write() as db:
             _event(db, CONTROL_TIMELINE, self._clock(), event, detail)
 
     def events(self, signal_id: str) -> list[dict[str, Any]]:
         """A signal's timeline: ``{"at", "event", "detail"}`` in the order they happened."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT at, event, detail FROM events WHERE signal_id = ? ORDER BY seq", (signal_id,)
-            ).fetchall()
+        with self._store.read() as db:
+            rows = db.rows(_EVENTS, {"signal_id": signal_id})
         return [{"at": row["at"], "event": row["event"], "detail": json.loads(row["detail"])} for row in rows]
 
-    def select(self, query: str, params: tuple[Any, ...] | list[Any] = ()) -> list[sqlite3.Row]:
-        """A read-only query for reports (trading.history); never used to write."""
-        if not query.lstrip().upper().startswith(("SELECT", "WITH")):
-            raise ValueError("select() runs read-only queries only")
-        with self._lock:
-            return self._db.execute(query, params).fetchall()
+    def select(self, query: Executable | str, params: Mapping[str, Any] | None = None) -> list[RowMapping]:
+        """A read-only query for reports (trading.history); rows read as ``row["column"]``; never used to write.
+
+        ``query`` is a SQLAlchemy Core SELECT (portable), or SQL text with ``:name`` parameters.
+        """
+        if isinstance(query, str):
+            if not query.lstrip().upper().startswith(("SELECT", "WITH")):
+                raise ValueError("select() runs read-only queries only")
+            query = text(query)
+        with self._store.connection() as db:
+            return list(db.execute(query, dict(params or {})).mappings().all())
 
     def record_refusal(
         self, *, source: str, status: int, code: str, reason: str, body: str, keep: int, collapse_within: float = 60.0
@@ -569,47 +622,96 @@ class Journal:
         """
         now = self._clock()
         body = body[:REFUSED_BODY_LIMIT]
-        with self._tx() as db:
-            last = db.execute(
-                "SELECT seq, id, code, reason, last_at FROM refused WHERE source = ? ORDER BY seq DESC LIMIT 1",
-                (source,),
-            ).fetchone()
+        with self._store.write() as db:
+            last = db.first(_LAST_REFUSAL, {"source": source})
             if last and last["code"] == code and last["reason"] == reason and now - last["last_at"] <= collapse_within:
-                db.execute("UPDATE refused SET repeats = repeats + 1, last_at = ? WHERE seq = ?", (now, last["seq"]))
+                db.run(_REPEAT_REFUSAL, {"p_now": now, "p_seq": last["seq"]})
                 return last["id"]
             refused_id = "r" + uuid.uuid4().hex[:15]
-            cursor = db.execute(
-                "INSERT INTO refused (id, received_at, last_at, source, status, code, reason, body)"
-                " VALUES (?,?,?,?,?,?,?,?)",
-                (refused_id, now, now, source, status, code, reason, body),
-            )
-            db.execute("DELETE FROM refused WHERE seq <= ?", ((cursor.lastrowid or 0) - keep,))
+            seq = db.scalar(_INSERT_REFUSAL, {
+                "id": refused_id, "received_at": now, "last_at": now, "source": source, "status": status,
+                "code": code, "reason": reason, "body": body, "repeats": 1,
+            })
+            db.run(_TRIM_REFUSALS, {"upto": seq - keep})
         return refused_id
 
     def refusal(self, refused_id: str) -> RefusedRecord | None:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM refused WHERE id = ?", (refused_id,)).fetchone()
+        with self._store.read() as db:
+            row = db.first(_REFUSAL, {"id": refused_id})
         if row is None:
             return None
         return RefusedRecord(**{name: row[name] for name in RefusedRecord.__dataclass_fields__})
 
     def refusal_count(self) -> int:
-        with self._lock:
-            return self._db.execute("SELECT COUNT(*) FROM refused").fetchone()[0]
+        with self._store.read() as db:
+            return int(db.scalar(_REFUSAL_COUNT))
 
     def counts(self) -> dict[str, int]:
         """Signals per status, for health checks and tallies: kept by triggers as rows change, never counted."""
-        with self._lock:
-            rows = self._db.execute("SELECT status, n FROM signal_counts WHERE n > 0").fetchall()
-        return {row["status"]: row["n"] for row in rows}
+        with self._store.read() as db:
+            rows = db.rows(_COUNTS)
+        return {row["status"]: int(row["n"]) for row in rows}
+
+    # ---- claims: which instance runs which signal ------------------------------------------------------------
+
+    def claim(self, instance: str, *, lease: float, limit: int = 50) -> list[Claim]:
+        """Take up to ``limit`` ready signals for ``instance``, each for ``lease`` seconds, in arrival order.
+
+        Ready: queued or executing, no live lease on it (a claim whose lease ran out is taken over),
+        and the first pending signal of its (account, symbol), so a pair's signals run one at a time
+        and in order whatever instance runs them. PostgreSQL locks the rows it takes with FOR UPDATE
+        SKIP LOCKED (two instances claiming at once never take the same row, nor wait on each other);
+        SQLite takes them in one BEGIN IMMEDIATE transaction. A takeover is an event of the signal's
+        timeline ("taken over", from whom).
+        """
+        now = self._clock()
+        until = now + lease
+        claims = []
+        with self._store.write() as db:
+            rows = db.rows(self._ready, {"now": now, "limit": limit})
+            if not rows:
+                return []
+            ids = [row["id"] for row in rows]
+            db.run(update(SIGNALS).where(SIGNALS.c.id.in_(ids)).values(claimed_by=instance, lease_until=until))
+            for row in rows:
+                previous = row["claimed_by"]
+                taken_from = previous if previous and previous != instance else None
+                if taken_from:
+                    _event(db, row["id"], now, "taken over",
+                           {"from": taken_from, "by": instance, "status": row["status"]})
+                claims.append(Claim(record=_signal_record(row), taken_over_from=taken_from))
+        return claims
+
+    def renew(self, instance: str, *, lease: float) -> int:
+        """Extend every lease ``instance`` holds to ``lease`` seconds from now (its heartbeat); how many."""
+        with self._store.write() as db:
+            return int(db.run(_RENEW, {"p_instance": instance, "p_until": self._clock() + lease}).rowcount)
+
+    def release(self, signal_id: str, instance: str) -> None:
+        """Give a claim back (at shutdown), so any instance may claim the signal at once."""
+        with self._store.write() as db:
+            db.run(_RELEASE, {"p_id": signal_id, "p_instance": instance})
+
+    def held(self, instance: str) -> list[str]:
+        """The ids of the signals ``instance`` holds a live lease on, in arrival order."""
+        with self._store.read() as db:
+            return [row["id"] for row in db.rows(_HELD, {"instance": instance, "now": self._clock()})]
+
+    def reclaim_own(self, instance: str) -> int:
+        """At start: end the leases this instance's name held before it stopped, so they are claimable now.
+
+        The name stays on the rows, so another instance that takes one records it as taken over.
+        """
+        with self._store.write() as db:
+            return int(db.run(_EXPIRE_OWN, {"p_instance": instance}).rowcount)
 
 
-def _stored_content(row: sqlite3.Row) -> str:
+def _stored_content(row: Mapping[str, Any]) -> str:
     """The trading content of a stored signal, computed as for a new one."""
     return content_key(row["action"], row["sentiment"], row["symbol"], json.loads(row["payload"]))
 
 
-def _signal_record(row: sqlite3.Row) -> SignalRecord:
+def _signal_record(row: Mapping[str, Any]) -> SignalRecord:
     return SignalRecord(
         id=row["id"],
         received_at=row["received_at"],
@@ -623,10 +725,11 @@ def _signal_record(row: sqlite3.Row) -> SignalRecord:
         reason=row["reason"],
         updated_at=row["updated_at"],
         note=row["note"],
+        account=row["account"],
     )
 
 
-def _order_record(row: sqlite3.Row) -> OrderRecord:
+def _order_record(row: Mapping[str, Any]) -> OrderRecord:
     return OrderRecord(
         client_oid=row["client_oid"],
         signal_id=row["signal_id"],
@@ -647,12 +750,10 @@ def _order_record(row: sqlite3.Row) -> OrderRecord:
     )
 
 
-def _event(db: sqlite3.Connection, signal_id: str, at: float, event: str, detail: Mapping[str, Any]) -> None:
+def _event(db: Tx, signal_id: str, at: float, event: str, detail: Mapping[str, Any]) -> None:
     """One line of a signal's timeline, written in the transaction of the change it records."""
-    db.execute(
-        "INSERT INTO events (signal_id, at, event, detail) VALUES (?,?,?,?)",
-        (signal_id, at, event, json.dumps(dict(detail), default=str)),
-    )
+    row = {"signal_id": signal_id, "at": at, "event": event, "detail": json.dumps(dict(detail), default=str)}
+    db.run(_INSERT_EVENT, row)
 
 
 def _text(value: Decimal | None) -> str | None:

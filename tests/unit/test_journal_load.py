@@ -7,10 +7,12 @@ import sqlite3
 import threading
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.support.fake_exchange import FakeExchange, btc_contract
+from tests.support.old_journal import old_journal_module
 from trading.dispatcher import Saturated
 from trading.executor import ExecutionSettings, Executor
 from trading.journal import TERMINAL, Journal, SignalStatus
@@ -39,9 +41,11 @@ def _close(service: SignalService, executor: Executor) -> None:
 
 
 def _statements(journal: Journal) -> list[str]:
-    """Every SQL statement the journal's connection runs from now on."""
+    """Every SQL statement the journal's connection runs from now on, in this thread (the webhook's;
+    the claim loop's own transactions run in its thread)."""
     seen: list[str] = []
-    journal._db.set_trace_callback(seen.append)
+    caller = threading.current_thread()
+    journal._db.set_trace_callback(lambda sql: seen.append(sql) if threading.current_thread() is caller else None)
     return seen
 
 
@@ -105,7 +109,7 @@ def test_six_hundred_signals_over_five_hundred_symbols_posted_at_once_are_all_ta
     _close(service, executor)
 
 
-def _admit(journal: Journal, symbol: str) -> str:
+def _admit(journal: Any, symbol: str) -> str:
     signal = parse_signal({"action": "buy", "sentiment": "long", "ticker": symbol})
     return journal.admit(signal, {"action": "buy", "ticker": symbol}, source="t", dedup_window=0).record.id
 
@@ -142,7 +146,7 @@ def test_counts_follow_every_change_without_reading_the_signals_table_and_surviv
 
 def test_a_journal_written_before_the_counts_existed_opens_with_its_counts_right(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
-    journal = Journal(path)
+    journal = old_journal_module().Journal(path)  # the release before Alembic wrote it
     for _ in range(3):
         _admit(journal, "BTCUSDT")
     journal.close()

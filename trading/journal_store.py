@@ -1,0 +1,319 @@
+"""Where the journal lives: one SQLAlchemy engine on SQLite or PostgreSQL, its transactions, its migrations.
+
+SQLite (the default, a file under DATA_DIR): one connection behind one lock, as before; WAL so
+readers never wait on the writer, ``synchronous=NORMAL`` (a killed process loses nothing; only an
+operating-system crash can lose the last commits), and every write in ``BEGIN IMMEDIATE`` so the
+write lock is taken up front and two processes on one file take turns instead of failing halfway.
+pysqlite's own transaction handling is switched off and SQLAlchemy emits the BEGIN (the recipe in
+SQLAlchemy's SQLite dialect notes).
+
+PostgreSQL (DATABASE_URL): a connection pool; each operation is one transaction. Writes that
+need the same order everywhere (admitting a signal) take a transaction-scoped advisory lock, so
+arrival numbers are handed out in commit order and duplicate detection sees every earlier signal.
+
+The journal's own statements are SQLAlchemy Core, compiled once per backend (``Prepared``) and run
+on the driver's cursor inside a transaction this module opens and ends. SQLAlchemy's execution
+layer (result objects, events, cache lookups) cost more than the whole SQLite write it wraps,
+and the webhook's ack waits on that write; reports (``Journal.select``) and migrations go through
+SQLAlchemy's Connection as usual.
+
+Counts per status are kept by triggers on both backends (created by the migrations), not in
+Python: they then hold for every write, including a repair made by hand, and on SQLite they cost
+no extra statement on the webhook's ack path.
+
+Opening migrates with Alembic, in one write transaction. A SQLite journal of a release before
+Alembic (PRAGMA user_version 0..4, no ``alembic_version`` table) first gets the numbered steps it
+lacks, then is stamped with the baseline, then upgraded to the head like any other.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, Executable, create_engine, event, inspect
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.pool import StaticPool
+
+from trading.journal_legacy import LAST_STEP, STEPS, statements
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BASELINE = "0001"
+ADMIT_LOCK = 0x6A6F75726E616C  # PostgreSQL advisory lock key taken by every admission ("journal")
+MIGRATE_LOCK = ADMIT_LOCK + 1  # and by every opening journal while it migrates
+POSTGRES_SCHEMES = ("postgresql+psycopg", "postgresql", "postgres")
+_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
+class JournalTargetError(ValueError):
+    """A journal target that cannot be used; the message never shows a password."""
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ``***``: safe for a log line or an error message."""
+    return _PASSWORD.sub(r"\1***@", url)
+
+
+def normalize_url(target: str | Path) -> str:
+    """The SQLAlchemy URL of a journal target: a file path (SQLite) or a sqlite:// / postgresql:// URL.
+
+    ``postgresql://`` and ``postgres://`` are read as ``postgresql+psycopg://`` (the driver installed).
+    """
+    text = str(target)
+    if "://" not in text:
+        return "sqlite://" if text == ":memory:" else f"sqlite:///{text}"
+    scheme, rest = text.split("://", 1)
+    if scheme.lower() in POSTGRES_SCHEMES:
+        return f"postgresql+psycopg://{rest}"
+    if scheme.lower() in ("sqlite", "sqlite+pysqlite"):
+        return f"sqlite://{rest}"
+    raise JournalTargetError(
+        f"{mask_url(text)}: not a journal database; use postgresql://user:password@host:port/database"
+        " (or sqlite:///path)"
+    )
+
+
+class Prepared:
+    """A Core statement compiled once per backend: its SQL text, its parameter order and its fixed values."""
+
+    def __init__(self, statement: Executable, columns: Sequence[str] | None = None) -> None:
+        self.statement = statement
+        self.columns = list(columns) if columns is not None else None  # an INSERT's columns, given at each run
+        self._compiled: dict[str, tuple[str, list[str] | None, dict[str, Any]]] = {}
+
+    def compiled(self, dialect: Dialect) -> tuple[str, list[str] | None, dict[str, Any]]:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            found = self._compiled[dialect.name] = _compile(self.statement, dialect, self.columns)
+        return found
+
+
+def _compile(
+    statement: Executable, dialect: Dialect, columns: list[str] | None = None
+) -> tuple[str, list[str] | None, dict[str, Any]]:
+    """SQL text, parameter order (positional drivers) and the values written into the statement itself."""
+    compiled = statement.compile(dialect=dialect, column_keys=columns)  # type: ignore[attr-defined]
+    if compiled.has_out_parameters or compiled.literal_execute_params or compiled.post_compile_params:
+        # an IN list bound at run time: only a statement compiled at its run (values known) may carry one
+        compiled = statement.compile(  # type: ignore[attr-defined]
+            dialect=dialect, column_keys=columns, compile_kwargs={"render_postcompile": True}
+        )
+    given = {name for name, bind in compiled.binds.items() if bind.required}
+    fixed = {name: value for name, value in compiled.construct_params(_check=False).items() if name not in given}
+    order = list(compiled.positiontup) if dialect.positional and compiled.positiontup is not None else None
+    return compiled.string, order, fixed
+
+
+class Tx:
+    """The statements of one transaction, run on the driver's cursor; rows come back as dicts."""
+
+    def __init__(self, cursor: Any, dialect: Dialect) -> None:
+        self.cursor = cursor
+        self.dialect = dialect
+
+    def run(self, statement: Prepared | Executable, params: Mapping[str, Any] | None = None) -> Any:
+        """Execute ``statement`` (a Prepared one, or a Core statement compiled now with its values bound)."""
+        if isinstance(statement, Prepared):
+            sql, order, fixed = statement.compiled(self.dialect)
+        else:
+            sql, order, fixed = _compile(statement, self.dialect)
+        values = {**fixed, **params} if params else fixed
+        self.cursor.execute(sql, [values[name] for name in order] if order is not None else values)
+        return self.cursor
+
+    def rows(self, statement: Prepared | Executable, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        cursor = self.run(statement, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def first(self, statement: Prepared | Executable, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+        cursor = self.run(statement, params)
+        row = cursor.fetchone()
+        return None if row is None else dict(zip([column[0] for column in cursor.description], row, strict=True))
+
+    def scalar(self, statement: Prepared | Executable, params: Mapping[str, Any] | None = None) -> Any:
+        row = self.run(statement, params).fetchone()
+        return None if row is None else row[0]
+
+
+class Store:
+    """The engine and its transactions: ``write()``/``read()`` give a Tx, ``connection()`` a SQLAlchemy Connection."""
+
+    def __init__(self, target: str | Path) -> None:
+        self.url = make_url(normalize_url(target))
+        self.dialect = self.url.get_backend_name()
+        self.sqlite = self.dialect == "sqlite"
+        self._lock = threading.RLock()
+        self._begin = "BEGIN IMMEDIATE"
+        self.engine = _sqlite_engine(self, self.url) if self.sqlite else _postgres_engine(self.url)
+        self._sa: Connection | None = self.engine.connect() if self.sqlite else None
+        with self.connection(write=True) as conn:
+            migrate(conn)
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file (None in memory or on PostgreSQL)."""
+        if not self.sqlite or not self.url.database or self.url.database == ":memory:":
+            return None
+        return Path(self.url.database)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._sa is not None:
+                self._sa.close()
+                self._sa = None
+            self.engine.dispose()
+
+    def _sqlite_connection(self) -> Connection:
+        if self._sa is None:
+            raise RuntimeError("the journal is closed")
+        return self._sa
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        """One write transaction (BEGIN IMMEDIATE on SQLite): committed on leaving, rolled back on an error."""
+        if self.sqlite:
+            with self._lock:
+                db = self._sqlite_connection().connection.driver_connection
+                cursor = db.cursor()
+                cursor.execute("BEGIN IMMEDIATE")
+                try:
+                    yield Tx(cursor, self.engine.dialect)
+                except BaseException:
+                    cursor.execute("ROLLBACK")
+                    raise
+                cursor.execute("COMMIT")
+            return
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                yield Tx(cursor, self.engine.dialect)
+            except BaseException:
+                raw.rollback()
+                raise
+            raw.commit()
+        finally:
+            raw.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """Reads: on SQLite each statement on its own (readers never take the write lock), on PostgreSQL one
+        transaction rolled back at the end."""
+        if self.sqlite:
+            with self._lock:
+                yield Tx(self._sqlite_connection().connection.driver_connection.cursor(), self.engine.dialect)
+            return
+        raw = self.engine.raw_connection()
+        try:
+            yield Tx(raw.cursor(), self.engine.dialect)
+        finally:
+            raw.rollback()
+            raw.close()
+
+    @contextmanager
+    def connection(self, *, write: bool = False) -> Iterator[Connection]:
+        """A SQLAlchemy Connection inside one transaction (BEGIN IMMEDIATE on SQLite when ``write``)."""
+        if self.sqlite:
+            with self._lock:
+                conn = self._sqlite_connection()
+                self._begin = "BEGIN IMMEDIATE" if write else "BEGIN"
+                with conn.begin():
+                    yield conn
+            return
+        with self.engine.begin() as conn:
+            yield conn
+
+    def raw_sqlite(self):  # type: ignore[no-untyped-def]
+        """The underlying sqlite3 connection (for tests that watch the statements it runs)."""
+        return self._sqlite_connection().connection.driver_connection
+
+
+def _sqlite_engine(store: Store, url) -> Engine:  # type: ignore[no-untyped-def]
+    path = url.database
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url, poolclass=StaticPool, connect_args={"check_same_thread": False, "timeout": 10}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None  # pysqlite emits no BEGIN of its own; SQLAlchemy's "begin" does
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql(store._begin)
+
+    return engine
+
+
+def _postgres_engine(url) -> Engine:  # type: ignore[no-untyped-def]
+    return create_engine(url, pool_size=8, max_overflow=24, pool_pre_ping=True, pool_recycle=1800)
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+@cache
+def _scripts() -> ScriptDirectory:
+    """The revisions, read once per process (opening a journal then costs one query when it is current)."""
+    return ScriptDirectory.from_config(_config())
+
+
+def head() -> str:
+    """The newest schema revision this code knows."""
+    return _scripts().get_current_head() or BASELINE
+
+
+def migrate(conn: Connection) -> None:
+    """Bring the journal on ``conn`` (inside a write transaction) to the head revision."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK})")
+    current = MigrationContext.configure(conn).get_current_revision()
+    if current == head():
+        return
+    if current is None and conn.dialect.name == "sqlite" and inspect(conn).has_table("signals"):
+        _finish_legacy_steps(conn)
+        MigrationContext.configure(conn).stamp(_scripts(), BASELINE)
+    _upgrade(conn)
+
+
+def _finish_legacy_steps(conn: Connection) -> None:
+    """A journal of a release before Alembic: run the numbered steps it lacks, as that release would have."""
+    version = conn.exec_driver_sql("PRAGMA user_version").scalar() or 0
+    for number, script in enumerate(STEPS[version:], start=version + 1):
+        for statement in statements(script):
+            conn.exec_driver_sql(statement)
+        conn.exec_driver_sql(f"PRAGMA user_version = {number}")
+    if (conn.exec_driver_sql("PRAGMA user_version").scalar() or 0) < LAST_STEP:
+        raise RuntimeError("the journal's numbered schema steps did not all apply")
+
+
+def _upgrade(conn: Connection) -> None:
+    """Alembic's upgrade to head on ``conn``, inside the caller's transaction (no env.py: configured here)."""
+    scripts = _scripts()
+
+    def steps(rev, _context):  # type: ignore[no-untyped-def]
+        return scripts._upgrade_revs("head", rev)
+
+    with EnvironmentContext(_config(), scripts, fn=steps, destination_rev="head") as env:
+        env.configure(connection=conn, target_metadata=None)
+        with env.begin_transaction():
+            env.run_migrations()
