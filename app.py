@@ -522,6 +522,7 @@ def healthz() -> tuple[Response, int]:
             "exchange": exchange.as_dict(),
             "queue": runtime.service.dispatcher.load(),
             "signals": runtime.journal.counts(),
+            "instance": {"name": runtime.service.dispatcher.name, "holds": runtime.service.dispatcher.held()},
         }
     ), (200 if status == "ok" else 503)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from bitget.auth import Credentials
 from bitget.link import ExchangeLink
 from bitget.options import ClientOptions
+from bitget.ratelimit import share_buckets
 from config import Settings
 from trading.errors import ExchangeError
 from trading.exchange import Exchange
@@ -25,6 +26,7 @@ from trading.journal import Journal
 from trading.kill_switch import SWITCH_FILE, TradingSwitch
 from trading.reconnect import Reconnector
 from trading.service import SignalService
+from trading.shared_pacing import SharedBuckets
 
 log = logging.getLogger(__name__)
 
@@ -117,16 +119,32 @@ def build_runtime(settings: Settings) -> Runtime:
         )
     journal = Journal(settings.journal_path)
     closers.insert(0, journal.close)
+    _share_pacing(settings.journal_path, closers)
     executor = Executor(link.exchange, settings.execution, journal)
     service = SignalService(
         settings=settings.service, exchange=link.exchange, health=link.health, executor=executor, journal=journal,
         guard=AccessGuard(settings.guard),
         switch=TradingSwitch.load(settings.data_dir / SWITCH_FILE, settings.service.trading_enabled),
+        instance=settings.instance,
     )
     connect = None if link.confirmed else link.connect
     wait_max = settings.service.reconnect_max_wait
     reconnector = Reconnector(link.health, ping=link.ping, connect=connect, wait_max=wait_max)
     return Runtime(settings, service, link, journal, mode_line, reconnector, closers)
+
+
+def _share_pacing(journal_target: object, closers: list[Callable[[], None]]) -> None:
+    """With a PostgreSQL journal, every instance paces each account's Bitget calls together (docs/instances.md)."""
+    if not str(journal_target).startswith("postgresql"):
+        return  # SQLite: one process, its in-memory buckets suffice
+    buckets = SharedBuckets.open(str(journal_target))
+    share_buckets(buckets)
+
+    def stop() -> None:
+        share_buckets(None)
+        buckets.close()
+
+    closers.insert(0, stop)
 
 
 def _exchange_target(settings: Settings, closers: list[Callable[[], None]]) -> tuple[str, ClientOptions]:

@@ -256,6 +256,7 @@ class Claimer:
         self._renew_trouble.worked(self.name)
         with self._cond:
             lost &= self._held
+        lost = {sid for sid in lost if self._still_pending(sid)}  # not just finished (a terminal status releases)
         if lost:
             # Only a stall longer than the lease (or a journal outage) gets here; the clientOids keep the
             # exchange from taking an order twice, and the journal says who runs the signal now.
@@ -350,6 +351,10 @@ class Claimer:
             self._held.discard(signal_id)
             self._retry_at.pop(signal_id, None)
         self._wake.set()
+
+    def _still_pending(self, signal_id: str) -> bool:
+        record = self.journal.signal(signal_id)
+        return record is not None and record.status in PENDING
 
     def _journal_pending(self) -> int:
         counts = self.journal.counts()

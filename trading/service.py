@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from trading import events as kinds
-from trading.dispatcher import Dispatcher
+from trading.claims import Claimer, InstanceSettings
 from trading.dry_run import Preview, age_guard, preview
 from trading.errors import ExchangeError
 from trading.events import Event, EventBus
@@ -103,6 +103,7 @@ class SignalService:
         health: ExchangeHealth | None = None,
         events: EventBus | None = None,
         switch: TradingSwitch | None = None,
+        instance: InstanceSettings | None = None,
     ) -> None:
         self.settings = settings
         # The kill switch every worker reads before sending; TRADING_ENABLED is its starting position.
@@ -114,7 +115,10 @@ class SignalService:
         self._clock = clock
         self.health = health
         self.events = events or EventBus()
-        self.dispatcher = Dispatcher(self.run, workers=settings.workers, max_queue=settings.max_queue)
+        # Execution is claimed from the journal, so several instances may share it (trading/claims.py).
+        self.dispatcher = Claimer(
+            journal, self.run, workers=settings.workers, max_queue=settings.max_queue, settings=instance
+        )
 
     # -- arrival -----------------------------------------------------------------------------
 
@@ -370,14 +374,9 @@ class SignalService:
         )
 
     def recover(self) -> int:
-        """Resume signals a crash left queued or executing, in their original order; returns how many."""
-        pending = self.journal.signals(statuses=PENDING)
-        for record in pending:
-            log.info("signal %s: resuming after restart (was %s)", record.id, record.status)
-            if record.status == SignalStatus.EXECUTING:
-                self.journal.set_status(record.id, SignalStatus.QUEUED, "resumed after restart")
-            self.dispatcher.submit(record.id, record.symbol, reserved=False)
-        return len(pending)
+        """Start claiming: signals a crash left queued or executing resume through claims, each pair in its
+        original order (this instance's own claims first taken back); returns how many are pending."""
+        return self.dispatcher.recover()
 
     def shutdown(self, grace: float, *, settle: float = 10.0) -> bool:
         """Stop taking signals; let running ones finish within ``grace``, then interrupt them.
@@ -392,6 +391,8 @@ class SignalService:
             self.executor.interrupt()
             self.dispatcher.wait_idle(settle)
         self.executor.close()
+        if not self.dispatcher.load()["running"]:
+            self.dispatcher.close()  # no claim left to renew
         return finished
 
 
