@@ -31,6 +31,7 @@ from trading.claims import InstanceSettings
 from trading.events import KINDS
 from trading.executor import ExecutionSettings
 from trading.guard import GuardSettings, Network, parse_networks
+from trading.journal import JournalTargetError, database_password, mask_url, normalize_url
 from trading.log_setup import LOG_FORMATS
 from trading.notify import WEBHOOK_FORMATS, NotifySettings
 from trading.service import DEFAULT_TOKEN, ServiceSettings
@@ -41,6 +42,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 PLACEHOLDER_TOKEN_MARK = "change-me"  # .env.example's token says this; a real deployment must not keep it
 SECRET_NAMES = ("BITGET_API_KEY", "BITGET_SECRET_KEY", "BITGET_PASSPHRASE", "WEBHOOK_EXPECTED_TOKEN", "ADMIN_TOKEN")
 SECRET_NAMES += ("TELEGRAM_BOT_TOKEN", "NOTIFY_WEBHOOK_URL")  # a bot token; a webhook URL embeds its key
+SECRET_NAMES += ("DATABASE_URL",)  # embeds the database password
 # Read by the simulator (`python -m bitget.sim`), not by the service: known, so never warned about.
 SIMULATOR_NAMES = (
     "SIM_ACCOUNT_MODE", "SIM_API_KEY", "SIM_LEVERAGE", "SIM_PASSPHRASE", "SIM_POSITION_MODE", "SIM_SECRET_KEY",
@@ -84,6 +86,7 @@ class Settings:
     host: str = "0.0.0.0"
     port: int = 8080
     data_dir: Path = Path("data")
+    database_url: str = field(default="", repr=False)  # DATABASE_URL: the journal in PostgreSQL; "" = SQLite
     log_level: str = "INFO"
     log_format: str = "text"
     warnings: tuple[str, ...] = ()
@@ -91,6 +94,11 @@ class Settings:
     @property
     def journal_path(self) -> Path:
         return self.data_dir / "journal.sqlite3"
+
+    @property
+    def journal_target(self) -> str | Path:
+        """Where the journal lives: DATABASE_URL (PostgreSQL) when set, else the SQLite file under DATA_DIR."""
+        return self.database_url or self.journal_path
 
     @property
     def all_accounts(self) -> tuple[AccountSettings, ...]:
@@ -116,8 +124,9 @@ class Settings:
         token = self.service.token
         notify = (self.notify.telegram_token, self.notify.webhook_url)
         accounts = tuple(v for account in self.accounts for v in account.secrets())
+        database = (self.database_url, database_password(self.database_url))
         return tuple(v for v in (*values, token, self.access.admin_token) if v and v != DEFAULT_TOKEN) + tuple(
-            v for v in (*notify, *accounts) if v
+            v for v in (*notify, *accounts, *database) if v
         )
 
     @classmethod
@@ -321,6 +330,7 @@ class _Reader:
             host=self.text("HOST", Settings.host),
             port=self.integer("PORT", Settings.port, low=1, high=65535) or Settings.port,
             data_dir=data_dir,
+            database_url=self.database_url(),
             log_level=self.choice("LOG_LEVEL", Settings.log_level, LOG_LEVELS, upper=True),
             log_format=self.choice("LOG_FORMAT", Settings.log_format, LOG_FORMATS),
             notify=self.notify(),
@@ -480,6 +490,18 @@ class _Reader:
             timeout=self.number("NOTIFY_TIMEOUT", default.timeout, low=0.1, high=60),
             retries=self.integer("NOTIFY_RETRIES", default.retries, low=0, high=10) or 0,
         )
+
+    def database_url(self) -> str:
+        """DATABASE_URL: the journal in PostgreSQL (instances share it); postgres:// is read as postgresql+psycopg://."""
+        raw = self.raw("DATABASE_URL")
+        if raw is None:
+            return ""
+        try:
+            return normalize_url(raw)
+        except JournalTargetError:
+            raise ConfigError(
+                f"DATABASE_URL={mask_url(raw)}: must be a postgresql://user:password@host:port/database URL"
+            ) from None
 
     def instance(self) -> InstanceSettings:
         """This instance among those sharing a journal: its name (stable across restarts) and lease."""

@@ -13,16 +13,23 @@ from pathlib import Path
 import pytest
 
 from bitget.sim.paper import start_embedded_sim
+from tests.support import postgres
+from tests.support.postgres import journal_target, postgres_url  # noqa: F401 (fixtures for every test)
 from tests.support.service import Service
 
 E2E_DIR = Path(__file__).resolve().parent / "e2e"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every end-to-end test ``slow``: each starts the simulator and the service as processes."""
     for item in items:
         if E2E_DIR in item.path.resolve().parents:
             item.add_marker(pytest.mark.slow)
+    postgres.pytest_collection_modifyitems(config, items)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    postgres.pytest_terminal_summary(terminalreporter, config)
 
 
 @pytest.fixture(scope="module")

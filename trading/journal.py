@@ -34,11 +34,22 @@ from sqlalchemy.engine import RowMapping
 from trading import journal_schema as schema
 from trading.accounts import account_tag
 from trading.journal_legacy import LAST_STEP
-from trading.journal_store import ADMIT_LOCK, JournalTargetError, Prepared, Store, Tx, mask_url
+from trading.journal_store import (
+    ADMIT_LOCK,
+    JournalTargetError,
+    JournalUnavailable,
+    Prepared,
+    Store,
+    Tx,
+    database_password,
+    mask_url,
+    normalize_url,
+)
 from trading.models import OrderRequest, OrderState, OrderType, PositionSide
 from trading.signals import Signal, content_key, trading_content
 
-__all__ = ["JournalTargetError", "mask_url"]  # re-exported for config.py; the records and enums below are public too
+# Re-exported for config.py and runtime.py (the records, enums and Journal below are public too).
+__all__ = ["JournalTargetError", "JournalUnavailable", "database_password", "mask_url", "normalize_url"]
 
 
 class SignalStatus(StrEnum):

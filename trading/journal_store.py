@@ -42,6 +42,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, Executable, create_engine, event, inspect
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import StaticPool
 
 from trading.journal_legacy import LAST_STEP, STEPS, statements
@@ -58,9 +59,27 @@ class JournalTargetError(ValueError):
     """A journal target that cannot be used; the message never shows a password."""
 
 
+class JournalUnavailable(Exception):
+    """The journal's database cannot be opened (unreachable, refused, unreadable); one line, no password."""
+
+
 def mask_url(url: str) -> str:
     """The URL with its password replaced by ``***``: safe for a log line or an error message."""
     return _PASSWORD.sub(r"\1***@", url)
+
+
+def database_password(url: str) -> str | None:
+    """The password inside a database URL (for the log redactor), if it has one of 8 characters or more.
+
+    A shorter one is left out: redacting a word such as ``postgres`` would garble every line naming the database.
+    """
+    if not url:
+        return None
+    try:
+        password = make_url(normalize_url(url)).password
+    except JournalTargetError:
+        return None
+    return password if password and len(password) >= 8 else None
 
 
 def normalize_url(target: str | Path) -> str:
@@ -73,13 +92,19 @@ def normalize_url(target: str | Path) -> str:
         return "sqlite://" if text == ":memory:" else f"sqlite:///{text}"
     scheme, rest = text.split("://", 1)
     if scheme.lower() in POSTGRES_SCHEMES:
-        return f"postgresql+psycopg://{rest}"
-    if scheme.lower() in ("sqlite", "sqlite+pysqlite"):
-        return f"sqlite://{rest}"
-    raise JournalTargetError(
-        f"{mask_url(text)}: not a journal database; use postgresql://user:password@host:port/database"
-        " (or sqlite:///path)"
-    )
+        url = f"postgresql+psycopg://{rest}"
+    elif scheme.lower() in ("sqlite", "sqlite+pysqlite"):
+        url = f"sqlite://{rest}"
+    else:
+        raise JournalTargetError(
+            f"{mask_url(text)}: not a journal database; use postgresql://user:password@host:port/database"
+            " (or sqlite:///path)"
+        )
+    try:
+        make_url(url)
+    except ArgumentError:
+        raise JournalTargetError(f"{mask_url(text)}: not a database URL this service can read") from None
+    return url
 
 
 class Prepared:
@@ -154,10 +179,19 @@ class Store:
         self.sqlite = self.dialect == "sqlite"
         self._lock = threading.RLock()
         self._begin = "BEGIN IMMEDIATE"
-        self.engine = _sqlite_engine(self, self.url) if self.sqlite else _postgres_engine(self.url)
-        self._sa: Connection | None = self.engine.connect() if self.sqlite else None
-        with self.connection(write=True) as conn:
-            migrate(conn)
+        try:
+            self.engine = _sqlite_engine(self, self.url) if self.sqlite else _postgres_engine(self.url)
+        except OSError as exc:  # the SQLite file's directory cannot be made
+            raise JournalUnavailable(f"the journal at {mask_url(str(target))} cannot be opened: {exc}") from None
+        self._sa: Connection | None = None
+        try:
+            self._sa = self.engine.connect() if self.sqlite else None
+            with self.connection(write=True) as conn:
+                migrate(conn)
+        except DBAPIError as exc:
+            self.close()
+            reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+            raise JournalUnavailable(f"the journal at {mask_url(str(target))} cannot be opened: {reason}") from None
 
     @property
     def path(self) -> Path | None:

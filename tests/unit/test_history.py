@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -22,8 +23,11 @@ class Clock:
 
 
 @pytest.fixture
-def journal() -> Journal:
-    return Journal(":memory:", clock=Clock())
+def journal(journal_target) -> Iterator[Journal]:
+    """The same history on each backend: the queries are portable."""
+    journal = Journal(journal_target, clock=Clock())
+    yield journal
+    journal.close()
 
 
 def fill(journal: Journal, step: OrderStep, side: PositionSide, reduce: bool, size: str, price: str,
@@ -58,6 +62,20 @@ def test_a_close_of_more_than_the_journal_saw_opened_has_no_pnl(journal: Journal
     [close] = [f for f in history.fills(journal) if f.reduce]
     assert close.realized_pnl is None
     assert history.stats(journal, history.Period())["overall"]["trades"] == 0
+
+
+def test_the_signal_list_pages_newest_first_and_finds_text_in_any_case(journal: Journal) -> None:
+    ids = [fill(journal, OrderStep.OPEN, PositionSide.LONG, False, "1", "100", "0.06") for _ in range(3)]
+    refused = journal.record_refusal(source="x", status=401, code="invalid-token", reason="Bad_Token", body="", keep=9)
+    first = history.list_signals(journal, history.parse_signal_query({"limit": "2"}))
+    assert [row["signal_id"] for row in first["signals"]] == [refused, ids[2]]
+    rest = history.list_signals(journal, history.parse_signal_query({"limit": "2", "cursor": first["next_cursor"]}))
+    assert [row["signal_id"] for row in rest["signals"]] == [ids[1], ids[0]] and rest["next_cursor"] is None
+    assert rest["signals"][0]["filled_size"] == "1" and rest["signals"][0]["orders"] == 1
+    found = history.list_signals(journal, history.parse_signal_query({"q": "bad_TOKEN"}))["signals"]
+    assert [row["signal_id"] for row in found] == [refused]
+    assert history.list_signals(journal, history.parse_signal_query({"q": "bad%"}))["signals"] == []
+    assert history.traded_symbols(journal) == ["BTCUSDT"]
 
 
 @pytest.mark.parametrize(

@@ -176,3 +176,74 @@ def test_an_upgraded_journal_keeps_working(tmp_path: Path) -> None:
     assert reopened.orders("s000000000000002")[1].filled == Decimal("0.098")
     assert reopened.refusal(refused_id).code == "invalid-token"
     assert reopened.last_executed_sent_at("BTCUSDT") == 106.0  # the newest alert among done and skipped ones
+
+
+def test_a_journal_written_by_the_release_before_alembic_opens_with_every_record_and_keeps_working(
+    tmp_path: Path,
+) -> None:
+    """The old code itself writes the journal (signals, repeats, orders, fees, timeline, refusals, the kill switch)."""
+    from tests.support.old_journal import old_journal_module
+    from trading import history
+    from trading.journal import EXECUTING, QUEUED, TERMINAL
+    from trading.models import OrderRequest
+    from trading.signals import parse_signal
+
+    old = old_journal_module()
+    path = tmp_path / "journal.sqlite3"
+    clock = iter(range(1_700_000_000, 1_700_001_000)).__next__
+    before = old.Journal(path, clock=clock)
+    ids = []
+    for n, (ticker, sentiment) in enumerate([("BTCUSDT", "long"), ("BTCUSDT", "flat"), ("ETHUSDT", "long")] * 2):
+        payload = {"token": "t", "action": "buy" if sentiment == "long" else "sell", "sentiment": sentiment,
+                   "ticker": ticker, "id": f"bar-{n}"}
+        ids.append(before.admit(parse_signal(payload), payload, source="52.89.214.238", dedup_window=10).record.id)
+    repeat = {"token": "t", "action": "buy", "sentiment": "long", "ticker": "BTCUSDT", "id": "bar-0"}
+    ids.append(before.admit(parse_signal(repeat), repeat, source="x", dedup_window=10).record.id)  # a duplicate
+    for step, oid, side, reduce, size, price, fee in (
+        (old.OrderStep.OPEN, f"{ids[0]}-o1", PositionSide.LONG, False, "1", "100", "0.06"),
+        (old.OrderStep.CLOSE, f"{ids[1]}-c1", PositionSide.LONG, True, "1", "110", "0.066"),
+    ):
+        signal_id = oid.split("-")[0]
+        before.set_status(signal_id, old.SignalStatus.EXECUTING)
+        request = OrderRequest("BTCUSDT", side, reduce, OrderType.LIMIT, Decimal(size), oid, Decimal(price))
+        before.record_order(signal_id, step, request)
+        before.update_order(oid, state=old.OrderRowState.FILLED, order_id=oid[-2:], filled=Decimal(size),
+                            avg_price=Decimal(price), fee=Decimal(fee))
+        before.set_status(signal_id, old.SignalStatus.DONE, "filled")
+    before.set_status(ids[2], old.SignalStatus.EXECUTING)  # the process "died" while running it
+    before.set_status(ids[3], old.SignalStatus.EXPIRED, "too old")
+    refused = before.record_refusal(source="1.2.3.4", status=401, code="invalid-token", reason="x", body="{}", keep=9)
+    before.record_control("trading disabled", {"by": "admin"})
+    old_signals = {r.id: r for r in before.signals()}
+    old_orders = {sid: before.orders(sid) for sid in ids}
+    old_events = {sid: before.events(sid) for sid in [*ids, old.CONTROL_TIMELINE]}
+    old_counts = before.counts()
+    before.close()
+
+    journal = Journal(path)
+    assert sqlite3.connect(path).execute("SELECT version_num FROM alembic_version").fetchone()[0] >= "0002"
+    for signal_id, was in old_signals.items():
+        now = journal.signal(signal_id)
+        assert {k: getattr(now, k) for k in was.__dataclass_fields__} == vars(was) and now.account == "default"
+    for signal_id, orders in old_orders.items():
+        assert [o.as_dict() for o in journal.orders(signal_id)] == [o.as_dict() for o in orders]
+    for timeline, events in old_events.items():
+        assert journal.events(timeline) == events
+        assert history.timeline(journal, timeline) == events
+    assert journal.counts() == old_counts
+    assert journal.refusal(refused).code == "invalid-token"
+    assert [r.id for r in journal.signals()] == ids  # arrival order carried over from the old rows
+    [close] = [f for f in history.fills(journal) if f.reduce]
+    assert close.realized_pnl == Decimal("10")
+    overall = history.stats(journal, history.Period())["overall"]
+    assert (overall["trades"], overall["wins"], overall["signals"]["refused"]) == (1, 1, 1)
+    listed = history.list_signals(journal, history.parse_signal_query({"limit": "500"}))["signals"]
+    assert {row["signal_id"] for row in listed} == {*ids, refused}
+    # and it keeps working: new signals come after the old ones; the interrupted one is claimable first
+    newer = journal.admit(parse_signal(repeat), {**repeat, "id": "bar-new"}, source="x", dedup_window=10).record
+    assert [r.id for r in journal.signals()][-1] == newer.id
+    first_claims = {c.record.id: c.record.status for c in journal.claim("i1", lease=15)}
+    assert first_claims[ids[2]] == EXECUTING and ids[5] not in first_claims  # ETH: the running one goes first
+    assert first_claims[ids[4]] == QUEUED and newer.id not in first_claims  # BTC: bar-4 before the new one
+    assert set(journal.counts()) - {s.value for s in TERMINAL} <= {"queued", "executing"}
+    journal.close()
