@@ -34,10 +34,11 @@ def close_position(service: SignalService, symbol: str) -> list[Accepted]:
     legs = [leg for leg in service.exchange.positions(symbol) if leg.size > 0]
     if not legs:
         raise NothingToClose(f"no open position on {symbol}")
-    return [
-        service.accept(payload, source=DASHBOARD_SOURCE, header_token=service.settings.token)
-        for payload in closing_payloads(symbol, sorted({leg.side for leg in legs}))
-    ]
+    payloads = closing_payloads(symbol, sorted({leg.side for leg in legs}))
+    if len(service.accounts) > 1:  # the position read is the first account's: close it there only
+        payloads = [{**payload, "account": service.primary_account} for payload in payloads]
+    token = service.settings.token
+    return [service.accept(payload, source=DASHBOARD_SOURCE, header_token=token) for payload in payloads]
 
 
 def closing_payloads(symbol: str, sides: list[PositionSide]) -> list[dict[str, Any]]:

@@ -11,12 +11,13 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from trading import events as kinds
+from trading.accounts import DEFAULT_ACCOUNT, Account, queue_key
 from trading.claims import Claimer, InstanceSettings
 from trading.dry_run import Preview, age_guard, preview
 from trading.errors import ExchangeError
@@ -25,10 +26,10 @@ from trading.exchange import Exchange
 from trading.executor import Executor, Interrupted
 from trading.guard import AccessGuard
 from trading.health import ExchangeHealth
-from trading.journal import PENDING, Journal, OrderRecord, SignalRecord, SignalStatus
+from trading.journal import PENDING, Admission, Journal, OrderRecord, SignalRecord, SignalStatus
 from trading.kill_switch import TradingSwitch
 from trading.log_setup import log_context
-from trading.signals import Signal, SignalRejected, parse_signal
+from trading.signals import Signal, SignalRejected, parse_signal, target_accounts
 from trading.symbols import TickerResolver
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,18 @@ class Accepted:
     duplicate_of: str | None = None
     reason: str = ""
     note: str = ""
+    account: str = DEFAULT_ACCOUNT
+    # One per account when the alert went to several (the fields above are the first one's).
+    signals: tuple[Accepted, ...] = ()
+
+    def as_row(self) -> dict[str, str]:
+        """This account's line of a fanned-out reply."""
+        row = {"account": self.account, "signal_id": self.signal_id, "status": self.status}
+        if self.duplicate_of:
+            row["duplicate_of"] = self.duplicate_of
+        if self.reason:
+            row["reason"] = self.reason
+        return row
 
 
 DEFAULT_TOKEN = "1234"  # the placeholder token: paper mode only, refused in demo and live
@@ -103,8 +116,17 @@ class SignalService:
         health: ExchangeHealth | None = None,
         events: EventBus | None = None,
         switch: TradingSwitch | None = None,
+        accounts: Mapping[str, Account] | None = None,
+        disabled_accounts: Sequence[str] = (),
+        default_accounts: Sequence[str] = (),
         instance: InstanceSettings | None = None,
     ) -> None:
+        """``exchange``, ``executor`` and ``health`` are the first account's (the dashboard's, dry runs').
+
+        ``accounts``: every enabled account by name (default: one, ``default``, made of those three);
+        ``disabled_accounts`` are known but refused row by row; ``default_accounts`` take an alert
+        without ``account`` (default: every enabled account).
+        """
         self.settings = settings
         # The kill switch every worker reads before sending; TRADING_ENABLED is its starting position.
         self.switch = switch or TradingSwitch(settings.trading_enabled)
@@ -115,71 +137,181 @@ class SignalService:
         self._clock = clock
         self.health = health
         self.events = events or EventBus()
+        self.accounts: dict[str, Account] = dict(accounts) if accounts else {
+            DEFAULT_ACCOUNT: Account(DEFAULT_ACCOUNT, exchange, executor, health)
+        }
+        # The account whose exchange ``exchange`` is: the dashboard's positions and closes are its.
+        self.primary_account = next((n for n, a in self.accounts.items() if a.exchange is exchange), next(iter(
+            self.accounts)))
+        self.disabled_accounts = tuple(name for name in disabled_accounts if name not in self.accounts)
+        self.default_accounts = tuple(default_accounts) or tuple(self.accounts)
+        # Threads per account, so one account waiting for its exchange leaves the others theirs.
+        workers = settings.workers * len(self.accounts)
         # Execution is claimed from the journal, so several instances may share it (trading/claims.py).
-        self.dispatcher = Claimer(
-            journal, self.run, workers=settings.workers, max_queue=settings.max_queue, settings=instance
-        )
+        self.dispatcher = Claimer(journal, self.run, workers=workers, max_queue=settings.max_queue, settings=instance)
 
     # -- arrival -----------------------------------------------------------------------------
 
     def accept(self, payload: Mapping[str, Any], *, source: str, header_token: str | None = None) -> Accepted:
-        """Check, store and queue a signal. Raises SignalRejected, SourceRefused, Saturated or ShuttingDown."""
+        """Check, store and queue a signal, once per target account (its ``account`` field, else
+        DEFAULT_ACCOUNTS). Raises SignalRejected, SourceRefused, Saturated or ShuttingDown.
+
+        Every account's row is committed in one transaction before the reply. An account that
+        refuses the alert (disabled, its own symbol allowlist or leverage cap) gets a ``rejected``
+        row while the others trade; when every target refuses it, the alert is refused (422) as with
+        one account, and nothing is stored.
+        """
         self.check_token(payload.get("token"), source=source, header_token=header_token)
-        signal = self.validate(payload)
-        refusal = self._refusal_on_arrival(signal.sent_at.timestamp() if signal.sent_at else None)
-        if refusal is None:
-            self.dispatcher.reserve()
+        names = target_accounts(
+            payload, (*self.accounts, *self.disabled_accounts), default=self.default_accounts,
+            enabled=tuple(self.accounts),
+        )
+        signal = self.validate(payload, self._account_for(names))
+        arrival = self._refusal_on_arrival(signal.sent_at.timestamp() if signal.sent_at else None)
+        rows = self._rows(names, signal, arrival)
+        queued = sum(1 for _, refusal in rows if refusal is None)
+        self._reserve(queued)
         try:
-            admission = self.journal.admit(
-                signal, payload, source=source, dedup_window=self.settings.dedup_window, refusal=refusal
-            )
+            admissions = self._admit(signal, payload, source, rows)
         except BaseException:
-            if refusal is None:
-                self.dispatcher.release()
+            self._release(queued)
             raise
+        replies = []
+        for (name, refusal), admission in zip(rows, admissions, strict=True):
+            replies.append(self._admitted(name, signal, source, refusal, admission))
+        first = replies[0]
+        if len(replies) == 1:
+            return first
+        return Accepted(first.signal_id, first.status, first.duplicate_of, first.reason, first.note, first.account,
+                        signals=tuple(replies))
+
+    def _account_for(self, names: Sequence[str]) -> Account:
+        """The account whose contract list resolves the ticker: the first enabled target (else the first)."""
+        for name in names:
+            if name in self.accounts:
+                return self.accounts[name]
+        return next(iter(self.accounts.values()))
+
+    def _rows(
+        self, names: Sequence[str], signal: Signal, arrival: tuple[SignalStatus, str] | None
+    ) -> list[tuple[str, tuple[SignalStatus, str] | None]]:
+        """(account, refusal) for each target; refused by every account's own rules → SignalRejected."""
+        rows: list[tuple[str, tuple[SignalStatus, str] | None]] = []
+        refused: list[SignalRejected] = []
+        for name in names:
+            account = self.accounts.get(name)
+            if account is None:
+                rows.append((name, (SignalStatus.REJECTED, f"account {name} is disabled: nothing sent")))
+                continue
+            try:
+                self._check_account(account, signal)
+            except SignalRejected as exc:
+                refused.append(exc)
+                rows.append((name, (SignalStatus.REJECTED, f"account {name}: {exc.error}")))
+                continue
+            rows.append((name, arrival))
+        if refused and len(refused) == len(names):
+            raise refused[0]
+        return rows
+
+    def _reserve(self, count: int) -> None:
+        taken = 0
+        try:
+            for _ in range(count):
+                self.dispatcher.reserve()
+                taken += 1
+        except BaseException:
+            self._release(taken)
+            raise
+
+    def _release(self, count: int) -> None:
+        for _ in range(count):
+            self.dispatcher.release()
+
+    def _admit(
+        self,
+        signal: Signal,
+        payload: Mapping[str, Any],
+        source: str,
+        rows: list[tuple[str, tuple[SignalStatus, str] | None]],
+    ) -> list[Admission]:
+        """Every account's row in one transaction, committed before the reply."""
+        return self.journal.admit_many(
+            signal, payload, source=source, dedup_window=self.settings.dedup_window, accounts=rows
+        )
+
+    def _admitted(
+        self,
+        account: str,
+        signal: Signal,
+        source: str,
+        refusal: tuple[SignalStatus, str] | None,
+        admission: Admission,
+    ) -> Accepted:
+        """Queue one account's stored row (or say why not), and its reply."""
         record = admission.record
         log_context.bind(signal_id=record.id)  # the rest of this request's lines name the signal
         if admission.duplicate_of:
             if refusal is None:
                 self.dispatcher.release()
             log.info("signal %s: duplicate of %s, nothing placed", record.id, admission.duplicate_of)
-            return Accepted(record.id, SignalStatus.DUPLICATE.value, admission.duplicate_of)
+            return Accepted(record.id, SignalStatus.DUPLICATE.value, admission.duplicate_of, account=account)
         if refusal:
             log.warning("signal %s: %s on arrival: %s", record.id, record.status, record.reason)
             if record.status == SignalStatus.EXPIRED:
                 self._publish(kinds.SIGNAL_EXPIRED, record, reason=record.reason)
-            return Accepted(record.id, record.status.value, reason=record.reason, note=record.note)
+            return Accepted(record.id, record.status.value, reason=record.reason, note=record.note, account=account)
         log.info(
-            "signal %s: accepted %s %s %s from %s", record.id, signal.action, signal.sentiment, signal.symbol, source
+            "signal %s: accepted %s %s %s from %s%s", record.id, signal.action, signal.sentiment, signal.symbol,
+            source, "" if account == DEFAULT_ACCOUNT else f" for account {account}",
         )
         if record.note:
             log.info("signal %s: %s; processed as a new signal", record.id, record.note)
-        self.dispatcher.submit(record.id, record.symbol)
-        return Accepted(record.id, "accepted", note=record.note)
+        self.dispatcher.submit(record.id, queue_key(account, record.symbol))
+        return Accepted(record.id, "accepted", note=record.note, account=account)
 
-    def validate(self, payload: Mapping[str, Any]) -> Signal:
-        """The alert as a Signal, or SignalRejected: the protocol's rules, SYMBOL_ALLOWLIST and MAX_LEVERAGE."""
-        signal = parse_signal(payload, self._resolver())
+    def validate(self, payload: Mapping[str, Any], account: Account | None = None) -> Signal:
+        """The alert as a Signal, or SignalRejected: the protocol's rules, SYMBOL_ALLOWLIST, and ``account``'s
+        own limits (its symbol allowlist, MAX_LEVERAGE); the first account's without one."""
+        account = account or next(iter(self.accounts.values()))
+        signal = parse_signal(payload, self._resolver(account))
         allowed = self.settings.symbol_allowlist
         if allowed is not None and signal.symbol not in allowed:
             raise SignalRejected("symbol-not-allowed", f"{signal.symbol} is not in SYMBOL_ALLOWLIST")
-        cap = self.executor.settings.max_leverage
+        if len(self.accounts) == 1:
+            self._check_account(account, signal)
+        return signal
+
+    def _check_account(self, account: Account, signal: Signal) -> None:
+        """An account's own refusals: its symbol allowlist and its leverage cap."""
+        allowed = account.symbol_allowlist
+        if allowed is not None and signal.symbol not in allowed:
+            raise SignalRejected(
+                "symbol-not-allowed", f"{signal.symbol} is not in the symbol allowlist of account {account.name}"
+            )
+        cap = account.executor.settings.max_leverage
         if signal.leverage is not None and cap is not None and signal.leverage > cap:
             raise SignalRejected("invalid-leverage", f"leverage {signal.leverage} is above MAX_LEVERAGE={cap}")
-        return signal
 
     def dry_run(self, payload: Mapping[str, Any], *, source: str, header_token: str | None = None) -> dict[str, Any]:
         """What the alert would do now (POST /api/webhook/test): nothing journaled, nothing placed."""
         self.check_token(payload.get("token"), source=source, header_token=header_token)
-        signal = self.validate(payload)
+        names = target_accounts(
+            payload, (*self.accounts, *self.disabled_accounts), default=self.default_accounts,
+            enabled=tuple(self.accounts),
+        )
+        account = self._account_for(names)
+        signal = self.validate(payload, account)
+        self._check_account(account, signal)
         guards = [] if self.switch.enabled else [f"{self.switch.state().describe()}: nothing would be sent"]
         too_old = age_guard(signal, self.settings.signal_max_age, self._clock())
         if too_old:
             guards.append(too_old)
-        if self.health is not None and not self.health.usable:
-            guards.append(f"the exchange is unavailable: {self.health.describe_outage()}")
+        health = account.health
+        if health is not None and not health.usable:
+            guards.append(f"the exchange is unavailable: {health.describe_outage()}")
             return Preview(signal, guards=guards).as_dict()
-        return preview(signal, self.exchange, self.executor, pre_guards=guards).as_dict()
+        return preview(signal, account.exchange, account.executor, pre_guards=guards).as_dict()
 
     def refuse(self, *, source: str, status: int, code: str, reason: str, body: str) -> str:
         """Journal and log a refused webhook request (its body without the token); returns the record id."""
@@ -231,21 +363,22 @@ class SignalService:
                 return
         raise Unauthorized()
 
-    def _stored_signal(self, record: SignalRecord) -> Signal:
+    def _stored_signal(self, record: SignalRecord, account: Account) -> Signal:
         """A journaled signal as it executes: its ticker resolved as on arrival (SYMBOL_MAP, the listed
         contracts), or better when the list could not be read then."""
-        return parse_signal(record.payload, self._resolver())
+        return parse_signal(record.payload, self._resolver(account))
 
-    def _resolver(self) -> TickerResolver:
+    def _resolver(self, account: Account) -> TickerResolver:
         """Tickers resolve against the listed contracts (cached by the exchange adapter).
 
         When the exchange cannot say now, the ticker is taken by its shape and the contract is
         checked when the signal executes.
         """
-        if self.health is not None and not self.health.usable:  # never make the webhook wait on an outage
+        health = account.health
+        if health is not None and not health.usable:  # never make the webhook wait on an outage
             return TickerResolver(listed=None, aliases=self.settings.symbol_map, market=self.settings.market_name)
         try:
-            listed: set[str] | None = set(self.exchange.contracts())
+            listed: set[str] | None = set(account.exchange.contracts())
         except ExchangeError as exc:
             log.warning("contract list unavailable (%s); ticker checked at execution instead", exc)
             listed = None
@@ -265,11 +398,18 @@ class SignalService:
         record = self.journal.signal(signal_id)
         if record is None or record.status not in PENDING:
             return
+        name = record_account(record)
+        account = self.accounts.get(name)
+        if account is None:  # disabled or removed from ACCOUNTS_FILE since it was stored
+            reason = f"account {name} is not enabled in this configuration: nothing sent"
+            self.journal.set_status(signal_id, SignalStatus.REJECTED, reason)
+            log.warning("signal %s: rejected: %s", signal_id, reason)
+            return
         age = self._clock() - record.received_at
         if age > self.settings.signal_max_age:
-            self._expire(record, self._too_old(age))
+            self._expire(record, account, self._too_old(age, account))
             return
-        newest = self.journal.last_executed_sent_at(record.symbol)
+        newest = self.journal.last_executed_sent_at(record.symbol, account=name)
         if record.sent_at is not None and newest is not None and record.sent_at < newest:
             reason = f"alert time is older than the last signal already executed for {record.symbol}"
             self.journal.set_status(signal_id, SignalStatus.REJECTED, reason)
@@ -280,49 +420,50 @@ class SignalService:
             self.journal.set_status(signal_id, SignalStatus.REJECTED, reason)
             log.warning("signal %s: rejected: %s", signal_id, reason)
             return
-        if not self._await_exchange(record):
+        if not self._await_exchange(record, account):
             return
         self.journal.set_status(signal_id, SignalStatus.EXECUTING)
         try:
-            signal = self._stored_signal(record)
+            signal = self._stored_signal(record, account)
         except SignalRejected as exc:
             self.journal.set_status(signal_id, SignalStatus.FAILED, exc.error)
             self._publish(kinds.SIGNAL_FAILED, record, reason=exc.error)
             return
         started = time.monotonic()
-        outcome = self.executor.execute(signal_id, signal)
-        while outcome.status == SignalStatus.FAILED and self._exchange_lost(record):
+        outcome = account.executor.execute(signal_id, signal)
+        while outcome.status == SignalStatus.FAILED and self._exchange_lost(record, account):
             # The exchange went away mid-signal: wait for it like a new signal, then resume from its state.
             log.warning("signal %s: the exchange went away (%s); waiting for it", signal_id, outcome.reason)
             self.journal.set_status(signal_id, SignalStatus.QUEUED, f"waiting for the exchange after: {outcome.reason}")
-            if not self._await_exchange(record):
+            if not self._await_exchange(record, account):
                 return
             self.journal.set_status(signal_id, SignalStatus.EXECUTING)
-            outcome = self.executor.execute(signal_id, signal)
+            outcome = account.executor.execute(signal_id, signal)
         self.journal.set_status(signal_id, outcome.status, outcome.reason)
         elapsed_ms = (time.monotonic() - started) * 1000
         log.info("signal %s: %s in %.0f ms: %s", signal_id, outcome.status, elapsed_ms, outcome.reason)
         self._report(record, outcome.status, outcome.reason)
 
-    def _too_old(self, age: float) -> str:
+    def _too_old(self, age: float, account: Account) -> str:
         reason = f"not started within SIGNAL_MAX_AGE={self.settings.signal_max_age:g}s ({age:.0f}s)"
-        if self.health is not None and not self.health.usable:
-            reason += f": {self.health.describe_outage()}"
+        if account.health is not None and not account.health.usable:
+            reason += f": {account.health.describe_outage()}"
         return reason
 
-    def _exchange_lost(self, record: SignalRecord) -> bool:
-        """True when the exchange is unusable now and the signal is still young enough to wait for it."""
-        if self.health is None or self.health.usable:
+    def _exchange_lost(self, record: SignalRecord, account: Account) -> bool:
+        """True when the account's exchange is unusable now and the signal is still young enough to wait."""
+        if account.health is None or account.health.usable:
             return False
         return self._clock() - record.received_at <= self.settings.signal_max_age
 
-    def _await_exchange(self, record: SignalRecord) -> bool:
-        """Wait until the exchange is usable; expire the signal (False) once older than SIGNAL_MAX_AGE.
+    def _await_exchange(self, record: SignalRecord, account: Account) -> bool:
+        """Wait until the account's exchange is usable; expire the signal (False) once older than SIGNAL_MAX_AGE.
 
-        The worker waits, so later signals of the same symbol stay behind this one. Shutdown
-        interrupts the wait; the signal stays queued and resumes at the next start.
+        The worker waits, so later signals of the same account and symbol stay behind this one; other
+        accounts do not wait. Shutdown interrupts the wait; the signal stays queued and resumes at the
+        next start.
         """
-        health = self.health
+        health = account.health
         if health is None or health.usable:
             return True
         log.info("signal %s: waiting for the exchange: %s", record.id, health.describe_outage())
@@ -331,12 +472,12 @@ class SignalService:
                 raise Interrupted()
             age = self._clock() - record.received_at
             if age > self.settings.signal_max_age:
-                self._expire(record, self._too_old(age))
+                self._expire(record, account, self._too_old(age, account))
                 return False
         log.info("signal %s: the exchange answers again; executing", record.id)
         return True
 
-    def _expire(self, record: SignalRecord, reason: str) -> None:
+    def _expire(self, record: SignalRecord, account: Account, reason: str) -> None:
         """Too old to trade. One that traded before a restart still completes its closes."""
         if not self.journal.orders(record.id):
             self.journal.set_status(record.id, SignalStatus.EXPIRED, reason)
@@ -344,7 +485,7 @@ class SignalService:
             self._publish(kinds.SIGNAL_EXPIRED, record, reason=reason)
             return
         self.journal.set_status(record.id, SignalStatus.EXECUTING, reason)
-        outcome = self.executor.execute(record.id, self._stored_signal(record), allow_open=False)
+        outcome = account.executor.execute(record.id, self._stored_signal(record, account), allow_open=False)
         status = SignalStatus.EXPIRED if outcome.status == SignalStatus.SKIPPED else outcome.status
         self.journal.set_status(record.id, status, f"{outcome.reason}; resumed late: {reason}")
         log.warning("signal %s: %s after a late restart: %s", record.id, status, outcome.reason)
@@ -353,7 +494,7 @@ class SignalService:
     # -- events -------------------------------------------------------------------------------
 
     def _publish(self, kind: str, record: SignalRecord, **detail: Any) -> None:
-        self.events.publish(Event(kind, record.id, record.symbol, detail))
+        self.events.publish(Event(kind, record.id, record.symbol, detail, account=record_account(record)))
 
     def _report(self, record: SignalRecord, status: SignalStatus, reason: str) -> None:
         """Tell listeners how an executed signal ended: its fills, its failure or expiry, its orders."""
@@ -387,13 +528,21 @@ class SignalService:
         load = self.dispatcher.load()
         self.events.publish(Event(kinds.SHUTDOWN, detail={"running": load["running"], "waiting": load["waiting"]}))
         finished = self.dispatcher.shutdown(grace)
+        executors = {id(a.executor): a.executor for a in self.accounts.values()}.values()
         if not finished:
-            self.executor.interrupt()
+            for executor in executors:
+                executor.interrupt()
             self.dispatcher.wait_idle(settle)
-        self.executor.close()
+        for executor in executors:
+            executor.close()
         if not self.dispatcher.load()["running"]:
             self.dispatcher.close()  # no claim left to renew
         return finished
+
+
+def record_account(record: SignalRecord) -> str:
+    """The account a journaled signal belongs to (rows stored before accounts existed: ``default``)."""
+    return record.account or DEFAULT_ACCOUNT
 
 
 def fills_by_kind(rows: list[OrderRecord]) -> dict[str, dict[str, Any]]:
