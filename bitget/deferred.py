@@ -101,8 +101,12 @@ class DeferredExchange:
     def watched_order(self, client_oid: str) -> Order | None:
         return self._ready().watched_order(client_oid)
 
-    def wait_order_update(self, client_oid: str, timeout: float) -> None:
-        self._ready().wait_order_update(client_oid, timeout)
+    def wait_order_update(self, client_oid: str, timeout: float, *, book: str | None = None) -> None:
+        self._ready().wait_order_update(client_oid, timeout, book=book)
+
+    def streamed_quote(self, symbol: str) -> Quote | None:
+        found = getattr(self._target, "streamed_quote", None)
+        return found(symbol) if found is not None else None
 
     def __repr__(self) -> str:
         return f"DeferredExchange(target={self._target!r})"

@@ -45,6 +45,7 @@ class StreamState:
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _seq: float = 0.0
     _books: dict[str, tuple[Quote, float]] = field(default_factory=dict)
+    _book_moves: dict[str, int] = field(default_factory=dict)  # symbol -> times its best bid/ask changed
     _balance: Balance | None = None
     _balance_seq: float = -1.0
     _positions: dict[str, list[Position]] = field(default_factory=dict)
@@ -69,9 +70,14 @@ class StreamState:
             return self._seq
 
     def on_book(self, quote: Quote) -> None:
+        """Take a best bid/ask push; a changed top wakes the waits that asked to see it move."""
         with self._cond:
             self._next()
+            before = self._books.get(quote.symbol)
             self._books[quote.symbol] = (quote, self.clock())
+            if before is None or (before[0].bid, before[0].ask) != (quote.bid, quote.ask):
+                self._book_moves[quote.symbol] = self._book_moves.get(quote.symbol, 0) + 1
+                self._cond.notify_all()
 
     def on_positions(self, legs: list[Position]) -> None:
         with self._cond:
@@ -185,13 +191,17 @@ class StreamState:
             track.seen_version = track.version
             return track.order
 
-    def wait_order(self, client_oid: str, timeout: float) -> None:
-        """Wait until the order changes from what ``order`` last returned, the link drops, or ``timeout``."""
+    def wait_order(self, client_oid: str, timeout: float, *, book: str | None = None) -> None:
+        """Wait until the order changes from what ``order`` last returned, the link drops, or ``timeout``;
+        with ``book`` (a symbol), also until that symbol's best bid or ask changes."""
         deadline = self.clock() + timeout
         with self._cond:
+            moves = self._book_moves.get(book, 0) if book else 0
             while True:
                 track = self._tracks.get(client_oid)
                 if track is None or track.version != track.seen_version or not self.synced:
+                    return
+                if book and self._book_moves.get(book, 0) != moves:
                     return
                 left = deadline - self.clock()
                 if left <= 0:

@@ -85,12 +85,18 @@ class StreamingExchange:
 
     def quote(self, symbol: str) -> Quote:
         wanted = symbol.upper()
-        if self.streams.public_live:
-            found = self.state.quote(wanted, self.book_max_age)
-            if found is not None:
-                return found
+        found = self.streamed_quote(wanted)
+        if found is not None:
+            return found
         self._use(wanted)
         return self.rest.quote(wanted)
+
+    def streamed_quote(self, symbol: str) -> Quote | None:
+        """The streamed best bid/ask while the public stream is up and the push is younger than
+        ``book_max_age``; None otherwise (never a REST call: the caller decides what None means)."""
+        if not self.streams.public_live:
+            return None
+        return self.state.quote(symbol.upper(), self.book_max_age)
 
     def balance(self) -> Balance:
         if self._private_trusted():
@@ -146,9 +152,10 @@ class StreamingExchange:
     def order_stream_live(self) -> bool:
         return self._private_trusted()
 
-    def wait_order_update(self, client_oid: str, timeout: float) -> None:
-        """Return when the order's next push arrives (or the stream drops), at the latest after ``timeout``."""
-        self.state.wait_order(client_oid, timeout)
+    def wait_order_update(self, client_oid: str, timeout: float, *, book: str | None = None) -> None:
+        """Return when the order's next push arrives (or the stream drops), at the latest after ``timeout``;
+        with ``book`` (a symbol), also when that symbol's streamed best bid or ask changes."""
+        self.state.wait_order(client_oid, timeout, book=book.upper() if book else None)
 
     # ------------------------------------------------------------------ re-sync
 

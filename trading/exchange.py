@@ -113,6 +113,12 @@ class OrderFeed(Protocol):
         """The order as last pushed; None when nothing is known of it (or the feed is down)."""
         ...
 
-    def wait_order_update(self, client_oid: str, timeout: float) -> None:
-        """Return when the order's next update arrives, at the latest after ``timeout`` seconds."""
+    def wait_order_update(self, client_oid: str, timeout: float, *, book: str | None = None) -> None:
+        """Return when the order's next update arrives, at the latest after ``timeout`` seconds; with
+        ``book`` (a symbol), also when that symbol's streamed best bid or ask changes."""
+        ...
+
+    def streamed_quote(self, symbol: str) -> Quote | None:
+        """Best bid/ask as streamed, only while fresh (``STREAM_MAX_AGE``); None when there is no such
+        book. Never a REST read: the executor chases a resting order only on a book it can trust now."""
         ...

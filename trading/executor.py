@@ -10,6 +10,8 @@ Rules (see docs/execution.md):
 - waits up to ``order_timeout`` for a fill, cancels the rest (a cancel that loses the race to a
   fill is a fill), re-prices a bounded number of times; a close then falls back to a market order,
   because a close must complete;
+- with a fresh streamed book, a resting limit the market has left (see ``market_left``) is
+  cancelled and re-priced at once instead of after ``order_timeout``, within the same bound;
 - every order carries a clientOid made of the signal id, the step and the attempt number, and is
   journaled before it is sent, so a retry or a restart can find it instead of placing it twice.
 """
@@ -303,15 +305,16 @@ class Executor:
         for attempt in range(self.settings.max_reprices + 1):
             quote = ahead.quote.result() if ahead is not None and attempt == 0 else self.exchange.quote(symbol)
             order = self._place_at_book(signal_id, contract, CLOSE, side, True, remaining, quote)
+            chase = attempt < self.settings.max_reprices  # the last limit attempt waits: the market order follows
             if not then_open:
-                settled = self._settle(order)
+                settled = self._settle(order, chase=chase)
             elif self._feed_live():
                 ahead = None  # the fill comes on the order feed; the open then reads the streamed book and balance
-                settled = self._settle(order)
+                settled = self._settle(order, chase=chase)
             else:
                 ahead = self._prefetch(symbol)
                 first = self.exchange.get_order(symbol, **_ref(order))
-                settled = self._settle(order, polled=first)
+                settled = self._settle(order, polled=first, chase=chase)
                 if first is None or first.state is not OrderState.FILLED:
                     ahead = None  # read before the fill: the balance still counts the closed position's margin
             if settled.state is OrderState.FILLED and settled.filled >= remaining:
@@ -468,9 +471,10 @@ class Executor:
                 order = self._market_open(signal_id, contract, side, size, stop_loss, take_profit)
             else:
                 order = self._place_at_book(signal_id, contract, OPEN, side, False, size, quote, signal)
-        filled = self._settle(order).filled
+        reprices = 0 if market else self.settings.max_reprices
+        filled = self._settle(order, chase=reprices > 0).filled
         refused = ""
-        for _ in range(0 if market else self.settings.max_reprices):
+        for attempt in range(1, reprices + 1):
             remaining = size - filled
             if remaining <= 0 or below_minimum(contract, remaining, price):
                 break
@@ -483,7 +487,7 @@ class Executor:
                         raise
                     refused = f"; re-pricing the rest was refused: {exc}"  # e.g. margin taken meanwhile
                     break
-            filled += self._settle(order).filled
+            filled += self._settle(order, chase=attempt < reprices).filled
         if filled <= 0:
             raise ExecutionFailed(
                 f"open {side.value} {size} {symbol} not filled after {self.settings.max_reprices + 1} attempts"
@@ -623,10 +627,15 @@ class Executor:
         )
         return self._submit(signal_id, step, request)
 
-    def _settle(self, order: Order, *, polled: Order | None = None) -> Order:
-        """Wait up to ORDER_TIMEOUT for the fill, then cancel the rest; ``polled``: a first fill check already made."""
+    def _settle(self, order: Order, *, polled: Order | None = None, chase: bool = False) -> Order:
+        """Wait up to ORDER_TIMEOUT for the fill, then cancel the rest; ``polled``: a first fill check already made.
+
+        ``chase``: the caller re-prices what is left (a re-price remains within MAX_REPRICES), so
+        once a fresh streamed book shows the market has left the order's price (``market_left``)
+        the rest is cancelled at once rather than at the timeout.
+        """
         return self._await_fill(
-            order, deadline=self._clock() + self.settings.order_timeout, cancel=True, polled=polled
+            order, deadline=self._clock() + self.settings.order_timeout, cancel=True, polled=polled, chase=chase
         )
 
     def _count_open(self, request: OrderRequest) -> None:
@@ -675,12 +684,16 @@ class Executor:
             state=OrderState.LIVE,
         )
 
-    def _await_fill(self, order: Order, *, deadline: float, cancel: bool, polled: Order | None = None) -> Order:
+    def _await_fill(
+        self, order: Order, *, deadline: float, cancel: bool, polled: Order | None = None, chase: bool = False
+    ) -> Order:
         """Wait until filled or the deadline (on the order feed when live, else polling); then cancel
-        and read the final state."""
+        and read the final state. With ``chase``, a book that has left the order's price ends the
+        wait at once (the wait then also wakes on each move of the streamed book)."""
         current = order
         fresh = polled
         checked = polled is not None
+        note = ""
         while True:
             if not checked:
                 fresh = self._check_order(order)
@@ -693,10 +706,16 @@ class Executor:
                 if cancel:
                     current = self._cancel(current)
                 break
-            self._wait_update(order)
+            left = self._left_behind(current) if chase else ""
+            if left:
+                note = f"re-priced at once: {left}"
+                log.info("order %s %s: %s", current.client_oid, current.symbol, note)
+                current = self._cancel(current)
+                break
+            self._wait_update(order, book=chase)
         self.journal.update_order(
             order.client_oid, state=OrderRowState.of(current.state), filled=current.filled, avg_price=current.avg_price,
-            fee=current.fee, realized_pnl=current.realized_pnl,
+            fee=current.fee, realized_pnl=current.realized_pnl, note=note,
         )
         log.info(
             "order %s %s: %s, filled %s of %s%s",
@@ -728,17 +747,27 @@ class Executor:
                 return streamed
         return self.exchange.get_order(order.symbol, **_ref(order))
 
-    def _wait_update(self, order: Order) -> None:
-        """Wait up to POLL_INTERVAL: woken early by the order's next push when the feed is live."""
+    def _wait_update(self, order: Order, *, book: bool = False) -> None:
+        """Wait up to POLL_INTERVAL: woken early by the order's next push when the feed is live, and
+        with ``book`` by a move of the symbol's streamed best bid/ask too."""
         if not self._feed_live():
             self._sleep(self.settings.poll_interval)
             return
         if self._stopping.is_set():
             raise Interrupted()
         feed: OrderFeed = self.exchange  # type: ignore[assignment]
-        feed.wait_order_update(order.client_oid, self.settings.poll_interval)
+        feed.wait_order_update(order.client_oid, self.settings.poll_interval, book=order.symbol if book else None)
         if self._stopping.is_set():
             raise Interrupted()
+
+    def _left_behind(self, order: Order) -> str:
+        """Why the market has left this resting order, by a fresh streamed book; "" when it has not,
+        or when no such book exists (no streams, a stale or silent book): then the order waits as always."""
+        if order.order_type is not OrderType.LIMIT or order.price is None:
+            return ""
+        streamed = getattr(self.exchange, "streamed_quote", None)
+        quote = streamed(order.symbol) if streamed is not None else None
+        return market_left(order, quote) if quote is not None else ""
 
     def _cancel(self, order: Order) -> Order:
         """Cancel the rest; whether or not the cancel wins, return the order's final state."""
@@ -776,6 +805,25 @@ def reduction(contract: Contract, signal: Signal, held: Decimal) -> tuple[Decima
     quantity = signal.quantity or Decimal(0)
     rule = f"quantity {quantity}" + (f", capped at the position {held}" if quantity > held else "")
     return min(contract.floor_size(quantity), held), rule
+
+
+def market_left(order: Order, quote: Quote) -> str:
+    """Why the market has left a resting limit order ("" when it has not).
+
+    Orders are placed marketable (buys at the ask, sells at the bid), so one that rests does so
+    because the book moved before it arrived; the opposite side is then beyond its price by
+    definition, which alone says nothing. The market has *left* the order when its own side has
+    moved past it: for a buy resting at p, the best bid is above p; for a sell at p, the best ask is
+    below p. Others then bid (offer) better, the order is no longer at the top of the book and will
+    not fill unless the market comes all the way back, so waiting for ORDER_TIMEOUT only costs time.
+    """
+    assert order.price is not None
+    buying = (order.position_side is PositionSide.LONG) != order.reduce
+    if buying and quote.bid > order.price:
+        return f"best bid {quote.bid} is above the buy's price {order.price}"
+    if not buying and quote.ask < order.price:
+        return f"best ask {quote.ask} is below the sell's price {order.price}"
+    return ""
 
 
 def describe_fills(rows: list[OrderRecord]) -> str:
