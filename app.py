@@ -258,6 +258,8 @@ def webhook(source: str) -> tuple[Response, int]:
         body["reason"] = accepted.reason
     if accepted.note:
         body["note"] = accepted.note
+    if accepted.signals:  # the alert went to several accounts: one line each (the fields above are the first's)
+        body["signals"] = [row.as_row() for row in accepted.signals]
     return jsonify(body), 200
 
 
@@ -305,6 +307,7 @@ def _signal_reply(signal_id: str) -> dict[str, Any]:
             "intent": record.intent,
             "received_at": record.received_at,
             "note": record.note,
+            "account": record.account,
             "orders": [order.as_dict() for order in journal.orders(record.id)],
         }
     refused = journal.refusal(signal_id)
@@ -514,11 +517,20 @@ def healthz() -> tuple[Response, int]:
     runtime = _runtime()
     accepting = runtime.service.dispatcher.accepting
     exchange = runtime.health.snapshot()
-    status = "shutting-down" if not accepting else "ok" if exchange.usable else "degraded"
+    accounts = {name: account.health.snapshot() for name, account in runtime.accounts.items()}
+    usable = exchange.usable and all(snapshot.usable for snapshot in accounts.values())
+    status = "shutting-down" if not accepting else "ok" if usable else "degraded"
+    extra: dict[str, Any] = {}
+    if len(accounts) > 1:  # each account's exchange; "exchange" stays the first account's
+        extra["accounts"] = {
+            name: {"mode": runtime.accounts[name].settings.mode, "exchange": snapshot.as_dict()}
+            for name, snapshot in accounts.items()
+        }
     return jsonify(
         {
             "status": status,
             "mode": runtime.settings.mode,
+            **extra,
             "exchange": exchange.as_dict(),
             "queue": runtime.service.dispatcher.load(),
             "signals": runtime.journal.counts(),

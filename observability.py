@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from bitget.observed import Call
 from config import Settings
 from runtime import Runtime
 from trading import events as kinds
+from trading.accounts import DEFAULT_ACCOUNT
 from trading.events import Event
 from trading.health_watch import HealthWatch
 from trading.metrics import Metrics
@@ -25,11 +27,12 @@ log = logging.getLogger(__name__)
 class Observability:
     metrics: Metrics
     notifier: Notifier
-    watch: HealthWatch
+    watches: list[HealthWatch]
 
     def stop(self, timeout: float = 3.0) -> None:
         """Stop watching, and let queued notifications (the shutdown one included) go out within ``timeout``."""
-        self.watch.stop()
+        for watch in self.watches:
+            watch.stop()
         self.notifier.close(timeout)
 
 
@@ -39,11 +42,13 @@ def observe(runtime: Runtime, settings: Settings) -> Observability:
     metrics = Metrics()
     metrics.readings.signal_counts = runtime.journal.counts
     metrics.readings.queue_load = runtime.service.dispatcher.load
-    metrics.readings.exchange_usable = lambda: runtime.health.usable
+    links = {name: account.link for name, account in runtime.accounts.items()} or {DEFAULT_ACCOUNT: runtime.link}
+    metrics.readings.exchange_usable = lambda: {name: link.health.usable for name, link in links.items()}
     bus.subscribe(metrics.on_event)
-    session = getattr(runtime.link, "session", None)
-    if session is not None and hasattr(session, "add_listener"):
-        session.add_listener(lambda call: _exchange_call(metrics, call))
+    for name, link in links.items():
+        session = getattr(link, "session", None)
+        if session is not None and hasattr(session, "add_listener"):
+            session.add_listener(partial(_exchange_call, metrics, name))
     notifier = Notifier(settings.notify, secrets=settings.secrets(), on_result=metrics.notification)
     metrics.readings.notifier_backlog = notifier.backlog
     bus.subscribe(notifier)
@@ -51,15 +56,22 @@ def observe(runtime: Runtime, settings: Settings) -> Observability:
     if settings.notify.enabled:
         names = ", ".join(sorted(settings.notify.events))
         log.info("notifications: %s on %s", _where(settings), names)
-    watch = HealthWatch(runtime.health, bus)
-    bus.subscribe(lambda event: watch.stop(wait=False) if event.kind == kinds.SHUTDOWN else None)
-    watch.start()
+    several = len(links) > 1
+    watches = [HealthWatch(link.health, bus, account=name if several else "") for name, link in links.items()]
+    for watch in watches:
+        bus.subscribe(partial(_stop_at_shutdown, watch))
+        watch.start()
     bus.publish(Event(kinds.STARTUP, detail={"summary": runtime.mode_line}))
-    return Observability(metrics, notifier, watch)
+    return Observability(metrics, notifier, watches)
 
 
-def _exchange_call(metrics: Metrics, call: Call) -> None:
-    metrics.exchange_call(call.method, call.path, call.seconds, call.error)
+def _stop_at_shutdown(watch: HealthWatch, event: Event) -> None:
+    if event.kind == kinds.SHUTDOWN:
+        watch.stop(wait=False)
+
+
+def _exchange_call(metrics: Metrics, account: str, call: Call) -> None:
+    metrics.exchange_call(call.method, call.path, call.seconds, call.error, account)
 
 
 def _where(settings: Settings) -> str:

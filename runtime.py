@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from bitget.auth import Credentials
@@ -16,13 +17,15 @@ from bitget.link import ExchangeLink
 from bitget.options import ClientOptions
 from bitget.ratelimit import share_buckets
 from config import Settings
+from config_accounts import AccountSettings
+from trading.accounts import Account
 from trading.errors import ExchangeError
 from trading.exchange import Exchange
 from trading.executor import Executor
 from trading.guard import AccessGuard
 from trading.health import ExchangeHealth
 from trading.held_logs import HeldLogs
-from trading.journal import Journal
+from trading.journal import Journal, JournalUnavailable
 from trading.kill_switch import SWITCH_FILE, TradingSwitch
 from trading.reconnect import Reconnector
 from trading.service import SignalService
@@ -32,8 +35,39 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
+class AccountRuntime:
+    """One account's way to its exchange: link (adapter, session, health), executor and reconnect loop.
+
+    Each has its own HTTP session and key, so its own rate-limit buckets and position mode; its
+    reconnect loop retries only its own exchange.
+    """
+
+    settings: AccountSettings
+    link: ExchangeLink
+    executor: Executor
+    reconnector: Reconnector
+    mode_line: str
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    @property
+    def exchange(self) -> Exchange:
+        return self.link.exchange
+
+    @property
+    def health(self) -> ExchangeHealth:
+        return self.link.health
+
+    def trading(self) -> Account:
+        """The account as the rules see it."""
+        return Account(self.name, self.link.exchange, self.executor, self.link.health, self.settings.symbol_allowlist)
+
+
+@dataclass
 class Runtime:
-    """A running service and how to stop it."""
+    """A running service and how to stop it. ``link`` and ``reconnector`` are the first account's."""
 
     settings: Settings
     service: SignalService
@@ -42,6 +76,7 @@ class Runtime:
     mode_line: str
     reconnector: Reconnector
     _closers: list[Callable[[], None]] = field(default_factory=list)
+    accounts: dict[str, AccountRuntime] = field(default_factory=dict)
 
     @property
     def exchange(self) -> Exchange:
@@ -53,8 +88,9 @@ class Runtime:
         return self.link.health
 
     def start(self) -> None:
-        """Start the background reconnect loop and resume interrupted work (the mode line is out already)."""
-        self.reconnector.start()
+        """Start the background reconnect loops and resume interrupted work (the mode line is out already)."""
+        for reconnector in self._reconnectors():
+            reconnector.start()
         resumed = self.service.recover()
         if resumed:
             log.info("resumed %d signal(s) left pending by the previous run", resumed)
@@ -63,7 +99,8 @@ class Runtime:
         """Stop taking signals, finish running ones within the grace period, close resources."""
         if not self._closers:
             return True
-        self.reconnector.stop()
+        for reconnector in self._reconnectors():
+            reconnector.stop()
         grace = self.settings.service.shutdown_grace if grace is None else grace
         load = self.service.dispatcher.load()
         log.info("shutting down: %d running (grace %gs), %d waiting", load["running"], grace, load["waiting"])
@@ -83,6 +120,11 @@ class Runtime:
         return finished
 
 
+    def _reconnectors(self) -> list[Reconnector]:
+        found = [a.reconnector for a in self.accounts.values()]
+        return found if self.reconnector in found else [self.reconnector, *found]
+
+
 class StartupError(Exception):
     """The service cannot start; the message is one line saying why and what to change."""
 
@@ -93,44 +135,88 @@ SYSTEM_NAMES = {"classic": "classic account, v2 API", "uta": "Unified Trading Ac
 def build_runtime(settings: Settings) -> Runtime:
     """Everything a running service needs; raises StartupError (one line) on a refused configuration.
 
-    An exchange that cannot be reached is not a refusal: the service starts degraded and the
-    reconnect loop finishes the start-up work when the exchange answers. Nothing is logged before
-    the mode line (records of the start-up calls follow it).
+    One AccountRuntime per enabled account. An exchange that cannot be reached is not a refusal:
+    that account starts degraded and its reconnect loop finishes the start-up work when the exchange
+    answers; the other accounts trade meanwhile. Nothing is logged before the mode line (records of
+    the start-up calls follow it).
     """
     held = HeldLogs()
     closers: list[Callable[[], None]] = []
+    enabled = [account for account in settings.all_accounts if account.enabled]
     try:
-        mode_line, options = _exchange_target(settings, closers)
-        link = ExchangeLink(settings.account_mode, options, ExchangeHealth())
-        closers.append(link.close)
-        outage = _first_connect(link)
+        targets = [_exchange_target(account, closers) for account in enabled]
+        links = [ExchangeLink(account.account_mode, options, ExchangeHealth()) for account, (_, options)
+                 in zip(enabled, targets, strict=True)]
+        closers.extend(link.close for link in links)
+        outages = _connect_all(enabled, links)
     except BaseException:
         held.drop()
         for close in reversed(closers):
             close()
         raise
-    mode_line = mode_line.replace(":", f" ({_system_words(link)}):", 1)
-    held.release(lambda: log.info(mode_line))
-    if outage is not None:
-        log.warning(
-            "exchange not reachable at start-up (%s): serving degraded; signals are journaled and wait for it "
-            "(up to SIGNAL_MAX_AGE=%gs); retrying in the background (at most every %gs)",
-            outage, settings.service.signal_max_age, settings.service.reconnect_max_wait,
-        )
-    journal = Journal(settings.journal_path)
+    lines = [line.replace(":", f" ({_system_words(link)}):", 1) for (line, _), link in zip(targets, links, strict=True)]
+    if len(enabled) == 1:
+        mode_line = lines[0]
+        held.release(lambda: log.info(mode_line))
+    else:
+        lines = [f"account {account.name}: {line}" for account, line in zip(enabled, lines, strict=True)]
+        names = ", ".join(account.name for account in enabled)
+        first = (f"MODE {settings.mode.upper()}: {len(enabled)} accounts ({names}); alerts without an account go to "
+                 f"{', '.join(settings.alert_accounts)}")
+        mode_line = "\n".join([first, *lines])
+        held.release(lambda: [log.info(line) for line in (first, *lines)])
+    for account, outage in zip(enabled, outages, strict=True):
+        if outage is not None:
+            log.warning(
+                "%sexchange not reachable at start-up (%s): serving degraded; signals are journaled and wait for it "
+                "(up to SIGNAL_MAX_AGE=%gs); retrying in the background (at most every %gs)",
+                "" if len(enabled) == 1 else f"account {account.name}: ",
+                outage, settings.service.signal_max_age, settings.service.reconnect_max_wait,
+            )
+    try:
+        journal = Journal(settings.journal_target)
+    except JournalUnavailable as exc:
+        for close in reversed(closers):
+            close()
+        raise StartupError(f"cannot start: {exc}") from None
     closers.insert(0, journal.close)
-    _share_pacing(settings.journal_path, closers)
-    executor = Executor(link.exchange, settings.execution, journal)
+    _share_pacing(settings.journal_target, closers)
+    wait_max = settings.service.reconnect_max_wait
+    accounts: dict[str, AccountRuntime] = {}
+    for account, link, line in zip(enabled, links, lines, strict=True):
+        connect = None if link.confirmed else link.connect
+        reconnector = Reconnector(link.health, ping=link.ping, connect=connect, wait_max=wait_max)
+        executor = Executor(link.exchange, account.execution, journal)
+        accounts[account.name] = AccountRuntime(account, link, executor, reconnector, line)
+    primary = accounts[next((n for n in settings.alert_accounts if n in accounts), enabled[0].name)]
     service = SignalService(
-        settings=settings.service, exchange=link.exchange, health=link.health, executor=executor, journal=journal,
-        guard=AccessGuard(settings.guard),
+        settings=settings.service, exchange=primary.exchange, health=primary.health, executor=primary.executor,
+        journal=journal, guard=AccessGuard(settings.guard),
         switch=TradingSwitch.load(settings.data_dir / SWITCH_FILE, settings.service.trading_enabled),
+        accounts={name: runtime.trading() for name, runtime in accounts.items()},
+        disabled_accounts=[a.name for a in settings.all_accounts if not a.enabled],
+        default_accounts=settings.alert_accounts,
         instance=settings.instance,
     )
-    connect = None if link.confirmed else link.connect
-    wait_max = settings.service.reconnect_max_wait
-    reconnector = Reconnector(link.health, ping=link.ping, connect=connect, wait_max=wait_max)
-    return Runtime(settings, service, link, journal, mode_line, reconnector, closers)
+    return Runtime(settings, service, primary.link, journal, mode_line, primary.reconnector, closers, accounts)
+
+
+def _connect_all(accounts: list[AccountSettings], links: list[ExchangeLink]) -> list[ExchangeError | None]:
+    """The start-up work of every account, side by side, so an unreachable one delays no other.
+
+    A refusal (wrong key, wrong account system) stops start-up, naming the account when there are several.
+    """
+    if len(links) == 1:
+        return [_first_connect(links[0])]
+    with ThreadPoolExecutor(max_workers=len(links), thread_name_prefix="connect") as pool:
+        futures = [pool.submit(_first_connect, link) for link in links]
+        outcomes: list[ExchangeError | None] = []
+        for account, future in zip(accounts, futures, strict=True):
+            try:
+                outcomes.append(future.result())
+            except StartupError as exc:
+                raise StartupError(f"account {account.name}: {exc}") from None
+    return outcomes
 
 
 def _share_pacing(journal_target: object, closers: list[Callable[[], None]]) -> None:
@@ -147,17 +233,17 @@ def _share_pacing(journal_target: object, closers: list[Callable[[], None]]) -> 
     closers.insert(0, stop)
 
 
-def _exchange_target(settings: Settings, closers: list[Callable[[], None]]) -> tuple[str, ClientOptions]:
-    """The mode line (without the account system) and the client options for the configured mode."""
-    options = settings.exchange
-    if settings.mode == "paper":
+def _exchange_target(account: AccountSettings, closers: list[Callable[[], None]]) -> tuple[str, ClientOptions]:
+    """The mode line (without the account system) and the client options for the account's mode."""
+    options = account.exchange
+    if account.mode == "paper":
         from bitget.sim.paper import start_paper
 
-        sim = start_paper(settings.paper, streams=options.streams)  # STREAMS=on: the simulator streams too
+        sim = start_paper(account.paper, streams=options.streams)  # STREAMS=on: the simulator streams too
         closers.append(sim.stop)
         credentials = Credentials(sim.api_key, sim.secret_key, sim.passphrase)
         options = replace(options, base_url=sim.base_url, credentials=credentials, demo=False, ws_url=sim.ws_url)
-        paper = settings.paper
+        paper = account.paper
         market = f"{sim.market} market"
         if sim.market != paper.market:
             market += ": Bitget's live market unreachable"
@@ -166,7 +252,7 @@ def _exchange_target(settings: Settings, closers: list[Callable[[], None]]) -> t
             f"({market}, {len(sim.engine.contracts)} contracts, "
             f"{'paper account restored' if sim.restored else 'fresh paper account'}: {sim.engine.balance} USDT)"
         ), options
-    if settings.mode == "demo":
+    if account.mode == "demo":
         return f"MODE DEMO: Bitget demo trading at {options.base_url} (paptrading: 1), no real money", options
     return f"MODE LIVE: REAL ORDERS on Bitget at {options.base_url}", options
 

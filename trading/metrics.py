@@ -1,5 +1,8 @@
 """Prometheus metrics of one running service, in its own registry (tests build many services per process).
 
+Figures of one account's trading (orders, executed signals, exchange calls and errors, the
+exchange's usability) carry an ``account`` label; ``default`` without ACCOUNTS_FILE.
+
 Counters and histograms are fed as things happen (events, exchange calls, webhook replies); what
 already has a home (signals per status in the journal, the queue, the notifier's backlog) is read
 at scrape time, so the figures cannot drift from it.
@@ -14,6 +17,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from trading import events as kinds
+from trading.accounts import DEFAULT_ACCOUNT
 from trading.events import Event
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -29,7 +33,7 @@ class _Readings(Collector):
         self.signal_counts: Callable[[], Mapping[str, int]] | None = None
         self.queue_load: Callable[[], Mapping[str, int]] | None = None
         self.notifier_backlog: Callable[[], int] | None = None
-        self.exchange_usable: Callable[[], bool] | None = None
+        self.exchange_usable: Callable[[], Mapping[str, bool]] | None = None  # account -> usable
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         if self.signal_counts is not None:
@@ -49,10 +53,13 @@ class _Readings(Collector):
                 "trading_notifier_backlog", "Notifications waiting or being sent", value=self.notifier_backlog()
             )
         if self.exchange_usable is not None:
-            yield GaugeMetricFamily(
-                "trading_exchange_usable", "1 while the exchange answers and start-up work is done",
-                value=int(self.exchange_usable()),
+            usable = GaugeMetricFamily(
+                "trading_exchange_usable", "1 while the account's exchange answers and start-up work is done",
+                labels=["account"],
             )
+            for account, ok in sorted(self.exchange_usable().items()):
+                usable.add_metric([account], int(ok))
+            yield usable
 
 
 class Metrics:
@@ -63,8 +70,12 @@ class Metrics:
         self.readings = _Readings()
         self.registry.register(self.readings)
         r = self.registry
-        self.orders = Counter("trading_orders", "Orders of executed signals by final state", ["outcome"], registry=r)
-        self.finished = Counter("trading_signals_finished", "Executed signals by final status", ["status"], registry=r)
+        self.orders = Counter(
+            "trading_orders", "Orders of executed signals by final state", ["account", "outcome"], registry=r
+        )
+        self.finished = Counter(
+            "trading_signals_finished", "Executed signals by final status", ["account", "status"], registry=r
+        )
         self.refused = Counter("trading_alerts_refused", "Refused webhook requests by code", ["code"], registry=r)
         self.webhook_seconds = Histogram(
             "trading_webhook_reply_seconds", "Time to answer a webhook request", ["status"],
@@ -75,12 +86,12 @@ class Metrics:
             registry=r,
         )
         self.exchange_seconds = Histogram(
-            "trading_exchange_request_seconds", "Exchange HTTP request latency", ["method", "endpoint"],
+            "trading_exchange_request_seconds", "Exchange HTTP request latency", ["account", "method", "endpoint"],
             buckets=FAST_BUCKETS[4:] + SLOW_BUCKETS[7:], registry=r,
         )
         self.exchange_errors = Counter(
             "trading_exchange_errors", "Exchange requests that failed, by Bitget code, HTTP status or network",
-            ["code"], registry=r,
+            ["account", "code"], registry=r,
         )
         self.notifications = Counter(
             "trading_notifications", "Notifications by destination and result (sent, failed, dropped)",
@@ -92,17 +103,20 @@ class Metrics:
         if event.kind == kinds.ALERT_REFUSED:
             self.refused.labels(str(event.detail.get("code", ""))).inc()
         elif event.kind == kinds.SIGNAL_FINISHED:
-            self.finished.labels(str(event.detail.get("status", ""))).inc()
+            account = event.account or DEFAULT_ACCOUNT
+            self.finished.labels(account, str(event.detail.get("status", ""))).inc()
             for outcome in event.detail.get("orders", ()):
-                self.orders.labels(str(outcome)).inc()
+                self.orders.labels(account, str(outcome)).inc()
             latency = event.detail.get("to_first_order")
             if latency is not None:
                 self.signal_to_order.observe(float(latency))
 
-    def exchange_call(self, method: str, endpoint: str, seconds: float, error: str) -> None:
-        self.exchange_seconds.labels(method, endpoint).observe(seconds)
+    def exchange_call(
+        self, method: str, endpoint: str, seconds: float, error: str, account: str = DEFAULT_ACCOUNT
+    ) -> None:
+        self.exchange_seconds.labels(account, method, endpoint).observe(seconds)
         if error:
-            self.exchange_errors.labels(error).inc()
+            self.exchange_errors.labels(account, error).inc()
 
     def webhook_reply(self, status: int, seconds: float) -> None:
         self.webhook_seconds.labels(str(status)).observe(seconds)

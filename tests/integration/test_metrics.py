@@ -4,6 +4,7 @@ against the simulator; an admin read like the history routes.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -54,18 +55,19 @@ def test_signals_orders_and_latencies_are_counted(sim, service):
 
     assert value(after, "trading_signals", status="done") == 2
     assert value(after, "trading_signals", status="skipped") == 1
-    assert value(after, "trading_orders_total", outcome="filled") == 2
-    assert value(after, "trading_signals_finished_total", status="done") == 2
+    assert value(after, "trading_orders_total", account="default", outcome="filled") == 2
+    assert value(after, "trading_signals_finished_total", account="default", status="done") == 2
     assert value(after, "trading_webhook_reply_seconds_count", status="200") == 3
     assert value(after, "trading_signal_to_order_seconds_count") == 2
     assert value(after, "trading_signal_to_order_seconds_sum") > 0
     place = sim.place_order_path
-    placed = value(after, "trading_exchange_request_seconds_count", method="POST", endpoint=place)
-    assert placed - value(before, "trading_exchange_request_seconds_count", method="POST", endpoint=place) == 2
+    labels = {"account": "default", "method": "POST", "endpoint": place}
+    placed = value(after, "trading_exchange_request_seconds_count", **labels)
+    assert placed - value(before, "trading_exchange_request_seconds_count", **labels) == 2
     assert value(after, "trading_queue_signals", state="waiting") == 0
     assert value(after, "trading_queue_capacity") == service.runtime.settings.service.max_queue
     assert value(after, "trading_notifier_backlog") == 0
-    assert value(after, "trading_exchange_usable") == 1
+    assert value(after, "trading_exchange_usable", account="default") == 1
 
 
 def test_exchange_errors_are_counted_by_code_and_refusals_by_reason(sim, service):
@@ -73,7 +75,7 @@ def test_exchange_errors_are_counted_by_code_and_refusals_by_reason(sim, service
     assert service.signal(BUY_LONG)["status"] == "failed"
     assert service.post({**BUY_LONG, "token": "wrong-token-000"}).status_code == 401
     samples = scrape(service)
-    assert value(samples, "trading_exchange_errors_total", code="40762") >= 1
+    assert value(samples, "trading_exchange_errors_total", account="default", code="40762") >= 1
     assert value(samples, "trading_signals", status="failed") == 1
     assert value(samples, "trading_alerts_refused_total", code="invalid-token") == 1
     assert value(samples, "trading_webhook_reply_seconds_count", status="401") == 1
@@ -82,8 +84,11 @@ def test_exchange_errors_are_counted_by_code_and_refusals_by_reason(sim, service
 def test_each_app_keeps_its_own_figures(sim, service, make_service):
     other = make_service(ADMIN_TOKEN=ADMIN)
     assert service.signal(BUY_LONG)["status"] == "done"
-    assert value(scrape(service), "trading_orders_total", outcome="filled") == 1
-    assert value(scrape(other), "trading_orders_total", outcome="filled") == 0
+    deadline = time.monotonic() + 2  # the signal's end is counted just after its status is journaled
+    while value(scrape(service), "trading_orders_total", account="default", outcome="filled") != 1:
+        assert time.monotonic() < deadline, "the filled order was not counted"
+        time.sleep(0.02)
+    assert value(scrape(other), "trading_orders_total", account="default", outcome="filled") == 0
 
 
 def test_metrics_are_an_admin_read(service):
