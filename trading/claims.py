@@ -294,6 +294,8 @@ class Claimer:
         except Exception as exc:
             log.warning("signal %s: claimed, but its status could not be updated: %s", record.id, exc)
         self._pool.submit(record.id, pair_key(record), reserved=False)
+        if not self._accepting:  # shut down while this claim was being taken: nobody here will run it
+            self._give_back_one(record.id)
 
     def _execute(self, signal_id: str) -> None:
         """Run one claimed signal; afterwards give back a claim a finished run left pending."""

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.support.pg_database import fresh_database
 from tests.support.service import SimControl
 from trading.claims import Claimer, InstanceSettings
 from trading.journal import TERMINAL, Journal, SignalStatus
@@ -27,13 +26,11 @@ SYMBOLS = ("BTCUSDT", "ETHUSDT")
 
 
 @pytest.fixture
-def journal() -> Iterator[Journal]:
-    with fresh_database("claims") as url:
-        journal = Journal(url)
-        try:
-            yield journal
-        finally:
-            journal.close()
+def journal(postgres_url: str) -> Iterator[Journal]:
+    """A journal in a fresh PostgreSQL schema, as the instances of a deployment share one."""
+    journal = Journal(postgres_url)
+    yield journal
+    journal.close()
 
 
 def admit(journal: Journal, account: str, symbol: str, number: int) -> str:
@@ -88,6 +85,7 @@ def wait_terminal(journal: Journal, ids: list[str], timeout: float) -> None:
     raise AssertionError(f"not terminal: {[i for i in ids if journal.signal(i).status not in TERMINAL]}")
 
 
+@pytest.mark.postgres
 def test_sixty_signals_over_six_pairs_run_once_each_in_arrival_order_shared_by_two_instances(journal):
     work = Work(journal)
     first, second = claimer(journal, work, "one"), claimer(journal, work, "two")
@@ -115,6 +113,7 @@ def test_sixty_signals_over_six_pairs_run_once_each_in_arrival_order_shared_by_t
     assert journal.held("one") == [] and journal.held("two") == []
 
 
+@pytest.mark.postgres
 def test_a_dead_instances_signal_is_taken_over_after_its_lease_and_its_pair_waits_till_then(journal):
     work = Work(journal)
     frozen = threading.Event()

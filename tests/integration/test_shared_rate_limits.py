@@ -17,7 +17,6 @@ from bitget.auth import Credentials
 from bitget.errors import RateLimitError
 from bitget.ratelimit import LIMITS, RateLimiter, share_buckets
 from bitget.transport import SignedTransport
-from tests.support.pg_database import fresh_database
 from tests.support.service import SimControl
 from trading.journal import Journal
 from trading.shared_pacing import SharedBuckets
@@ -63,16 +62,16 @@ def control(sim_server: str):
     share_buckets(None)
 
 
-def test_two_clients_sharing_the_postgres_buckets_stay_within_the_limit_together(control, sim_server):
-    with fresh_database("pacing") as url:
-        Journal(url).close()  # opening migrates: the rate_buckets table
-        buckets = SharedBuckets.open(url)
-        try:
-            share_buckets(buckets)
-            seconds = _burst(sim_server)
-        finally:
-            share_buckets(None)
-            buckets.close()
+@pytest.mark.postgres
+def test_two_clients_sharing_the_postgres_buckets_stay_within_the_limit_together(control, sim_server, postgres_url):
+    Journal(postgres_url).close()  # opening migrates: the rate_buckets table
+    buckets = SharedBuckets.open(postgres_url)
+    try:
+        share_buckets(buckets)
+        seconds = _burst(sim_server)
+    finally:
+        share_buckets(None)
+        buckets.close()
     limits = control._get("/sim/rate-limits")
     assert limits["refused"] == 0, limits
     assert limits["peak"][PATH] <= LIMITS[PATH].rate, limits
