@@ -382,11 +382,6 @@ _EXPIRE_OWN = Prepared(
 )
 
 
-def _next_seq(table: Any) -> Any:
-    """SQLite's arrival number: one more than the highest, read inside the write transaction (BEGIN IMMEDIATE)."""
-    return select(func.coalesce(func.max(table.c.seq), 0) + 1).scalar_subquery()
-
-
 class Journal:
     """Thread-safe access to the journal: a SQLite file (or ``:memory:``) or a database URL.
 
@@ -401,15 +396,13 @@ class Journal:
         sqlite = self._store.sqlite
         self.path: Path | None = self._store.path or (Path(":memory:") if sqlite else None)
         self.where = mask_url(str(target))  # safe to show: never the password
-        if sqlite:
-            insert_signal = insert(SIGNALS).values(seq=_next_seq(SIGNALS))
-            insert_order = sqlite_insert(ORDERS).values(seq=_next_seq(ORDERS)).on_conflict_do_nothing()
+        if sqlite:  # seq is the rowid: SQLite numbers a new row itself
+            insert_order = sqlite_insert(ORDERS).on_conflict_do_nothing()
             ready = _READY
-        else:
-            insert_signal = insert(SIGNALS)
+        else:  # seq is an identity
             insert_order = postgres_insert(ORDERS).on_conflict_do_nothing()
             ready = _READY.with_for_update(skip_locked=True, of=SIGNALS)
-        self._insert_signal = Prepared(insert_signal, _SIGNAL_COLUMNS)
+        self._insert_signal = Prepared(insert(SIGNALS), _SIGNAL_COLUMNS)
         self._insert_order = Prepared(insert_order, _ORDER_COLUMNS)
         self._ready = Prepared(ready)
 

@@ -30,7 +30,7 @@ signals = Table(
     Column("updated_at", Double, nullable=False),
     Column("note", Text, nullable=False),
     Column("account", Text, nullable=False),
-    Column("seq", BigInteger),  # arrival order: PostgreSQL identity, SQLite max + 1 in the write transaction
+    Column("seq", BigInteger),  # arrival order: SQLite's rowid (INTEGER PRIMARY KEY), PostgreSQL an identity
     Column("claimed_by", Text),  # the instance running (or about to run) the signal
     Column("lease_until", Double),  # the claim is void after this time unless renewed
 )
@@ -54,7 +54,7 @@ orders = Table(
     Column("updated_at", Double, nullable=False),
     Column("fee", Text),
     Column("realized_pnl", Text),
-    Column("seq", BigInteger),
+    Column("seq", BigInteger),  # the order they were journaled in, as for signals
 )
 
 events = Table(

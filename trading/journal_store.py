@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -107,25 +108,26 @@ def normalize_url(target: str | Path) -> str:
     return url
 
 
+Binder = Callable[[Mapping[str, Any]], Any]  # a run's parameters -> what the driver's execute() takes
+
+
 class Prepared:
-    """A Core statement compiled once per backend: its SQL text, its parameter order and its fixed values."""
+    """A Core statement compiled once per backend: its SQL text and how a run's parameters are passed."""
 
     def __init__(self, statement: Executable, columns: Sequence[str] | None = None) -> None:
         self.statement = statement
         self.columns = list(columns) if columns is not None else None  # an INSERT's columns, given at each run
-        self._compiled: dict[str, tuple[str, list[str] | None, dict[str, Any]]] = {}
+        self._compiled: dict[str, tuple[str, Binder]] = {}
 
-    def compiled(self, dialect: Dialect) -> tuple[str, list[str] | None, dict[str, Any]]:
+    def compiled(self, dialect: Dialect) -> tuple[str, Binder]:
         found = self._compiled.get(dialect.name)
         if found is None:
             found = self._compiled[dialect.name] = _compile(self.statement, dialect, self.columns)
         return found
 
 
-def _compile(
-    statement: Executable, dialect: Dialect, columns: list[str] | None = None
-) -> tuple[str, list[str] | None, dict[str, Any]]:
-    """SQL text, parameter order (positional drivers) and the values written into the statement itself."""
+def _compile(statement: Executable, dialect: Dialect, columns: list[str] | None = None) -> tuple[str, Binder]:
+    """SQL text, and a binder putting the run's parameters (with the statement's own constants) in driver order."""
     compiled = statement.compile(dialect=dialect, column_keys=columns)  # type: ignore[attr-defined]
     if compiled.has_out_parameters or compiled.literal_execute_params or compiled.post_compile_params:
         # an IN list bound at run time: only a statement compiled at its run (values known) may carry one
@@ -134,8 +136,13 @@ def _compile(
         )
     given = {name for name, bind in compiled.binds.items() if bind.required}
     fixed = {name: value for name, value in compiled.construct_params(_check=False).items() if name not in given}
-    order = list(compiled.positiontup) if dialect.positional and compiled.positiontup is not None else None
-    return compiled.string, order, fixed
+    if not (dialect.positional and compiled.positiontup is not None):
+        return compiled.string, (lambda params: {**fixed, **params}) if fixed else (lambda params: params)
+    order = tuple(compiled.positiontup)
+    if not order:
+        return compiled.string, lambda params: ()
+    pick = itemgetter(*order) if len(order) > 1 else (lambda values: (values[order[0]],))
+    return compiled.string, (lambda params: pick({**fixed, **params})) if fixed else pick
 
 
 class Tx:
@@ -147,12 +154,10 @@ class Tx:
 
     def run(self, statement: Prepared | Executable, params: Mapping[str, Any] | None = None) -> Any:
         """Execute ``statement`` (a Prepared one, or a Core statement compiled now with its values bound)."""
-        if isinstance(statement, Prepared):
-            sql, order, fixed = statement.compiled(self.dialect)
-        else:
-            sql, order, fixed = _compile(statement, self.dialect)
-        values = {**fixed, **params} if params else fixed
-        self.cursor.execute(sql, [values[name] for name in order] if order is not None else values)
+        sql, bind = statement.compiled(self.dialect) if isinstance(statement, Prepared) else _compile(
+            statement, self.dialect
+        )
+        self.cursor.execute(sql, bind(params or {}))
         return self.cursor
 
     def rows(self, statement: Prepared | Executable, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -184,6 +189,7 @@ class Store:
         except OSError as exc:  # the SQLite file's directory cannot be made
             raise JournalUnavailable(f"the journal at {mask_url(str(target))} cannot be opened: {exc}") from None
         self._sa: Connection | None = None
+        self._tx: Tx | None = None
         try:
             self._sa = self.engine.connect() if self.sqlite else None
             with self.connection(write=True) as conn:
@@ -202,6 +208,9 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
+            if self._tx is not None:
+                self._tx.cursor.close()
+                self._tx = None
             if self._sa is not None:
                 self._sa.close()
                 self._sa = None
@@ -212,20 +221,25 @@ class Store:
             raise RuntimeError("the journal is closed")
         return self._sa
 
+    def _sqlite_tx(self) -> Tx:
+        """SQLite's one connection, one cursor (under the lock): made once, used by every transaction."""
+        if self._tx is None:
+            self._tx = Tx(self._sqlite_connection().connection.driver_connection.cursor(), self.engine.dialect)
+        return self._tx
+
     @contextmanager
     def write(self) -> Iterator[Tx]:
         """One write transaction (BEGIN IMMEDIATE on SQLite): committed on leaving, rolled back on an error."""
         if self.sqlite:
             with self._lock:
-                db = self._sqlite_connection().connection.driver_connection
-                cursor = db.cursor()
-                cursor.execute("BEGIN IMMEDIATE")
+                tx = self._sqlite_tx()
+                tx.cursor.execute("BEGIN IMMEDIATE")
                 try:
-                    yield Tx(cursor, self.engine.dialect)
+                    yield tx
                 except BaseException:
-                    cursor.execute("ROLLBACK")
+                    tx.cursor.execute("ROLLBACK")
                     raise
-                cursor.execute("COMMIT")
+                tx.cursor.execute("COMMIT")
             return
         raw = self.engine.raw_connection()
         try:
@@ -245,7 +259,11 @@ class Store:
         transaction rolled back at the end."""
         if self.sqlite:
             with self._lock:
-                yield Tx(self._sqlite_connection().connection.driver_connection.cursor(), self.engine.dialect)
+                cursor = self._sqlite_tx().cursor.connection.cursor()
+                try:
+                    yield Tx(cursor, self.engine.dialect)
+                finally:
+                    cursor.close()  # a SELECT left unfinished would hold its snapshot (and the WAL) open
             return
         raw = self.engine.raw_connection()
         try:

@@ -1,9 +1,11 @@
 """Accounts and claims: each signal belongs to an account, has an arrival number, and may be claimed by an instance.
 
-``seq`` is the arrival order every "in order" rule uses (rowid is SQLite's alone): old SQLite rows
-take their rowid, old PostgreSQL rows their (received_at, id) rank; new rows get max + 1 inside the
-write transaction on SQLite and an identity on PostgreSQL. Orders get a ``seq`` the same way.
-``claimed_by``/``lease_until`` say which instance runs a signal and until when the claim holds.
+``seq`` is the arrival order every "in order" rule uses (rowid is SQLite's alone). On SQLite the
+signals and orders tables are rebuilt with ``seq INTEGER PRIMARY KEY``: seq *is* the rowid, old
+rows keep theirs, a new row gets the next one, and arrival order costs no index and no extra work
+on the webhook's ack path. On PostgreSQL ``seq`` is an identity column; old rows are numbered in
+(received_at, id) order. ``claimed_by``/``lease_until`` say which instance runs a signal and until
+when the claim holds. Rows are never deleted from either table, so a seq is never reused.
 
 Revision ID: 0002
 Revises: 0001
@@ -16,43 +18,108 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-COMMON_BEFORE = """
-ALTER TABLE signals ADD COLUMN account TEXT NOT NULL DEFAULT 'default';
-ALTER TABLE signals ADD COLUMN claimed_by TEXT;
-"""
-
+# SQLite: the twelve-step table change (new table, copy, drop, rename), indexes and the count
+# triggers of the baseline made again on the new table.
 SQLITE = """
-ALTER TABLE signals ADD COLUMN seq INTEGER;
-UPDATE signals SET seq = rowid;
-ALTER TABLE signals ADD COLUMN lease_until REAL;
-ALTER TABLE orders ADD COLUMN seq INTEGER;
-UPDATE orders SET seq = rowid;
+CREATE TABLE signals_0002 (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    received_at REAL NOT NULL,
+    source TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    action TEXT NOT NULL,
+    sentiment TEXT NOT NULL,
+    intent TEXT NOT NULL,
+    alert_id TEXT,
+    fingerprint TEXT NOT NULL,
+    sent_at REAL,
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    updated_at REAL NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    account TEXT NOT NULL DEFAULT 'default',
+    claimed_by TEXT,
+    lease_until REAL
+);
+INSERT INTO signals_0002 (seq, id, received_at, source, payload, symbol, action, sentiment, intent, alert_id,
+    fingerprint, sent_at, status, reason, updated_at, note)
+    SELECT rowid, id, received_at, source, payload, symbol, action, sentiment, intent, alert_id,
+    fingerprint, sent_at, status, reason, updated_at, note FROM signals ORDER BY rowid;
+DROP TABLE signals;
+ALTER TABLE signals_0002 RENAME TO signals;
+CREATE INDEX signals_fingerprint ON signals (fingerprint, received_at);
+CREATE INDEX signals_status ON signals (status);
+CREATE INDEX signals_alert ON signals (alert_id) WHERE alert_id IS NOT NULL;
+CREATE INDEX signals_received ON signals (received_at);
+CREATE TRIGGER signal_counts_insert AFTER INSERT ON signals BEGIN
+    INSERT INTO signal_counts (status, n) VALUES (NEW.status, 1)
+        ON CONFLICT(status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER signal_counts_update AFTER UPDATE OF status ON signals
+    WHEN OLD.status IS NOT NEW.status BEGIN
+    UPDATE signal_counts SET n = n - 1 WHERE status = OLD.status;
+    INSERT INTO signal_counts (status, n) VALUES (NEW.status, 1)
+        ON CONFLICT(status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER signal_counts_delete AFTER DELETE ON signals BEGIN
+    UPDATE signal_counts SET n = n - 1 WHERE status = OLD.status;
+END;
+CREATE TABLE orders_0002 (
+    seq INTEGER PRIMARY KEY,
+    client_oid TEXT NOT NULL UNIQUE,
+    signal_id TEXT NOT NULL REFERENCES signals (id),
+    step TEXT NOT NULL,
+    position_side TEXT NOT NULL,
+    reduce INTEGER NOT NULL,
+    order_type TEXT NOT NULL,
+    price TEXT,
+    size TEXT NOT NULL,
+    order_id TEXT,
+    filled TEXT NOT NULL DEFAULT '0',
+    avg_price TEXT,
+    state TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    fee TEXT,
+    realized_pnl TEXT
+);
+INSERT INTO orders_0002 (seq, client_oid, signal_id, step, position_side, reduce, order_type, price, size,
+    order_id, filled, avg_price, state, created_at, updated_at, fee, realized_pnl)
+    SELECT rowid, client_oid, signal_id, step, position_side, reduce, order_type, price, size,
+    order_id, filled, avg_price, state, created_at, updated_at, fee, realized_pnl FROM orders ORDER BY rowid;
+DROP TABLE orders;
+ALTER TABLE orders_0002 RENAME TO orders;
+CREATE INDEX orders_signal ON orders (signal_id);
+CREATE INDEX orders_updated ON orders (updated_at);
 """
 
 POSTGRESQL = """
+ALTER TABLE signals ADD COLUMN account TEXT NOT NULL DEFAULT 'default';
+ALTER TABLE signals ADD COLUMN claimed_by TEXT;
+ALTER TABLE signals ADD COLUMN lease_until DOUBLE PRECISION;
 ALTER TABLE signals ADD COLUMN seq BIGINT;
 UPDATE signals SET seq = r.n FROM (SELECT id, row_number() OVER (ORDER BY received_at, id) AS n FROM signals) r
     WHERE r.id = signals.id;
 ALTER TABLE signals ALTER COLUMN seq SET NOT NULL;
 ALTER TABLE signals ALTER COLUMN seq ADD GENERATED BY DEFAULT AS IDENTITY;
 SELECT setval(pg_get_serial_sequence('signals', 'seq'), (SELECT COALESCE(MAX(seq), 0) + 1 FROM signals), false);
-ALTER TABLE signals ADD COLUMN lease_until DOUBLE PRECISION;
+CREATE UNIQUE INDEX signals_seq ON signals (seq);
+DROP INDEX signals_symbol_status;
 ALTER TABLE orders ADD COLUMN seq BIGINT;
 UPDATE orders SET seq = r.n FROM (SELECT client_oid, row_number() OVER (ORDER BY created_at, client_oid) AS n
     FROM orders) r WHERE r.client_oid = orders.client_oid;
 ALTER TABLE orders ALTER COLUMN seq SET NOT NULL;
 ALTER TABLE orders ALTER COLUMN seq ADD GENERATED BY DEFAULT AS IDENTITY;
 SELECT setval(pg_get_serial_sequence('orders', 'seq'), (SELECT COALESCE(MAX(seq), 0) + 1 FROM orders), false);
+CREATE UNIQUE INDEX orders_seq ON orders (seq);
 """
 
-# Per-(account, symbol) lookups: the newest executed alert of a pair, the first pending signal of a
-# pair (claims), the signals an instance holds.
-COMMON_AFTER = """
-CREATE UNIQUE INDEX signals_seq ON signals (seq);
-CREATE UNIQUE INDEX orders_seq ON orders (seq);
-DROP INDEX signals_symbol_status;
+# Per-(account, symbol) lookups: the newest executed alert of a pair, and whether a pair has an
+# earlier pending signal (claims), both by (account, symbol, status). No index of its own for the
+# pending signals: it would cost every admission a page more, and the pending are few.
+COMMON = """
 CREATE INDEX signals_account_symbol_status ON signals (account, symbol, status, sent_at);
-CREATE INDEX signals_pending ON signals (account, symbol, seq) WHERE status IN ('queued', 'executing');
 CREATE INDEX signals_claimed ON signals (claimed_by) WHERE claimed_by IS NOT NULL;
 """
 
@@ -60,7 +127,20 @@ CREATE INDEX signals_claimed ON signals (claimed_by) WHERE claimed_by IS NOT NUL
 def upgrade() -> None:
     bind = op.get_bind()
     own = SQLITE if bind.dialect.name == "sqlite" else POSTGRESQL
-    for script in (COMMON_BEFORE, own, COMMON_AFTER):
-        for statement in script.split(";\n"):
-            if statement.strip():
-                bind.exec_driver_sql(statement)
+    for script in (own, COMMON):
+        for statement in _statements(script):
+            bind.exec_driver_sql(statement)
+
+
+def _statements(script: str) -> list[str]:
+    """Statements split on ``;`` at a line's end, except inside a trigger's BEGIN … END."""
+    found, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        inside = pending.lstrip().upper().startswith("CREATE TRIGGER") and not pending.rstrip().endswith("END;")
+        if line.rstrip().endswith(";") and not inside:
+            found.append(pending.strip().removesuffix(";"))
+            pending = ""
+    if pending.strip():
+        found.append(pending.strip())
+    return found
