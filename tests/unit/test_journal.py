@@ -15,6 +15,7 @@ from trading.journal import (
     QUEUED,
     REJECTED,
     Journal,
+    JournalUnavailable,
     OrderRowState,
     OrderStep,
     SignalStatus,
@@ -197,3 +198,23 @@ def test_database_urls_are_read_and_never_shown_with_their_password(tmp_path: Pa
     with pytest.raises(JournalTargetError) as refused:
         normalize_url("mysql://u:s3cret@db/j")
     assert "s3cret" not in str(refused.value) and "mysql://u:***@db/j" in str(refused.value)
+
+
+def test_database_url_selects_postgresql_and_a_bad_one_is_refused_in_one_line_without_its_password():
+    from config import ConfigError, Settings
+
+    settings = Settings.from_env({"DATABASE_URL": "postgres://journal:s3cret-pass@db:5432/j"}, dotenv=False)
+    assert settings.journal_target == "postgresql+psycopg://journal:s3cret-pass@db:5432/j"
+    assert "s3cret-pass" in settings.secrets() and "s3cret-pass" not in repr(settings)
+    assert Settings.from_env({"DATA_DIR": "/srv/x"}, dotenv=False).journal_target == Path("/srv/x/journal.sqlite3")
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"DATABASE_URL": "mysql://journal:s3cret-pass@db/j"}, dotenv=False)
+    assert "s3cret-pass" not in str(refused.value) and "\n" not in str(refused.value)
+    assert str(refused.value).startswith("DATABASE_URL=mysql://journal:***@db/j: ")
+
+
+def test_an_unreachable_database_is_one_line_without_its_password():
+    with pytest.raises(JournalUnavailable) as refused:
+        Journal("postgresql://journal:s3cret-pass@127.0.0.1:1/j")
+    assert "s3cret-pass" not in str(refused.value) and "\n" not in str(refused.value)
+    assert "postgresql://journal:***@127.0.0.1:1/j" in str(refused.value)
