@@ -41,6 +41,7 @@ ALERTS = 300
 KILLS = 10
 LEASE = "2"
 INSTANCES = ("east", "west")
+PLACE_DELAY = 0.15  # each order takes this long inside the exchange: kills catch signals mid-order
 POSTING_SECONDS = 35.0  # the alerts are spread over this long, so the kills land among them
 SERVICE_ENV = {
     # Small enough that a doubled open still fits in the margin: the exchange must not hide a double.
@@ -254,6 +255,9 @@ def test_two_instances_one_killed_ten_times_lose_and_double_nothing(tmp_path, ca
     rng = random.Random(14)
     sim_ports = {name: free_port() for name in ACCOUNTS}
     sims = [start_sim(tmp_path, port) for port in sim_ports.values()]
+    for port in sim_ports.values():
+        slow = {"path": "/api/v2/mix/order/place-order", "method": "POST", "kind": "latency", "delay": PLACE_DELAY}
+        assert requests.post(f"http://127.0.0.1:{port}/sim/faults", json={"rules": [slow]}, timeout=5).ok
     instances: list[Instance] = []
     alerts = plan()
     kills = 0
