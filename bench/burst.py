@@ -12,10 +12,10 @@ import time
 
 import requests
 
-from bench.ack_load import SERVICE_EXTRA, execute, start
+from bench.ack_load import SERVICE_EXTRA, execute
 from bench.common import SYMBOLS, TERMINAL, Row, temp_dir
 from bitget.sim.limits import LIMITS
-from tests.support.processes import free_port, service_env, start_sim
+from tests.support.processes import free_port, service_env, start_serving, start_sim
 from tests.support.production import readme_command, runnable
 
 TIME_RATIO = 1.2
@@ -27,7 +27,7 @@ def burst_rows(count: int = 200, connections: int = 16) -> list[Row]:
         sim = start_sim(tmp, sim_port)
         sim_url = f"http://127.0.0.1:{sim_port}"
         env = service_env(tmp, port, sim_url, **SERVICE_EXTRA)
-        service = start(runnable(readme_command(), port), env, tmp / "service.log", port)
+        service = start_serving(runnable(readme_command(), port), env, tmp / "service.log", port)
         try:
             requests.post(f"{sim_url}/sim/rate-limits", json={"enforce": True}, timeout=5).raise_for_status()
             before = requests.get(f"{sim_url}/sim/requests", timeout=5).json()["by_method_path"]

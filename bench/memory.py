@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.ack_load import SERVICE_EXTRA, start
+from bench.ack_load import SERVICE_EXTRA
 from bench.common import Row, alert, percentile, post_all, rss_mb, temp_dir, timed_gets
-from tests.support.processes import TOKEN, free_port, service_env, start_sim
+from tests.support.processes import TOKEN, free_port, service_env, start_serving, start_sim
 from tests.support.production import readme_command, runnable
 from trading.journal import Journal, SignalStatus
 from trading.signals import parse_signal
@@ -34,7 +34,7 @@ def fill_journal(data_dir: Path, count: int) -> None:
 def measure(tmp: Path, sim_url: str, label: str, samples: int) -> dict[str, float]:
     port = free_port()
     env = service_env(tmp, port, sim_url, **SERVICE_EXTRA, DATA_DIR=str(tmp / label))
-    service = start(runnable(readme_command(), port), env, tmp / f"service-{label}.log", port)
+    service = start_serving(runnable(readme_command(), port), env, tmp / f"service-{label}.log", port)
     try:
         rss = rss_mb(service.proc.pid)
         post_all(port, "/api/webhook", [alert(i, TOKEN, f"warm-{label}") for i in range(20)], 1)

@@ -35,12 +35,8 @@ from contextlib import contextmanager
 from functools import cache
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic.config import Config
-from alembic.runtime.environment import EnvironmentContext
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, Executable, create_engine, event, inspect
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
@@ -48,8 +44,13 @@ from sqlalchemy.pool import StaticPool
 
 from trading.journal_legacy import LAST_STEP, STEPS, statements
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"
+HEAD = "0003"  # the newest revision in migrations/versions (a unit test keeps the two in step)
 ADMIT_LOCK = 0x6A6F75726E616C  # PostgreSQL advisory lock key taken by every admission ("journal")
 MIGRATE_LOCK = ADMIT_LOCK + 1  # and by every opening journal while it migrates
 POSTGRES_SCHEMES = ("postgresql+psycopg", "postgresql", "postgres")
@@ -318,6 +319,8 @@ def _postgres_engine(url) -> Engine:  # type: ignore[no-untyped-def]
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -325,22 +328,34 @@ def _config() -> Config:
 
 @cache
 def _scripts() -> ScriptDirectory:
-    """The revisions, read once per process (opening a journal then costs one query when it is current)."""
+    """The revisions, read once per process, and only when a journal needs migrating."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config())
 
 
 def head() -> str:
-    """The newest schema revision this code knows."""
+    """The newest schema revision this code knows, as Alembic's scripts say."""
     return _scripts().get_current_head() or BASELINE
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The journal's revision, read without Alembic: a current journal opens without loading it at all
+    (Alembic and its templates cost a process about 12 MB)."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
 def migrate(conn: Connection) -> None:
     """Bring the journal on ``conn`` (inside a write transaction) to the head revision."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK})")
-    current = MigrationContext.configure(conn).get_current_revision()
-    if current == head():
+    current = current_revision(conn)
+    if current == HEAD:
         return
+    from alembic.runtime.migration import MigrationContext
+
     if current is None and conn.dialect.name == "sqlite" and inspect(conn).has_table("signals"):
         _finish_legacy_steps(conn)
         MigrationContext.configure(conn).stamp(_scripts(), BASELINE)
@@ -360,6 +375,8 @@ def _finish_legacy_steps(conn: Connection) -> None:
 
 def _upgrade(conn: Connection) -> None:
     """Alembic's upgrade to head on ``conn``, inside the caller's transaction (no env.py: configured here)."""
+    from alembic.runtime.environment import EnvironmentContext
+
     scripts = _scripts()
 
     def steps(rev, _context):  # type: ignore[no-untyped-def]

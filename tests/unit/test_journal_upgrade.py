@@ -247,3 +247,10 @@ def test_a_journal_written_by_the_release_before_alembic_opens_with_every_record
     assert first_claims[ids[4]] == QUEUED and newer.id not in first_claims  # BTC: bar-4 before the new one
     assert set(journal.counts()) - {s.value for s in TERMINAL} <= {"queued", "executing"}
     journal.close()
+
+
+def test_the_head_revision_named_in_code_is_the_newest_migration() -> None:
+    """A current journal opens without loading Alembic, trusting HEAD: a new revision must move it."""
+    from trading.journal_store import HEAD, head
+
+    assert HEAD == head()
