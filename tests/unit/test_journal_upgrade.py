@@ -253,4 +253,4 @@ def test_the_head_revision_named_in_code_is_the_newest_migration() -> None:
     """A current journal opens without loading Alembic, trusting HEAD: a new revision must move it."""
     from trading.journal_store import HEAD, head
 
-    assert HEAD == head()
+    assert head() == HEAD
