@@ -22,7 +22,8 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +86,11 @@ def pair_key(record: SignalRecord) -> str:
     return f"{getattr(record, 'account', 'default')}:{record.symbol}"
 
 
+def account_of(key: str) -> str:
+    """The account part of a pair key (a symbol never holds a colon): each account is a lane of its own."""
+    return key.rpartition(":")[0]
+
+
 class Claimer:
     """Feeds the local dispatcher from the journal's claims; one per process."""
 
@@ -96,15 +102,18 @@ class Claimer:
         workers: int,
         max_queue: int,
         settings: InstanceSettings | None = None,
+        accounts: Sequence[str] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings or InstanceSettings()
         self.journal = journal
         self._run = run
-        self._workers = workers
+        self._workers = workers  # per account: claimed and running at most this many signals of each
+        self._accounts = tuple(accounts)  # empty: one share for every account together
         self._max_queue = max_queue
         self._clock = clock
-        self._pool = Dispatcher(self._execute, workers=workers, max_queue=max(max_queue, workers))
+        self._pool = Dispatcher(self._execute, workers=workers, max_queue=max(max_queue, workers), lane_of=account_of)
+        self._accounts_of: dict[str, str] = {}  # held signal id -> its account
         self._cond = threading.Condition()
         self._wake = threading.Event()
         self._held: set[str] = set()  # claimed here and not finished
@@ -263,10 +272,19 @@ class Claimer:
             log.error("instance %s: lost the claim of %s to another instance", self.name, ", ".join(sorted(lost)))
 
     def _claim(self) -> None:
+        """Claim what each account has room for: an account whose signals all wait (its exchange is
+        down) holds only its own share of the workers, never the others'."""
         with self._cond:
-            free = self._workers - len(self._held)
+            if self._accounts:
+                held = Counter(self._accounts_of.get(sid, "") for sid in self._held)
+                shares = [(account, self._workers - held[account]) for account in self._accounts]
+            else:
+                shares = [(None, self._workers - len(self._held))]
         try:
-            claims = self.journal.claim(self.name, lease=self.settings.lease, limit=free) if free > 0 else []
+            claims = []
+            for account, free in shares:
+                if free > 0:
+                    claims += self.journal.claim(self.name, lease=self.settings.lease, limit=free, account=account)
             pending = self._journal_pending()
         except Exception as exc:
             self._claim_trouble.failed(self.name, exc)
@@ -282,6 +300,7 @@ class Claimer:
         previous = getattr(claim, "taken_over_from", None)
         with self._cond:
             self._held.add(record.id)
+            self._accounts_of[record.id] = record.account
         try:
             if previous and previous != self.name:
                 reason = f"taken over from {previous} after its lease expired"
@@ -317,6 +336,7 @@ class Claimer:
         if record is None or record.status not in PENDING:
             with self._cond:
                 self._held.discard(signal_id)
+                self._accounts_of.pop(signal_id, None)
                 self._backlog = max(0, self._backlog - 1)
             self._wake.set()  # its pair's next signal is ready now
             return
@@ -351,6 +371,7 @@ class Claimer:
             log.warning("signal %s: could not give its claim back (it expires by lease): %s", signal_id, exc)
         with self._cond:
             self._held.discard(signal_id)
+            self._accounts_of.pop(signal_id, None)
             self._retry_at.pop(signal_id, None)
         self._wake.set()
 

@@ -24,13 +24,26 @@ class ShuttingDown(Exception):
     """The service is stopping and takes no new signals; nothing was stored."""
 
 
-class Dispatcher:
-    """Per-key FIFO queues (a symbol, or an account and symbol) drained by a bounded thread pool."""
+def whole_key(key: str) -> str:
+    """One lane for every key: all keys share the workers."""
+    return ""
 
-    def __init__(self, run: Callable[[str], None], *, workers: int, max_queue: int) -> None:
+
+class Dispatcher:
+    """Per-key FIFO queues (a symbol, or an account and symbol) drained by bounded thread pools.
+
+    Keys are grouped in lanes (``lane_of``), each with its own ``workers`` threads: with a lane per
+    account, an account whose signals all wait for its exchange never takes another account's threads.
+    """
+
+    def __init__(
+        self, run: Callable[[str], None], *, workers: int, max_queue: int, lane_of: Callable[[str], str] = whole_key
+    ) -> None:
         self._run = run
         self._max_queue = max_queue
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="signal")
+        self._workers = workers
+        self._lane_of = lane_of
+        self._pools: dict[str, ThreadPoolExecutor] = {}
         self._cond = threading.Condition()
         self._queues: dict[str, deque[str]] = {}
         self._draining: set[str] = set()
@@ -62,7 +75,15 @@ class Dispatcher:
             self._waiting += 1
             if symbol not in self._draining and self._accepting:
                 self._draining.add(symbol)
-                self._pool.submit(self._drain, symbol)
+                self._pool(self._lane_of(symbol)).submit(self._drain, symbol)
+
+    def _pool(self, lane: str) -> ThreadPoolExecutor:
+        """The lane's threads, started on its first signal (called with the lock held)."""
+        pool = self._pools.get(lane)
+        if pool is None:
+            name = f"signal-{lane}" if lane else "signal"
+            pool = self._pools[lane] = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix=name)
+        return pool
 
     def _drain(self, symbol: str) -> None:
         while True:
@@ -114,5 +135,8 @@ class Dispatcher:
             self._accepting = False
             self._cond.notify_all()
         finished = self.wait_idle(grace)
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._cond:
+            pools = list(self._pools.values())
+        for pool in pools:
+            pool.shutdown(wait=False, cancel_futures=True)
         return finished

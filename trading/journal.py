@@ -405,6 +405,7 @@ class Journal:
         self._insert_signal = Prepared(insert(SIGNALS), _SIGNAL_COLUMNS)
         self._insert_order = Prepared(insert_order, _ORDER_COLUMNS)
         self._ready = Prepared(ready)
+        self._ready_for = Prepared(ready.where(SIGNALS.c.account == bindparam("account")))
 
     def close(self) -> None:
         self._store.close()
@@ -658,7 +659,7 @@ class Journal:
 
     # ---- claims: which instance runs which signal ------------------------------------------------------------
 
-    def claim(self, instance: str, *, lease: float, limit: int = 50) -> list[Claim]:
+    def claim(self, instance: str, *, lease: float, limit: int = 50, account: str | None = None) -> list[Claim]:
         """Take up to ``limit`` ready signals for ``instance``, each for ``lease`` seconds, in arrival order.
 
         Ready: queued or executing, no live lease on it (a claim whose lease ran out is taken over),
@@ -666,13 +667,17 @@ class Journal:
         and in order whatever instance runs them. PostgreSQL locks the rows it takes with FOR UPDATE
         SKIP LOCKED (two instances claiming at once never take the same row, nor wait on each other);
         SQLite takes them in one BEGIN IMMEDIATE transaction. A takeover is an event of the signal's
-        timeline ("taken over", from whom).
+        timeline ("taken over", from whom). ``account`` limits the claim to one account's signals, so
+        an account whose exchange is down fills only its own share of the workers.
         """
         now = self._clock()
         until = now + lease
         claims = []
         with self._store.write() as db:
-            rows = db.rows(self._ready, {"now": now, "limit": limit})
+            if account is None:
+                rows = db.rows(self._ready, {"now": now, "limit": limit})
+            else:
+                rows = db.rows(self._ready_for, {"now": now, "limit": limit, "account": account})
             if not rows:
                 return []
             ids = [row["id"] for row in rows]

@@ -145,10 +145,10 @@ class SignalService:
             self.accounts)))
         self.disabled_accounts = tuple(name for name in disabled_accounts if name not in self.accounts)
         self.default_accounts = tuple(default_accounts) or tuple(self.accounts)
-        # Threads per account, so one account waiting for its exchange leaves the others theirs.
-        workers = settings.workers * len(self.accounts)
-        # Execution is claimed from the journal, so several instances may share it (trading/claims.py).
-        self.dispatcher = Claimer(journal, self.run, workers=workers, max_queue=settings.max_queue, settings=instance)
+        # Execution is claimed from the journal, so several instances may share it (trading/claims.py);
+        # WORKERS threads per account, so one account waiting for its exchange leaves the others theirs.
+        self.dispatcher = Claimer(journal, self.run, workers=settings.workers, max_queue=settings.max_queue,
+                                  settings=instance, accounts=tuple(self.accounts))
 
     # -- arrival -----------------------------------------------------------------------------
 

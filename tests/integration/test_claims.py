@@ -167,3 +167,36 @@ def test_healthz_names_the_instance_and_the_signal_it_is_running(sim_server, mak
     sim.fill_mode("normal", "BTCUSDT")
     assert service.wait(signal_id)["status"] == "done"
     assert health() == {"name": "blue-1", "holds": []}
+
+
+def test_an_account_whose_signals_all_wait_never_takes_another_accounts_share(tmp_path) -> None:
+    """With one account's exchange down, its waiting signals hold its own workers only: the other
+    accounts' signals are still claimed and run at once."""
+    journal = Journal(tmp_path / "journal.sqlite3")
+    release = threading.Event()
+    done: list[str] = []
+
+    def run(signal_id: str) -> None:
+        record = journal.signal(signal_id)
+        assert record is not None
+        if record.account == "down":
+            release.wait(10)  # waiting for its exchange
+        else:
+            done.append(signal_id)
+        journal.set_status(signal_id, SignalStatus.DONE)
+
+    loop = Claimer(journal, run, workers=2, max_queue=1000, accounts=("down", "up"),
+                   settings=InstanceSettings(name="one", lease=5.0, poll_interval=0.05))
+    try:
+        waiting = [admit(journal, "down", f"S{i}USDT", 0) for i in range(6)]
+        trading = [admit(journal, "up", symbol, 0) for symbol in SYMBOLS]
+        loop.recover()
+        deadline = time.monotonic() + 5
+        while len(done) < len(trading) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert sorted(done) == sorted(trading)
+        assert len(set(journal.held("one")) & set(waiting)) == 2  # its own share, not more
+    finally:
+        release.set()
+        loop.shutdown(5)
+        journal.close()

@@ -68,3 +68,30 @@ def test_shutdown_finishes_running_work_and_refuses_new():
     assert dispatcher.load()["waiting"] == 1  # "b" stays queued for the next start
     with pytest.raises(ShuttingDown):
         dispatcher.reserve()
+
+
+def test_a_lane_whose_signals_all_wait_leaves_the_other_lanes_their_workers():
+    """An account whose exchange is down (every signal waiting) must not hold another account's threads."""
+    stuck = threading.Event()
+    ran: list[str] = []
+
+    def run(signal_id: str) -> None:
+        if signal_id.startswith("down:"):
+            stuck.wait(5)
+        else:
+            ran.append(signal_id)
+
+    dispatcher = Dispatcher(run, workers=2, max_queue=100, lane_of=lambda key: key.partition(":")[0])
+    try:
+        for i in range(6):  # more waiting pairs than the lane has workers
+            dispatcher.submit(f"down:{i}", f"down:SYM{i}USDT", reserved=False)
+        for i in range(3):
+            dispatcher.submit(f"up:{i}", f"up:SYM{i}USDT", reserved=False)
+        deadline = time.monotonic() + 5
+        while len(ran) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sorted(ran) == ["up:0", "up:1", "up:2"]
+        assert dispatcher.load()["running"] == 2  # the down lane runs only its own two workers
+    finally:
+        stuck.set()
+        assert dispatcher.wait_idle(5)
