@@ -35,6 +35,7 @@ from bitget.v2.client import ClassicClient
 from bitget.v2.stream import DEMO_WS_URL, LIVE_WS_URL, ClassicStreams
 from bitget.v3 import endpoints as v3
 from bitget.v3.client import TRANSITIONAL_ACCOUNT_MODES, UtaClient
+from bitget.v3.stream import UtaStreams
 
 log = logging.getLogger(__name__)
 
@@ -191,26 +192,41 @@ def with_streams(
     """The adapter with Bitget's websocket streams in front when ``options.streams`` asks for them
     (not started yet: ``StreamingExchange.start``).
 
-    Only the classic (v2) streams are built: a Unified Trading Account trades over REST alone.
+    A classic account gets the v2 streams (``bitget.v2.stream``), a unified one the v3 streams
+    (``bitget.v3.stream``); both feed the same ``StreamingExchange``.
     """
     if not options.streams:
         return adapter
-    if system != "classic" or not isinstance(adapter, ClassicClient):
-        log.warning("STREAMS=on: streams are built for classic accounts only; this unified account uses REST alone")
-        return adapter
     holder: list[StreamingExchange] = []
     ws_url = options.ws_url or (DEMO_WS_URL if options.demo else LIVE_WS_URL)
-    streams = ClassicStreams(
-        ws_url,
-        options.credentials,
-        StreamState(),
-        product_type=adapter.product_type,
-        margin_coin=adapter.margin_coin,
-        position_mode=adapter.position_mode,
-        now_ms=adapter.transport.now_ms,
-        ping_interval=options.stream_ping_interval,
-        on_private_up=lambda epoch: holder[0].on_private_up(epoch),
-    )
+    streams: ClassicStreams | UtaStreams
+    if system == "uta" and isinstance(adapter, UtaClient):
+        streams = UtaStreams(
+            ws_url,
+            options.credentials,
+            StreamState(),
+            category=adapter.category,
+            margin_coin=adapter.margin_coin,
+            position_mode=adapter.position_mode,
+            now_ms=adapter.transport.now_ms,
+            ping_interval=options.stream_ping_interval,
+            on_private_up=lambda epoch: holder[0].on_private_up(epoch),
+        )
+    elif system == "classic" and isinstance(adapter, ClassicClient):
+        streams = ClassicStreams(
+            ws_url,
+            options.credentials,
+            StreamState(),
+            product_type=adapter.product_type,
+            margin_coin=adapter.margin_coin,
+            position_mode=adapter.position_mode,
+            now_ms=adapter.transport.now_ms,
+            ping_interval=options.stream_ping_interval,
+            on_private_up=lambda epoch: holder[0].on_private_up(epoch),
+        )
+    else:
+        log.warning("STREAMS=on: %s does not match the %s adapter; trading over REST alone", system, adapter)
+        return adapter
     exchange = StreamingExchange(adapter, streams, book_max_age=options.stream_max_age)
     holder.append(exchange)
     log.info("streams on: books, orders, positions and account over %s", ws_url)

@@ -9,6 +9,10 @@ positions and balance off the stream until the push comes, so a reversal never s
 margin of a position it has just closed. Orders whose clientOid we did not send (or adopt from the
 journal) are ignored.
 
+Positions arrive either as a whole list of every open leg (v2 ``positions``: ``on_positions``) or
+as the legs that changed (v3 ``position``: ``on_legs``); a symbol's legs are known from a whole list,
+a REST read, or a changed-leg push for that symbol since the private stream last connected.
+
 Every push takes a receive sequence number; a REST re-sync is applied only when no push of the
 same data arrived while it was in flight, so an older REST answer never overwrites a newer push.
 """
@@ -20,7 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from trading.models import Balance, Order, Position, Quote
+from trading.models import Balance, Order, Position, PositionSide, Quote
 
 AWAIT_FIRST_EVENT = 5.0  # s an order of ours holds positions and balance off the stream until its first push
 KEEP_ORDERS = 2000  # order tracks kept (final ones are dropped first)
@@ -51,6 +55,7 @@ class StreamState:
     _positions: dict[str, list[Position]] = field(default_factory=dict)
     _snapshot_seq: float = -1.0  # last positions push (lists every open leg of the account)
     _rest_positions: dict[str, float] = field(default_factory=dict)  # symbol -> seq of a REST re-sync
+    _leg_seq: dict[str, float] = field(default_factory=dict)  # symbol -> last changed-leg push (this connection)
     _tracks: dict[str, _Track] = field(default_factory=dict)
     _own_event_seq: float = -1.0  # last push of one of our orders
     _own_fill_seq: dict[str, float] = field(default_factory=dict)  # symbol -> last push with more filled
@@ -89,6 +94,16 @@ class StreamState:
             self._rest_positions.clear()
             self._cond.notify_all()
 
+    def on_legs(self, legs: list[tuple[str, PositionSide, Position | None]]) -> None:
+        """Take a push of changed legs (symbol, side, the leg or None when closed); others stay as they were."""
+        with self._cond:
+            seq = self._next()
+            for symbol, side, leg in legs:
+                kept = [p for p in self._positions.get(symbol, []) if p.side is not side]
+                self._positions[symbol] = kept + ([leg] if leg is not None else [])
+                self._leg_seq[symbol] = seq
+            self._cond.notify_all()
+
     def on_balance(self, balance: Balance) -> None:
         with self._cond:
             self._balance, self._balance_seq = balance, self._next()
@@ -123,6 +138,7 @@ class StreamState:
     def private_down(self) -> None:
         with self._cond:
             self.synced = False
+            self._leg_seq.clear()  # changed-leg pushes missed while down: a symbol is known again from REST or a push
             self._cond.notify_all()
 
     def mark_synced(self, epoch: int) -> bool:
@@ -144,7 +160,8 @@ class StreamState:
 
     def rest_positions(self, symbol: str, legs: list[Position], started: float) -> None:
         with self._cond:
-            if self._snapshot_seq <= started and self._rest_positions.get(symbol, -1.0) <= started:
+            if (self._snapshot_seq <= started and self._rest_positions.get(symbol, -1.0) <= started
+                    and self._leg_seq.get(symbol, -1.0) <= started):
                 self._positions[symbol] = list(legs)
                 self._rest_positions[symbol] = started + 0.5
                 self._cond.notify_all()
@@ -225,6 +242,14 @@ class StreamState:
             return None
         return found[0]
 
+    def quote_since(self, symbol: str, since: float) -> Quote | None:
+        """The pushed best bid/ask when received at or after ``since`` (a ``clock`` time), whatever its age."""
+        with self._cond:
+            found = self._books.get(symbol)
+        if found is None or found[1] < since:
+            return None
+        return found[0]
+
     def _awaiting(self, symbol: str | None) -> bool:
         now = self.clock()
         return any(not t.pushed and now - t.placed_at < AWAIT_FIRST_EVENT and (symbol is None or t.symbol == symbol)
@@ -248,7 +273,7 @@ class StreamState:
     def _positions_now(self, symbol: str) -> list[Position] | None:
         if not self.synced or self._awaiting(symbol):
             return None
-        known = max(self._snapshot_seq, self._rest_positions.get(symbol, -1.0))
+        known = max(self._snapshot_seq, self._rest_positions.get(symbol, -1.0), self._leg_seq.get(symbol, -1.0))
         if known < 0 or known <= self._own_fill_seq.get(symbol, -1.0):
             return None
         return list(self._positions.get(symbol, []))

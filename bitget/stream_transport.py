@@ -67,6 +67,7 @@ class StreamConnection:
         self._ws: ClientConnection | None = None
         self._up = False
         self._heard = 0.0
+        self.opened_at = 0.0  # monotonic time the current connection opened (before its subscriptions)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.connects = 0  # how many times it came up (tests and logs)
@@ -99,6 +100,10 @@ class StreamConnection:
     def live(self) -> bool:
         return self._up and time.monotonic() - self._heard < 2 * self.ping_interval
 
+    def heard_within(self, seconds: float) -> bool:
+        """Up, and a frame (a push or the ``pong``) arrived within ``seconds``."""
+        return self._up and time.monotonic() - self._heard < seconds
+
     # ------------------------------------------------------------------ the thread
 
     def _run(self) -> None:
@@ -128,6 +133,7 @@ class StreamConnection:
 
     def _session(self, ws: ClientConnection) -> None:
         """One connection's life: log in, subscribe, then read frames and ping until it fails."""
+        self.opened_at = time.monotonic()
         if self._login is not None:
             ws.send(json.dumps({"op": "login", "args": [self._login()]}))
             self._await_login(ws)

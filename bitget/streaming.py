@@ -1,12 +1,14 @@
 """The exchange adapter with streams in front: fresh streamed state answers, REST when it is not.
 
-``StreamingExchange`` wraps a REST adapter (``bitget.v2.client.ClassicClient``; ``bitget.accounts.with_streams``
-builds the pair) and satisfies the
+``StreamingExchange`` wraps a REST adapter (``bitget.v2.client.ClassicClient`` with the v2 streams of
+``bitget.v2.stream``, or ``bitget.v3.client.UtaClient`` with the v3 streams of ``bitget.v3.stream``;
+``bitget.accounts.with_streams`` builds the pair) and satisfies the
 same ``trading.exchange.Exchange`` protocol, plus the optional order feed the executor waits on
 (``watched_order``/``wait_order_update``). What it answers from the streams and when:
 
-- ``quote``: the ``books1`` push when younger than ``book_max_age`` (``STREAM_MAX_AGE``); else REST
-  (the symbol is subscribed on first use);
+- ``quote``: the ``books1`` push when younger than ``book_max_age`` (``STREAM_MAX_AGE``), or, for
+  streams that push a book only when it changes (v3), an older push while its connection is
+  answering pings (``quiet_quote``); else REST (the symbol is subscribed on first use);
 - ``positions``/``balance``: the private pushes while the private stream is live and re-synced and
   nothing of ours is pending (``bitget.stream_state``), waiting up to ``settle_wait`` for a push an
   event of ours still owes; else REST;
@@ -35,7 +37,9 @@ RESYNC_RETRY = 1.0  # s between re-sync attempts while REST fails
 
 
 class Streams(Protocol):
-    """The connections of one account system's streams (``bitget.v2.stream.ClassicStreams``)."""
+    """The connections of one account system's streams (``bitget.v2.stream.ClassicStreams``,
+    ``bitget.v3.stream.UtaStreams``). Streams whose books are pushed only on change also offer
+    ``quiet_quote(symbol) -> Quote | None`` (looked up, not required)."""
 
     state: StreamState
 
@@ -96,7 +100,11 @@ class StreamingExchange:
         ``book_max_age``; None otherwise (never a REST call: the caller decides what None means)."""
         if not self.streams.public_live:
             return None
-        return self.state.quote(symbol.upper(), self.book_max_age)
+        found = self.state.quote(symbol.upper(), self.book_max_age)
+        quiet = getattr(self.streams, "quiet_quote", None)
+        if found is None and quiet is not None:
+            found = quiet(symbol.upper())
+        return found
 
     def balance(self) -> Balance:
         if self._private_trusted():

@@ -1,8 +1,11 @@
-"""The simulator's websocket streams: Bitget's v2 public and private channels, driven by the engine.
+"""The simulator's websocket streams: Bitget's v2 and v3 (unified account) channels, driven by the engine.
 
 ``StreamHub`` listens to the engine (book changes, accepted and cancelled orders, fills) and pushes
 what Bitget would: ``books``/``books1``/``books5``/``books15`` on ``/v2/ws/public``; ``orders``,
-``positions`` and ``account`` on ``/v2/ws/private`` after a signed ``login``. Text ``ping`` is
+``positions`` and ``account`` on ``/v2/ws/private`` after a signed ``login``. The v3 streams
+(``/v3/ws/public``: ``books1``/``books5``/``books50``, pushed only when the levels change;
+``/v3/ws/private``: ``order``, ``position`` (changed legs only), ``account``) follow
+docs/bitget-api-v3-uta.md §9 and take the same login. Text ``ping`` is
 answered ``pong``; a connection that sends no ``ping`` for ``idle_timeout`` s (Bitget: 2 min) is
 closed. The control endpoints drop every connection, delay or stall a channel, so a client's
 fallbacks can be tested. Served by ``websockets``' threaded sync server on its own port.
@@ -24,6 +27,7 @@ from flask import request
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
+from bitget.sim import stream_format_v3 as v3f
 from bitget.sim.auth import Credentials
 from bitget.sim.engine import Engine
 from bitget.sim.records import Order
@@ -42,6 +46,11 @@ from bitget.sim.wire import dumps
 log = logging.getLogger(__name__)
 PUBLIC_PATH = "/v2/ws/public"
 PRIVATE_PATH = "/v2/ws/private"
+PUBLIC_PATH_V3 = "/v3/ws/public"
+PRIVATE_PATH_V3 = "/v3/ws/private"
+V3_BOOK_TOPICS: dict[str, int] = {"books1": 1, "books5": 5, "books50": 50}
+V3_PRIVATE_TOPICS = ("order", "position", "account")
+V3_SWITCH_NAMES = {"order": "orders", "position": "positions"}  # a v2 channel's stall/delay covers its v3 topic
 BOOK_CHANNELS: dict[str, int | None] = {"books": None, "books1": 1, "books5": 5, "books15": 15}
 PRIVATE_CHANNELS = ("orders", "positions", "account")
 BOOK_INTERVAL = 0.2  # s between books1 snapshots (Bitget's pace is not on the pages read: unconfirmed)
@@ -58,9 +67,11 @@ class Client:
 
     conn: ServerConnection
     private: bool
+    v3: bool = False
     logged_in: bool = False
     subs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (channel, instId) -> arg
     books_sent: dict[str, tuple[Levels, Levels]] = field(default_factory=dict)  # "books" state per symbol
+    tops_sent: dict[tuple[str, str], Any] = field(default_factory=dict)  # v3 (topic, symbol) -> levels last pushed
 
     def send(self, text: str) -> None:
         with contextlib.suppress(ConnectionClosed, OSError):  # gone meanwhile: its handler cleans up
@@ -86,6 +97,8 @@ class StreamHub:
         self._stalled: set[str] = set()
         self._seq: dict[str, int] = {}
         self._events: queue.Queue[tuple[str, str, Order | None] | None] = queue.Queue()
+        self._legs_lock = threading.Lock()
+        self._open_legs: set[tuple[str, str]] = set()  # (symbol, side) open at the last v3 position push
         engine.listeners.append(self._on_engine)
         self._worker = threading.Thread(target=self._run, name="bitget-sim-stream", daemon=True)
         self._worker.start()
@@ -156,7 +169,7 @@ class StreamHub:
                 clients = list(self._clients)
             try:
                 for client in clients:
-                    for channel, symbol in list(client.subs):
+                    for channel, symbol in list(client.subs) if not client.v3 else ():
                         if channel == "books1":
                             self._push_top(client, symbol)
             except Exception:  # a client gone meanwhile, a book being reset: the next tick tries again
@@ -174,6 +187,10 @@ class StreamHub:
     def _dispatch(self, event: str, symbol: str, order: Order | None) -> None:
         with self._lock:
             clients = list(self._clients)
+        v3_clients = [c for c in clients if c.v3]
+        if v3_clients:
+            self._dispatch_v3(v3_clients, event, symbol, order)
+        clients = [c for c in clients if not c.v3]
         if event == "book":
             for client in clients:
                 self._push_books(client, symbol)
@@ -224,12 +241,58 @@ class StreamHub:
                 data["checksum"] = book_data(bids, asks, 0, 0, with_checksum=True)["checksum"]
             self._push(client, channel, arg, [data], action=action)
 
+    def _dispatch_v3(self, clients: list[Client], event: str, symbol: str, order: Order | None) -> None:
+        """v3: books only when their levels changed; an order event pushes the order, the legs of its
+        symbol and the account; a change from outside the order flow pushes every leg and the account."""
+        if event == "book":
+            for client in clients:
+                self._push_v3_books(client, symbol)
+            return
+        legs = self._v3_legs(None if event == "account" else symbol)
+        if not legs and event == "fill" and order is not None:  # a fill that left the symbol flat: its leg ended
+            legs = [v3f.ended_row(symbol, v3f.traded_leg(order), self.engine.position_mode, self.engine.now_ms())]
+        account = [v3f.account_row(self.engine.account())]
+        for client in clients:
+            if order is not None and (arg := client.subs.get(("order", "default"))):
+                self._push(client, "order", arg, [v3f.order_row(order)])
+            if legs and (arg := client.subs.get(("position", "default"))):
+                self._push(client, "position", arg, legs)
+            if arg := client.subs.get(("account", "default")):
+                self._push(client, "account", arg, account)
+
+    def _v3_legs(self, symbol: str | None, *, everything: bool = False) -> list[dict[str, Any]]:
+        """Position rows of the symbol's legs (all symbols with None): the open ones, and once each leg
+        closed since the last push (size 0, ``ended``). ``everything`` lists every open leg (first push)."""
+        mode = self.engine.position_mode
+        with self._legs_lock:
+            views = self.engine.positions() if symbol is None else self.engine.positions(symbol)
+            now = {(v.position.symbol, v.position.hold_side) for v in views}
+            rows = [v3f.position_row(v, mode) for v in views]
+            gone = {leg for leg in self._open_legs if (symbol is None or leg[0] == symbol) and leg not in now}
+            if not everything:
+                rows += [v3f.ended_row(s, side, mode, self.engine.now_ms()) for s, side in sorted(gone)]
+            self._open_legs = (self._open_legs - gone) | now
+            return rows
+
+    def _push_v3_books(self, client: Client, symbol: str, *, first: bool = False) -> None:
+        for topic, depth in V3_BOOK_TOPICS.items():
+            arg = client.subs.get((topic, symbol))
+            if arg is None:
+                continue
+            asks, bids = self.engine.depth(symbol, depth)
+            levels = (bids, asks)
+            if not first and client.tops_sent.get((topic, symbol)) == levels:
+                continue  # Bitget pushes no book while it does not change
+            client.tops_sent[(topic, symbol)] = levels
+            self._push(client, topic, arg, [v3f.book_row(bids, asks, self._next_seq(symbol), self.engine.now_ms())])
+
     def _push(self, client: Client, channel: str, arg: dict[str, Any], data: list[Any],
               *, action: str = "snapshot") -> None:
+        switch = V3_SWITCH_NAMES.get(channel, channel) if client.v3 else channel
         with self._lock:
-            if channel in self._stalled or ALL in self._stalled:
+            if switch in self._stalled or channel in self._stalled or ALL in self._stalled:
                 return
-            delay = self._delays.get(channel, 0)
+            delay = self._delays.get(switch, 0) or self._delays.get(channel, 0)
         text = dumps({"action": action, "arg": arg, "data": data, "ts": self.engine.now_ms()})
         if delay:
             timer = threading.Timer(delay / 1000, client.send, (text,))
@@ -242,10 +305,10 @@ class StreamHub:
     def handle(self, conn: ServerConnection) -> None:
         """A connection's life: Bitget's ops in, replies out, closed after 2 min without ping."""
         path = conn.request.path if conn.request is not None else ""
-        if path not in (PUBLIC_PATH, PRIVATE_PATH):
+        if path not in (PUBLIC_PATH, PRIVATE_PATH, PUBLIC_PATH_V3, PRIVATE_PATH_V3):
             conn.close(1008, "unknown path")
             return
-        client = Client(conn, private=path == PRIVATE_PATH)
+        client = Client(conn, private=path in (PRIVATE_PATH, PRIVATE_PATH_V3), v3=path.startswith("/v3/"))
         with self._lock:
             self._clients.add(client)
         last_ping = time.monotonic()
@@ -309,11 +372,20 @@ class StreamHub:
         if op == "unsubscribe":
             client.subs.pop(key, None)
             client.books_sent.pop(key[1], None)
+            client.tops_sent.pop(key, None)
             client.send(dumps({"event": "unsubscribe", "arg": clean}))
             return
         client.subs[key] = clean
         client.send(dumps({"event": "subscribe", "arg": clean}))
         channel = key[0]
+        if client.v3:  # first pushes: the book, every open leg, the account; no order until one changes
+            if channel in V3_BOOK_TOPICS:
+                self._push_v3_books(client, key[1], first=True)
+            elif channel == "position":
+                self._push(client, channel, clean, self._v3_legs(None, everything=True))
+            elif channel == "account":
+                self._push(client, channel, clean, [v3f.account_row(self.engine.account())])
+            return
         if channel in BOOK_CHANNELS:
             client.books_sent.pop(key[1], None)
             self._push_books(client, key[1], first=True)
@@ -325,6 +397,8 @@ class StreamHub:
     def _check_arg(self, client: Client, arg: Any) -> tuple[tuple[str, str], dict[str, Any]]:
         if not isinstance(arg, dict):
             raise StreamError(30002, "Illegal request")
+        if client.v3:
+            return self._check_arg_v3(client, arg)
         inst_type, channel = str(arg.get("instType") or ""), str(arg.get("channel") or "")
         inst_id = str(arg.get("instId") or arg.get("coin") or "")
         missing = f"instType:{inst_type},channel:{channel},instId:{inst_id} doesn't exist"
@@ -344,6 +418,22 @@ class StreamHub:
         raise StreamError(30001, missing)
 
 
+    def _check_arg_v3(self, client: Client, arg: dict[str, Any]) -> tuple[tuple[str, str], dict[str, Any]]:
+        """v3 args: ``{instType: "UTA", topic}`` for the private topics, ``{instType: "usdt-futures", topic,
+        symbol}`` for a book (lower-case instType, ``topic`` where v2 says ``channel``)."""
+        inst_type, topic = str(arg.get("instType") or ""), str(arg.get("topic") or "")
+        symbol = str(arg.get("symbol") or "")
+        missing = f"instType:{inst_type},topic:{topic},symbol:{symbol} doesn't exist"
+        if client.private and topic in V3_PRIVATE_TOPICS and inst_type == v3f.UTA:
+            if not client.logged_in:
+                raise StreamError(30004, "User needs to log in")
+            return (topic, "default"), {"instType": inst_type, "topic": topic}
+        if (not client.private and topic in V3_BOOK_TOPICS and inst_type == v3f.FUTURES
+                and symbol in self.engine.contracts):
+            return (topic, symbol), {"instType": inst_type, "topic": topic, "symbol": symbol}
+        raise StreamError(30001, missing)
+
+
 def _changes(before: Levels, after: Levels) -> Levels:
     """The levels a ``books`` update carries: new or resized ones, and removed ones with size 0."""
     old = {price: size for price, size in before}
@@ -355,7 +445,7 @@ def _changes(before: Levels, after: Levels) -> Levels:
 
 @dataclass
 class StreamServer:
-    """A running stream server: its ``ws://`` base (append ``/v2/ws/public`` or ``/v2/ws/private``)."""
+    """A running stream server: its ``ws://`` base (append ``/v2/ws/public``, ``/v3/ws/private``, ...)."""
 
     url: str
     hub: StreamHub

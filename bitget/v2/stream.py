@@ -13,8 +13,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bitget.auth import Credentials, sign
+from bitget.auth import Credentials
 from bitget.errors import BitgetAPIError
+from bitget.stream_events import login_args
 from bitget.stream_state import StreamState
 from bitget.stream_transport import StreamConnection
 from bitget.v2.stream_parsing import (
@@ -36,17 +37,6 @@ PUBLIC_PATH = "/v2/ws/public"
 PRIVATE_PATH = "/v2/ws/private"
 LIVE_WS_URL = "wss://ws.bitget.com"
 DEMO_WS_URL = "wss://wspap.bitget.com"  # demo trading's streams (not on Bitget's websocket page; see docs)
-VERIFY_PATH = "/user/verify"
-
-
-def login_args(credentials: Credentials, timestamp_s: str) -> dict[str, str]:
-    """``login`` args: sign = base64(HMAC-SHA256(secret, timestamp + "GET" + "/user/verify"))."""
-    return {
-        "apiKey": credentials.api_key,
-        "passphrase": credentials.passphrase,
-        "timestamp": timestamp_s,
-        "sign": sign(credentials.secret_key, f"{timestamp_s}GET{VERIFY_PATH}"),
-    }
 
 
 class ClassicStreams:

@@ -15,26 +15,15 @@ from typing import Any
 
 from bitget.common import opt_dec, positive_or_none
 from bitget.errors import BitgetAPIError
+from bitget.stream_events import AccountUpdate, BookTop, OrderUpdate, Reply, reply_of
 from bitget.v2.parsing import parse_order, parse_position
 from trading.models import Balance, Order, Position, PositionMode
 
+# the events both systems share live in bitget.stream_events; they stay importable from here
+__all__ = ["AccountUpdate", "BookTop", "OrderUpdate", "PositionsUpdate", "Reply", "StreamEvent", "parse_message"]
+
 BOOK_CHANNEL = "books1"  # best bid and ask, a whole snapshot in every push
 PRIVATE_CHANNELS = ("orders", "positions", "account")
-
-
-@dataclass(frozen=True)
-class BookTop:
-    """Best bid and ask of one symbol, as pushed (``ts``: Bitget's time of the book, ms)."""
-
-    symbol: str
-    bid: Decimal
-    ask: Decimal
-    ts: int
-
-
-@dataclass(frozen=True)
-class OrderUpdate:
-    order: Order
 
 
 @dataclass(frozen=True)
@@ -42,21 +31,6 @@ class PositionsUpdate:
     """Every open position leg of the account (the channel pushes them all at once)."""
 
     positions: list[Position]
-
-
-@dataclass(frozen=True)
-class AccountUpdate:
-    balance: Balance
-
-
-@dataclass(frozen=True)
-class Reply:
-    """An answer to one of our ops: ``login``, ``subscribe``, ``error`` (with Bitget's code)."""
-
-    event: str
-    code: int
-    msg: str
-    arg: dict[str, Any]
 
 
 StreamEvent = BookTop | OrderUpdate | PositionsUpdate | AccountUpdate | Reply
@@ -83,9 +57,7 @@ def parse_message(text: str | bytes, *, margin_coin: str, position_mode: Positio
         raise BitgetAPIError(f"unexpected stream frame: {str(text)[:80]!r}")
     arg = msg.get("arg") if isinstance(msg.get("arg"), dict) else {}
     if "event" in msg:
-        code = str(msg.get("code") or "0")
-        number = int(code) if code.lstrip("-").isdigit() else -1
-        return [Reply(str(msg["event"]), number, str(msg.get("msg") or ""), arg)]
+        return [reply_of(msg, arg)]
     rows = msg.get("data")
     if not isinstance(rows, list):
         return []

@@ -91,6 +91,7 @@ def move_book(sim: SimControl, bid: str) -> float:
     return moved
 
 
+@pytest.mark.parametrize("account_system", ["classic", "uta"])  # v2 and v3 streams
 def test_a_buy_the_market_has_left_is_re_priced_at_once_not_after_the_timeout(sim, make):
     service = make(ORDER_TIMEOUT="30", MAX_REPRICES="2")
     sim.fill_mode("none", "BTCUSDT")

@@ -3,9 +3,8 @@ streams on and off.
 
 Every test posts a webhook to the real Flask app and then reads the simulator's own record of
 orders and positions: what a trader would see on the exchange. With streams on, the service reads
-the simulator's websocket streams (books, orders, positions, account) and falls back to REST; a
-unified account has no streams yet, so its streams-on case would repeat the streams-off one and is
-skipped.
+the simulator's websocket streams (books, orders, positions, account; v2 for a classic account, v3
+for a unified one) and falls back to REST.
 """
 
 from __future__ import annotations
@@ -39,9 +38,7 @@ def sim_server(streaming_sim: EmbeddedSim) -> str:
 
 
 @pytest.fixture(params=["streams-off", "streams-on"])
-def streams(request: pytest.FixtureRequest, account_system: str) -> bool:
-    if request.param == "streams-on" and account_system == "uta":
-        pytest.skip("a unified account trades over REST alone: streams-on would repeat streams-off")
+def streams(request: pytest.FixtureRequest) -> bool:
     return request.param == "streams-on"
 
 
