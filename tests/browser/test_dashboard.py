@@ -93,7 +93,10 @@ def traded(paper: Paper) -> dict[str, dict[str, Any]]:
     fill = paper.signal({"action": "buy", "sentiment": "long", "ticker": "BTCUSDT"})
     assert fill["status"] == "done", fill
     reversal = paper.signal({"action": "sell", "sentiment": "short", "ticker": "BTCUSDT"})
-    assert reversal["status"] == "done" and len(reversal["orders"]) == 2, reversal
+    # A close and an open, both filled (a busy machine may see the moving synthetic market leave the
+    # first open behind: it is then re-priced, and the detail view shows that order too).
+    filled = [(row["reduce"], row["state"]) for row in reversal["orders"] if row["state"] == "filled"]
+    assert reversal["status"] == "done" and (1, "filled") in filled and (0, "filled") in filled, reversal
     failure = paper.signal({"action": "buy", "sentiment": "long", "ticker": "ETHUSDT", "price": "1"})
     assert failure["status"] == "failed" and "MAX_SLIPPAGE_PCT" in failure["reason"], failure
     refused = paper.webhook({"token": "not-the-token-at-all", **BUY_BTC})
@@ -211,7 +214,7 @@ def test_the_detail_view_opens_with_orders_timeline_and_reason(page, paper, trad
     page.click(f"#signals tbody tr[data-id='{traded['reversal']['signal_id']}']")
     expect(detail).to_be_visible(timeout=WAIT_MS)
     expect(page.locator("#detail-title")).to_have_text(f"Signal {traded['reversal']['signal_id']}")
-    expect(page.locator("#detail-orders tbody tr")).to_have_count(2)
+    expect(page.locator("#detail-orders tbody tr")).to_have_count(len(traded["reversal"]["orders"]))
     expect(page.locator("#detail-orders tbody tr").first.locator("td[data-label='Side']")).to_have_text("close long")
     expect(page.locator("#detail-timeline li").first).to_contain_text("received")
     assert page.url.endswith(f"#signal={traded['reversal']['signal_id']}")
