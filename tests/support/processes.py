@@ -30,7 +30,7 @@ def wait_http(url: str, timeout: float = 20.0) -> None:
         try:
             requests.get(url, timeout=1)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a server still loading may hold the request
             time.sleep(0.05)
     raise AssertionError(f"{url} did not answer within {timeout}s")
 
