@@ -356,7 +356,9 @@ def test_signal_that_filled_before_the_crash_is_not_reported_expired(tmp_path, a
         st.sim.faults(latency(st.sim.api.order_detail, 3.0, "GET"))
         st.hook.deliver(alert)
         st.sim.wait_order(alert.signal_id or "")
-        assert st.sim.requests_seen(f"GET {st.sim.api.order_detail}"), "the fill is read elsewhere: no delay hit it"
+        # The order exists; its fill check follows the place-order reply a moment later (held 3 s).
+        detail = f"GET {st.sim.api.order_detail}"
+        poll("the fill check, held by the delay", lambda: st.sim.requests_seen(detail) > 0, timeout=2.5)
         st.service.kill()
         st.sim.clear_faults()
         time.sleep(2.5)
