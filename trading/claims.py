@@ -9,9 +9,12 @@ signals over, resuming them as a restart does (the executor reconciles journaled
 clientOid first).
 
 The Claimer keeps the Dispatcher's public interface (reserve/release/submit/load/wait_idle/
-shutdown/accepting), so the service hands it signals as before: ``submit`` after a webhook only
-wakes the loop, which claims at once; a short poll picks up what other instances admitted and
-leases that expired.
+shutdown/accepting), so the service hands it signals as before. A webhook's signal is claimed in
+its own admitting transaction when a worker of its account is free and nothing earlier of its pair
+is pending (``offer``): it goes straight to a worker, without a second transaction or a trip
+through the loop. Any other signal becomes ready when a worker or its pair's earlier signal
+finishes here (both wake the loop), or, when that happens on another instance, at the next short
+poll, which also picks up what other instances admitted and leases that expired.
 How it all fits: docs/instances.md.
 """
 
@@ -28,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trading.dispatcher import Dispatcher, Saturated, ShuttingDown
-from trading.journal import PENDING, Journal, SignalRecord, SignalStatus
+from trading.journal import PENDING, Admission, Claim, ClaimOffer, Journal, SignalRecord, SignalStatus
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +117,7 @@ class Claimer:
         self._clock = clock
         self._pool = Dispatcher(self._execute, workers=workers, max_queue=max(max_queue, workers), lane_of=account_of)
         self._accounts_of: dict[str, str] = {}  # held signal id -> its account
+        self._offered: Counter[str] = Counter()  # workers promised to admissions under way, per account
         self._cond = threading.Condition()
         self._wake = threading.Event()
         self._held: set[str] = set()  # claimed here and not finished
@@ -148,14 +152,35 @@ class Claimer:
         with self._cond:
             self._reserved = max(0, self._reserved - 1)
 
-    def submit(self, signal_id: str, key: Any = None, *, reserved: bool = True) -> None:
-        """A signal was stored: claim now instead of at the next poll (the key comes from the journal)."""
+    def offer(self, accounts: Sequence[str]) -> ClaimOffer | None:
+        """The accounts with a free worker now, each promised one until ``settle``: the admission about to
+        be written may claim its signal for this instance (None: no account has room, or shutting down)."""
+        with self._cond:
+            if not self._accepting:
+                return None
+            room = frozenset(account for account in set(accounts) if self._free(account) > 0)
+            self._offered.update(room)
+        return ClaimOffer(self.name, self.settings.lease, room) if room else None
+
+    def settle(self, offer: ClaimOffer | None) -> None:
+        """The admission is over (its claimed signals were submitted, or it failed): the promises end."""
+        if offer is None:
+            return
+        with self._cond:
+            self._offered.subtract(offer.accounts)
+            self._offered += Counter()  # drop the accounts back at zero
+
+    def submit(self, signal_id: str, key: Any = None, *, reserved: bool = True,
+               admission: Admission | None = None) -> None:
+        """A signal was stored. Claimed as it was admitted (``admission.claimed``): it runs here at once.
+        Otherwise its turn comes when a worker or its pair's earlier signal is free, or at the next poll."""
         with self._cond:
             if reserved:
                 self._reserved = max(0, self._reserved - 1)
             self._backlog += 1
         self.start()
-        self._wake.set()
+        if admission is not None and admission.claimed:
+            self._take(Claim(record=admission.record))
 
     @property
     def accepting(self) -> bool:
@@ -271,15 +296,21 @@ class Claimer:
             # exchange from taking an order twice, and the journal says who runs the signal now.
             log.error("instance %s: lost the claim of %s to another instance", self.name, ", ".join(sorted(lost)))
 
+    def _free(self, account: str | None) -> int:
+        """Workers of ``account`` (every account's, when they share) neither held nor promised (lock held)."""
+        if not self._accounts or account is None:
+            return self._workers - len(self._held) - sum(self._offered.values())
+        held = sum(1 for sid in self._held if self._accounts_of.get(sid) == account)
+        return self._workers - held - self._offered[account]
+
     def _claim(self) -> None:
         """Claim what each account has room for: an account whose signals all wait (its exchange is
         down) holds only its own share of the workers, never the others'."""
         with self._cond:
             if self._accounts:
-                held = Counter(self._accounts_of.get(sid, "") for sid in self._held)
-                shares = [(account, self._workers - held[account]) for account in self._accounts]
+                shares = [(account, self._free(account)) for account in self._accounts]
             else:
-                shares = [(None, self._workers - len(self._held))]
+                shares = [(None, self._free(None))]
         try:
             claims = []
             for account, free in shares:

@@ -204,10 +204,25 @@ class OrderRecord:
 
 @dataclass(frozen=True)
 class Admission:
-    """Result of recording a signal: the record, and whether it repeats an earlier one."""
+    """Result of recording a signal: the record, whether it repeats an earlier one, whether it was claimed."""
 
     record: SignalRecord
     duplicate_of: str | None = None
+    claimed: bool = False  # claimed in its admitting transaction (see ClaimOffer): the instance runs it now
+
+
+@dataclass(frozen=True)
+class ClaimOffer:
+    """An instance with free workers for ``accounts``: a new signal of theirs is claimed as it is admitted.
+
+    Only a signal that is at once ready (no earlier signal of its pair pending) is claimed this way;
+    the others wait for the claim loop, as before. This spares the ack a second transaction and the
+    signal a trip through the claim loop.
+    """
+
+    instance: str
+    lease: float
+    accounts: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -264,7 +279,7 @@ def _among(column: Any, values: Sequence[str]) -> Any:
 
 _SIGNAL_COLUMNS = (
     "id", "received_at", "source", "payload", "symbol", "action", "sentiment", "intent", "alert_id", "fingerprint",
-    "sent_at", "status", "reason", "updated_at", "note", "account",
+    "sent_at", "status", "reason", "updated_at", "note", "account", "claimed_by", "lease_until",
 )
 _ORDER_COLUMNS = (
     "client_oid", "signal_id", "step", "position_side", "reduce", "order_type", "price", "size", "filled", "state",
@@ -287,6 +302,12 @@ _BY_PAYLOAD = Prepared(
         SIGNALS.c.account == bindparam("account"),
     )
     .order_by(SIGNALS.c.received_at)
+    .limit(1)
+)
+_PAIR_BUSY = Prepared(
+    select(SIGNALS.c.id)
+    .where(SIGNALS.c.account == bindparam("account"), SIGNALS.c.symbol == bindparam("symbol"),
+           _among(SIGNALS.c.status, _PENDING_VALUES))
     .limit(1)
 )
 _INSERT_EVENT = Prepared(insert(EVENTS), ["signal_id", "at", "event", "detail"])
@@ -452,10 +473,12 @@ class Journal:
         source: str,
         dedup_window: float,
         accounts: Sequence[tuple[str, tuple[SignalStatus, str] | None]],
+        claim: ClaimOffer | None = None,
     ) -> list[Admission]:
         """One alert for several accounts: a row per account, all in one transaction (committed together).
 
-        Each account's row is checked for repeats among that account's signals only.
+        Each account's row is checked for repeats among that account's signals only. With ``claim``, a
+        queued row of one of its accounts whose pair has nothing else pending is claimed for its instance.
         """
         now = self._clock()
         fingerprint = payload_fingerprint(payload)
@@ -488,11 +511,17 @@ class Journal:
                 else:
                     status, reason = QUEUED, ""
                 alert_id = None if duplicate_of else signal.alert_id
+                claimed = (
+                    claim is not None and status == QUEUED and account in claim.accounts
+                    and db.scalar(_PAIR_BUSY, {"account": account, "symbol": signal.symbol}) is None
+                )
                 db.run(self._insert_signal, {
                     "id": signal_id, "received_at": now, "source": source, "payload": body, "symbol": signal.symbol,
                     "action": signal.action, "sentiment": signal.sentiment, "intent": signal.intent.value,
                     "alert_id": alert_id, "fingerprint": fingerprint, "sent_at": sent_at, "status": status.value,
                     "reason": reason, "updated_at": now, "note": note, "account": account,
+                    "claimed_by": claim.instance if claimed else None,
+                    "lease_until": now + claim.lease if claimed else None,
                 })
                 received = {"status": status.value, "reason": reason, "source": source}
                 if account != DEFAULT_ACCOUNT:
@@ -503,7 +532,7 @@ class Journal:
                     intent=signal.intent.value, alert_id=alert_id, sent_at=sent_at, status=status, reason=reason,
                     updated_at=now, note=note, account=account,
                 )
-                admissions.append(Admission(record=record, duplicate_of=duplicate_of))
+                admissions.append(Admission(record=record, duplicate_of=duplicate_of, claimed=claimed))
         return admissions
 
     def set_status(self, signal_id: str, status: SignalStatus, reason: str = "") -> None:

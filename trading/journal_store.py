@@ -1,11 +1,13 @@
 """Where the journal lives: one SQLAlchemy engine on SQLite or PostgreSQL, its transactions, its migrations.
 
-SQLite (the default, a file under DATA_DIR): one connection behind one lock, as before; WAL so
-readers never wait on the writer, ``synchronous=NORMAL`` (a killed process loses nothing; only an
-operating-system crash can lose the last commits), and every write in ``BEGIN IMMEDIATE`` so the
-write lock is taken up front and two processes on one file take turns instead of failing halfway.
-pysqlite's own transaction handling is switched off and SQLAlchemy emits the BEGIN (the recipe in
-SQLAlchemy's SQLite dialect notes).
+SQLite (the default, a file under DATA_DIR): one writing connection behind one lock, and one
+reading connection per thread (a file journal; in memory, reads share the writer's lock); WAL so
+readers never wait on the writer and the writer never waits on them (the webhook's ack is a write,
+and it must not queue behind the executor's or the dashboard's reads); ``synchronous=NORMAL`` (a
+killed process loses nothing; only an operating-system crash can lose the last commits), and every
+write in ``BEGIN IMMEDIATE`` so the write lock is taken up front and two processes on one file take
+turns instead of failing halfway. pysqlite's own transaction handling is switched off and
+SQLAlchemy emits the BEGIN (the recipe in SQLAlchemy's SQLite dialect notes).
 
 PostgreSQL (DATABASE_URL): a connection pool; each operation is one transaction. Writes that
 need the same order everywhere (admitting a signal) take a transaction-scoped advisory lock, so
@@ -29,6 +31,7 @@ lacks, then is stamped with the baseline, then upgraded to the head like any oth
 from __future__ import annotations
 
 import re
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -191,6 +194,9 @@ class Store:
             raise JournalUnavailable(f"the journal at {mask_url(str(target))} cannot be opened: {exc}") from None
         self._sa: Connection | None = None
         self._tx: Tx | None = None
+        self._local = threading.local()  # this thread's reading connection (a SQLite file only)
+        self._readers: list[Any] = []  # every reading connection, closed with the journal
+        self._closed = False
         try:
             self._sa = self.engine.connect() if self.sqlite else None
             with self.connection(write=True) as conn:
@@ -209,6 +215,10 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
+            for reader in self._readers:
+                reader.close()
+            self._readers.clear()
             if self._tx is not None:
                 self._tx.cursor.close()
                 self._tx = None
@@ -259,12 +269,20 @@ class Store:
         """Reads: on SQLite each statement on its own (readers never take the write lock), on PostgreSQL one
         transaction rolled back at the end."""
         if self.sqlite:
-            with self._lock:
-                cursor = self._sqlite_tx().cursor.connection.cursor()
-                try:
-                    yield Tx(cursor, self.engine.dialect)
-                finally:
-                    cursor.close()  # a SELECT left unfinished would hold its snapshot (and the WAL) open
+            reader = self._reader()
+            if reader is None:  # in memory: the one connection, under the lock
+                with self._lock:
+                    cursor = self._sqlite_tx().cursor.connection.cursor()
+                    try:
+                        yield Tx(cursor, self.engine.dialect)
+                    finally:
+                        cursor.close()
+                return
+            cursor = reader.cursor()
+            try:
+                yield Tx(cursor, self.engine.dialect)
+            finally:
+                cursor.close()  # a SELECT left unfinished would hold its snapshot (and the WAL) open
             return
         raw = self.engine.raw_connection()
         try:
@@ -272,6 +290,23 @@ class Store:
         finally:
             raw.rollback()
             raw.close()
+
+    def _reader(self) -> Any:
+        """This thread's own connection to the SQLite file, opened on its first read (None in memory).
+
+        Each statement reads the last committed state (autocommit: no snapshot is kept between reads).
+        """
+        reader = getattr(self._local, "reader", None)
+        if reader is not None or self.path is None:
+            return reader
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the journal is closed")
+            reader = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=10)
+            reader.execute("PRAGMA query_only=ON")
+            self._readers.append(reader)
+        self._local.reader = reader
+        return reader
 
     @contextmanager
     def connection(self, *, write: bool = False) -> Iterator[Connection]:

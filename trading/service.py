@@ -26,7 +26,7 @@ from trading.exchange import Exchange
 from trading.executor import Executor, Interrupted
 from trading.guard import AccessGuard
 from trading.health import ExchangeHealth
-from trading.journal import PENDING, Admission, Journal, OrderRecord, SignalRecord, SignalStatus
+from trading.journal import PENDING, Admission, ClaimOffer, Journal, OrderRecord, SignalRecord, SignalStatus
 from trading.kill_switch import TradingSwitch
 from trading.log_setup import log_context
 from trading.signals import Signal, SignalRejected, parse_signal, target_accounts
@@ -171,14 +171,18 @@ class SignalService:
         rows = self._rows(names, signal, arrival)
         queued = sum(1 for _, refusal in rows if refusal is None)
         self._reserve(queued)
+        offer = self.dispatcher.offer([name for name, refusal in rows if refusal is None])
         try:
-            admissions = self._admit(signal, payload, source, rows)
-        except BaseException:
-            self._release(queued)
-            raise
-        replies = []
-        for (name, refusal), admission in zip(rows, admissions, strict=True):
-            replies.append(self._admitted(name, signal, source, refusal, admission))
+            try:
+                admissions = self._admit(signal, payload, source, rows, offer)
+            except BaseException:
+                self._release(queued)
+                raise
+            replies = []
+            for (name, refusal), admission in zip(rows, admissions, strict=True):
+                replies.append(self._admitted(name, signal, source, refusal, admission))
+        finally:
+            self.dispatcher.settle(offer)
         first = replies[0]
         if len(replies) == 1:
             return first
@@ -234,10 +238,11 @@ class SignalService:
         payload: Mapping[str, Any],
         source: str,
         rows: list[tuple[str, tuple[SignalStatus, str] | None]],
+        offer: ClaimOffer | None,
     ) -> list[Admission]:
-        """Every account's row in one transaction, committed before the reply."""
+        """Every account's row in one transaction, committed before the reply (claimed there when ``offer`` allows)."""
         return self.journal.admit_many(
-            signal, payload, source=source, dedup_window=self.settings.dedup_window, accounts=rows
+            signal, payload, source=source, dedup_window=self.settings.dedup_window, accounts=rows, claim=offer
         )
 
     def _admitted(
@@ -267,7 +272,7 @@ class SignalService:
         )
         if record.note:
             log.info("signal %s: %s; processed as a new signal", record.id, record.note)
-        self.dispatcher.submit(record.id, queue_key(account, record.symbol))
+        self.dispatcher.submit(record.id, queue_key(account, record.symbol), admission=admission)
         return Accepted(record.id, "accepted", note=record.note, account=account)
 
     def validate(self, payload: Mapping[str, Any], account: Account | None = None) -> Signal:

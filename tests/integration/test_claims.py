@@ -200,3 +200,51 @@ def test_an_account_whose_signals_all_wait_never_takes_another_accounts_share(tm
         release.set()
         loop.shutdown(5)
         journal.close()
+
+
+def test_a_webhook_signal_runs_at_once_and_the_one_behind_it_as_soon_as_its_pair_is_free(tmp_path) -> None:
+    """Claimed in its admitting transaction, a signal starts without the claim loop's poll; the next
+    signal of its pair starts when the first finishes, not at the next poll (here 30 s away)."""
+    journal = Journal(tmp_path / "journal.sqlite3")
+    release = threading.Event()
+    started: dict[str, float] = {}
+
+    def run(signal_id: str) -> None:
+        started[signal_id] = time.monotonic()
+        if len(started) == 1:
+            release.wait(10)
+        journal.set_status(signal_id, SignalStatus.DONE)
+
+    loop = Claimer(journal, run, workers=2, max_queue=1000,
+                   settings=InstanceSettings(name="one", lease=5.0, poll_interval=30.0))
+
+    def arrive(number: int) -> str:
+        """What the service does with a webhook's signal: offer, admit (claiming), submit, settle."""
+        payload = {"action": "buy", "sentiment": "long", "ticker": "BTCUSDT", "id": f"a{number}"}
+        offer = loop.offer(["default"])
+        try:
+            [admission] = journal.admit_many(parse_signal(payload), payload, source="test", dedup_window=0,
+                                             accounts=[("default", None)], claim=offer)
+            loop.submit(admission.record.id, admission=admission, reserved=False)
+        finally:
+            loop.settle(offer)
+        return admission.record.id
+
+    try:
+        loop.recover()
+        time.sleep(0.1)  # the loop's first round is over: from here on it sleeps till woken or polled
+        first = arrive(1)
+        deadline = time.monotonic() + 5
+        while first not in started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert first in started
+        second = arrive(2)
+        assert journal.held("one") == [first]  # waiting behind the first: not claimed yet
+        freed = time.monotonic()
+        release.set()
+        wait_terminal(journal, [first, second], timeout=5)
+        assert started[second] - freed < 2  # woken by the first's end, not by the 30 s poll
+    finally:
+        release.set()
+        loop.shutdown(5)
+        journal.close()

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections import defaultdict
 
-from trading.journal import DONE, EXECUTING, FAILED, Journal
+from trading.journal import DONE, EXECUTING, FAILED, ClaimOffer, Journal
 from trading.signals import parse_signal
 
 LEASE = 15.0
@@ -138,6 +139,7 @@ def test_two_instances_claiming_at_once_run_every_signal_once_and_each_pair_in_o
                         claims.append((next(ticks), name, claim.record.id))
                 for claim in taken:
                     journal.set_status(claim.record.id, EXECUTING)
+                    time.sleep(0.002)  # the exchange call: the other instance gets the write lock meanwhile
                     with lock:
                         ending[claim.record.id] = next(ticks)
                     journal.set_status(claim.record.id, DONE)
@@ -162,3 +164,36 @@ def test_two_instances_claiming_at_once_run_every_signal_once_and_each_pair_in_o
             assert claimed_at[later] > ending[earlier]  # never before the earlier one ended
     assert setup.counts() == {"done": len(pair_of)}
     setup.close()
+
+
+def offer(*accounts: str, instance: str = "i1") -> ClaimOffer:
+    return ClaimOffer(instance=instance, lease=LEASE, accounts=frozenset(accounts))
+
+
+def admit_claiming(journal: Journal, symbol: str, claim: ClaimOffer, account: str = "default", alert: str = ""):
+    payload = {"action": "buy", "sentiment": "long", "ticker": symbol, **({"id": alert} if alert else {})}
+    [admission] = journal.admit_many(parse_signal(payload), payload, source="t", dedup_window=0,
+                                     accounts=[(account, None)], claim=claim)
+    return admission
+
+
+def test_a_signal_whose_pair_is_free_is_claimed_as_it_is_admitted_and_one_behind_another_is_not(journal_target):
+    clock = Clock()
+    journal = Journal(journal_target, clock=clock)
+    first = admit_claiming(journal, "BTCUSDT", offer("default"))
+    behind = admit_claiming(journal, "BTCUSDT", offer("default"))
+    other_pair = admit_claiming(journal, "ETHUSDT", offer("default"))
+    not_offered = admit_claiming(journal, "SOLUSDT", offer("someone-else"))
+    repeat = admit_claiming(journal, "XRPUSDT", offer("default"), alert="a1")
+    again = admit_claiming(journal, "XRPUSDT", offer("default"), alert="a1")
+    assert (first.claimed, behind.claimed, other_pair.claimed, not_offered.claimed) == (True, False, True, False)
+    assert repeat.claimed and not again.claimed and again.duplicate_of == repeat.record.id
+    assert journal.held("i1") == [first.record.id, other_pair.record.id, repeat.record.id]
+    # a claim made at admission is a lease like any other: the claim loop skips it, and it runs out
+    assert claimed(journal, "i2") == [not_offered.record.id]
+    clock.now += LEASE + 1
+    assert journal.renew("i2", lease=LEASE) == 1
+    assert claimed(journal, "i2") == [first.record.id, other_pair.record.id, repeat.record.id]
+    journal.set_status(first.record.id, DONE)
+    assert claimed(journal, "i2") == [behind.record.id]
+    journal.close()
