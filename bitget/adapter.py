@@ -69,6 +69,7 @@ class BitgetAdapter(ABC):
         self._lock = threading.Lock()
         self._contracts: dict[str, Contract] | None = None
         self._contracts_at = 0.0
+        self._orderable: tuple[dict[str, Contract], dict[str, Contract]] | None = None  # (loaded, filtered)
         self._position_mode: PositionMode | None = None
         self._leverage: dict[str, Decimal] = {}
 
@@ -109,8 +110,15 @@ class BitgetAdapter(ABC):
         A restricted contract (``Contract.closable``: only opens are refused) is listed too, so a
         signal that closes on it is not turned away; its ``tradable`` is False. So is a stock market that is
         closed now (``Contract.market_closed``): the signal is refused with that reason, not as unknown.
+        The mapping is shared by every caller until the list is next loaded: read it, never change it.
         """
-        return {symbol: c for symbol, c in self._all_contracts().items() if c.accepts_closes or c.market_closed}
+        loaded = self._all_contracts()
+        kept = self._orderable
+        if kept is None or kept[0] is not loaded:  # filtered once per loaded list: the webhook asks on every alert
+            kept = self._orderable = (
+                loaded, {symbol: c for symbol, c in loaded.items() if c.accepts_closes or c.market_closed}
+            )
+        return kept[1]
 
     def contract(self, symbol: str) -> Contract:
         """One contract's rules, tradable or not (see ``Contract.tradable``)."""

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -383,7 +383,7 @@ class SignalService:
         if health is not None and not health.usable:  # never make the webhook wait on an outage
             return TickerResolver(listed=None, aliases=self.settings.symbol_map, market=self.settings.market_name)
         try:
-            listed: set[str] | None = set(account.exchange.contracts())
+            listed: Collection[str] | None = account.exchange.contracts().keys()
         except ExchangeError as exc:
             log.warning("contract list unavailable (%s); ticker checked at execution instead", exc)
             listed = None
