@@ -25,7 +25,7 @@ import re
 import socket
 import threading
 import time
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,7 +117,7 @@ class Claimer:
         self._clock = clock
         self._pool = Dispatcher(self._execute, workers=workers, max_queue=max(max_queue, workers), lane_of=account_of)
         self._accounts_of: dict[str, str] = {}  # held signal id -> its account
-        self._offered: Counter[str] = Counter()  # workers promised to admissions under way, per account
+        self._offered: defaultdict[str, int] = defaultdict(int)  # workers promised to admissions under way
         self._cond = threading.Condition()
         self._wake = threading.Event()
         self._held: set[str] = set()  # claimed here and not finished
@@ -158,8 +158,9 @@ class Claimer:
         with self._cond:
             if not self._accepting:
                 return None
-            room = frozenset(account for account in set(accounts) if self._free(account) > 0)
-            self._offered.update(room)
+            room = frozenset(account for account in accounts if self._free(account) > 0)
+            for account in room:
+                self._offered[account] += 1
         return ClaimOffer(self.name, self.settings.lease, room) if room else None
 
     def settle(self, offer: ClaimOffer | None) -> None:
@@ -167,8 +168,8 @@ class Claimer:
         if offer is None:
             return
         with self._cond:
-            self._offered.subtract(offer.accounts)
-            self._offered += Counter()  # drop the accounts back at zero
+            for account in offer.accounts:
+                self._offered[account] -= 1
 
     def submit(self, signal_id: str, key: Any = None, *, reserved: bool = True,
                admission: Admission | None = None) -> None:
@@ -300,6 +301,8 @@ class Claimer:
         """Workers of ``account`` (every account's, when they share) neither held nor promised (lock held)."""
         if not self._accounts or account is None:
             return self._workers - len(self._held) - sum(self._offered.values())
+        if len(self._accounts) == 1:
+            return self._workers - len(self._held) - self._offered[account]
         held = sum(1 for sid in self._held if self._accounts_of.get(sid) == account)
         return self._workers - held - self._offered[account]
 
