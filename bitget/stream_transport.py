@@ -4,7 +4,7 @@ The frames are the ``websockets`` library's (its threaded sync client); what thi
 rules around them (docs/bitget-api-v2.md §10): the text ``ping`` at least every 30 s answered by
 ``pong``, silence taken as a dead connection, a ``login`` before private subscriptions, and every
 subscription sent again after a reconnect, which waits with a doubling back-off. Frames go to a
-callback as they come; what they mean is the caller's (``bitget.v2.stream``).
+callback as they come; what they mean is the caller's (``bitget.stream_client``).
 """
 
 from __future__ import annotations

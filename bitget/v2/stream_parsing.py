@@ -8,14 +8,12 @@ REST readers of ``bitget.v2.parsing``: one reading of Bitget's words for both wa
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from bitget.common import opt_dec, positive_or_none
-from bitget.errors import BitgetAPIError
-from bitget.stream_events import AccountUpdate, BookTop, OrderUpdate, Reply, reply_of
+from bitget.stream_events import AccountUpdate, BookTop, OrderUpdate, Reply, one, read_frame
 from bitget.v2.parsing import parse_order, parse_position
 from trading.models import Balance, Order, Position, PositionMode
 
@@ -47,33 +45,12 @@ def parse_message(text: str | bytes, *, margin_coin: str, position_mode: Positio
 
     Raises ``BitgetAPIError`` for a frame that is not Bitget's JSON or a row that cannot be read.
     """
-    if text == "pong":
-        return []
-    try:
-        msg = json.loads(text)
-    except ValueError:
-        raise BitgetAPIError(f"unreadable stream frame: {str(text)[:80]!r}") from None
-    if not isinstance(msg, dict):
-        raise BitgetAPIError(f"unexpected stream frame: {str(text)[:80]!r}")
-    arg = msg.get("arg") if isinstance(msg.get("arg"), dict) else {}
-    if "event" in msg:
-        return [reply_of(msg, arg)]
-    rows = msg.get("data")
-    if not isinstance(rows, list):
-        return []
-    channel = str(arg.get("channel") or "")
-    if channel == BOOK_CHANNEL:
-        top = book_top(str(arg.get("instId") or "").upper(), rows)
-        return [top] if top is not None else []
-    if channel == "orders":
-        return [OrderUpdate(order_row(row, position_mode)) for row in rows if isinstance(row, dict)]
-    if channel == "positions":
-        legs = (parse_position(_renamed(row)) for row in rows if isinstance(row, dict))
-        return [PositionsUpdate([leg for leg in legs if leg is not None])]
-    if channel == "account":
-        balance = account_row(rows, margin_coin)
-        return [AccountUpdate(balance)] if balance is not None else []
-    return []
+    return read_frame(text, "channel", {
+        BOOK_CHANNEL: lambda arg, rows: one(book_top(str(arg.get("instId") or "").upper(), rows)),
+        "orders": lambda _, rows: [OrderUpdate(order_row(row, position_mode)) for row in rows if isinstance(row, dict)],
+        "positions": lambda _, rows: [positions_update(rows)],
+        "account": lambda _, rows: [AccountUpdate(balance) for balance in one(account_row(rows, margin_coin))],
+    })
 
 
 def book_top(symbol: str, rows: list[Any]) -> BookTop | None:
@@ -88,6 +65,12 @@ def book_top(symbol: str, rows: list[Any]) -> BookTop | None:
         return None
     ts = str(row.get("ts") or "0")
     return BookTop(symbol, bid, ask, int(ts) if ts.isdigit() else 0)
+
+
+def positions_update(rows: list[Any]) -> PositionsUpdate:
+    """A ``positions`` push: every open leg (a leg the REST reader finds empty is left out)."""
+    legs = (parse_position(_renamed(row)) for row in rows if isinstance(row, dict))
+    return PositionsUpdate([leg for leg in legs if leg is not None])
 
 
 def order_row(row: dict[str, Any], position_mode: PositionMode) -> Order:

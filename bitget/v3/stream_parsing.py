@@ -10,14 +10,13 @@ with size 0), and the ``account`` row lists every coin under ``coin``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from bitget.common import opt_dec, text
 from bitget.errors import BitgetAPIError
-from bitget.stream_events import AccountUpdate, BookTop, OrderUpdate, Reply, reply_of
+from bitget.stream_events import AccountUpdate, BookTop, OrderUpdate, Reply, one, read_frame
 from bitget.v3.parsing import parse_order, parse_orderbook_quote, parse_position
 from trading.models import Balance, Order, Position, PositionMode, PositionSide
 
@@ -64,33 +63,14 @@ def parse_message(text_: str | bytes, *, margin_coin: str, position_mode: Positi
 
     Raises ``BitgetAPIError`` for a frame that is not Bitget's JSON or a row that cannot be read.
     """
-    if text_ == "pong":
-        return []
-    try:
-        msg = json.loads(text_)
-    except ValueError:
-        raise BitgetAPIError(f"unreadable stream frame: {str(text_)[:80]!r}") from None
-    if not isinstance(msg, dict):
-        raise BitgetAPIError(f"unexpected stream frame: {str(text_)[:80]!r}")
-    arg = msg.get("arg") if isinstance(msg.get("arg"), dict) else {}
-    if "event" in msg:
-        return [reply_of(msg, arg)]
-    rows = msg.get("data")
-    if not isinstance(rows, list):
-        return []
-    topic = str(arg.get("topic") or "")
-    if topic == BOOK_TOPIC:
-        top = book_top(str(arg.get("symbol") or "").upper(), rows)
-        return [top] if top is not None else []
-    if topic == "order":
-        return [OrderUpdate(order_row(row, position_mode)) for row in rows
-                if isinstance(row, dict) and _is_futures(row)]
-    if topic == "position":
-        return [LegsUpdate([leg_row(row) for row in rows if isinstance(row, dict) and row.get("symbol")])]
-    if topic == "account":
-        balance = account_row(rows, margin_coin)
-        return [AccountUpdate(balance)] if balance is not None else []
-    return []
+    return read_frame(text_, "topic", {
+        BOOK_TOPIC: lambda arg, rows: one(book_top(str(arg.get("symbol") or "").upper(), rows)),
+        "order": lambda _, rows: [OrderUpdate(order_row(row, position_mode)) for row in rows
+                                  if isinstance(row, dict) and _is_futures(row)],
+        "position": lambda _, rows: [LegsUpdate([leg_row(row) for row in rows
+                                                 if isinstance(row, dict) and row.get("symbol")])],
+        "account": lambda _, rows: [AccountUpdate(balance) for balance in one(account_row(rows, margin_coin))],
+    })
 
 
 def _is_futures(row: dict[str, Any]) -> bool:
