@@ -42,7 +42,9 @@ KILLS = 10
 LEASE = "2"
 INSTANCES = ("east", "west")
 PLACE_DELAY = 0.15  # each order takes this long inside the exchange: kills catch signals mid-order
-POSTING_SECONDS = 35.0  # the alerts are spread over this long, so the kills land among them
+# The alerts are spread evenly over this long, about as long as the ten kills and restarts take (a
+# restart is 1-2 s of each), so the kills land among them.
+POSTING_SECONDS = 16.0
 SERVICE_ENV = {
     # Small enough that a doubled open still fits in the margin: the exchange must not hide a double.
     "MAX_PURCHASE_RATIO": "0.1",
@@ -275,18 +277,21 @@ def test_two_instances_one_killed_ten_times_lose_and_double_nothing(tmp_path, ca
             assert all(i.alive for i in instances), "an instance did not start"
 
             def post_all() -> None:
+                posting = time.monotonic()
                 for alert in alerts:
                     post(alert, instances)
-                    time.sleep(POSTING_SECONDS / ALERTS)
+                    # An even pace, however long a post took (one sent to a dying instance takes longer).
+                    due = posting + (alert.number + 1) * POSTING_SECONDS / ALERTS
+                    time.sleep(max(0.0, due - time.monotonic()))
 
             poster = threading.Thread(target=post_all, daemon=True)
             poster.start()
             while kills < KILLS:
-                time.sleep(rng.uniform(0.2, 1.5))  # a random moment: posting, claiming, mid-order
+                time.sleep(rng.uniform(0.1, 0.6))  # a random moment: posting, claiming, mid-order
                 victim = rng.choice(instances)
                 victim.kill()
                 kills += 1
-                time.sleep(rng.uniform(0.0, 1.0))  # down a moment; its start-up alone outlasts the lease
+                time.sleep(rng.uniform(0.0, 0.4))  # down a moment, then started again under its name
                 victim.start()
             poster.join(120)
             assert not poster.is_alive(), "the alerts could not all be delivered"
