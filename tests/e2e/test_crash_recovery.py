@@ -1,9 +1,10 @@
 """Crash recovery: the service is SIGKILLed at every dangerous point and restarted on the same journal.
 
 One simulator process lives through the whole test; ``python app.py`` is started, killed with
-SIGKILL (no handler, no flush) and started again - 28 runs, 30 kills - on the same DATA_DIR and port.
+SIGKILL (no handler, no flush) and started again - 24 runs, 26 kills - on the same DATA_DIR and port.
 Every test runs once per account system: the classic account (v2 API) and the Unified Trading
-Account (v3 API), each with its own paths for placing orders, reading them and reading positions.
+Account (v3 API), each with its own paths for placing orders, reading them and reading positions;
+the two systems' schedules run at the same time, each on its own simulator, journal and service.
 After each restart, every signal that ever got a 200 must reach a terminal status, and the exchange must show,
 per signal, exactly one net position change: an open fills more than 0 and at most its first
 order's size, a close closes exactly the position it found; every order on the exchange belongs to
@@ -18,8 +19,11 @@ import signal
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import requests
@@ -29,6 +33,8 @@ from tests.support.crash import (
     RESTING,
     SYMBOLS,
     Alert,
+    Api,
+    Audit,
     Plan,
     ServiceRunner,
     Sim,
@@ -64,28 +70,28 @@ class Run:
 
 
 OPEN, CLOSE = True, False
+# The placed-unfilled and resting-filled-while-down windows are made exact by the simulator (a held
+# fill check, a book that fills nothing), so one open and one close of each prove them; a second pair
+# ran the very same windows again. The after-reply kills (0-300 ms, a window that varies) stay four.
+# Each single-signal run's OPEN/CLOSE is what its alert does given the alerts before it.
 SCHEDULE = (
     Run(AFTER_REPLY, OPEN, 0.0),
-    Run(PLACED, OPEN),
     Run(RESTING_FILLED, OPEN),
     Run(RESTING_ADOPTED, OPEN, variant="fill-at-once"),
     Run(BURST, delay=0.2, variant="1"),
     Run(IN_FLIGHT, OPEN, 0.6, variant="lands-while-down"),
     Run(AFTER_REPLY, CLOSE, 0.05),
     Run(PLACED, CLOSE),
-    Run(RESTING_FILLED, CLOSE),
     Run(RESTING_ADOPTED, CLOSE, variant="fill-after-cancel"),
     Run(BURST, delay=0.0, variant="2"),
     Run(IN_FLIGHT, CLOSE, 4.0, variant="lands-after-restart"),
     Run(AFTER_REPLY, OPEN, 0.15),
     Run(PLACED, OPEN),
-    Run(RESTING_FILLED, OPEN),
+    Run(RESTING_FILLED, CLOSE),
     Run(RESTING_ADOPTED, CLOSE, variant="never-fill"),
     Run(BURST, delay=0.3, variant="3"),
     Run(IN_FLIGHT, OPEN, 4.0, variant="lands-after-restart"),
     Run(AFTER_REPLY, CLOSE, 0.3),
-    Run(PLACED, CLOSE),
-    Run(RESTING_FILLED, CLOSE),
     Run(RESTING_ADOPTED, OPEN, variant="fill-after-cancel"),
     Run(BURST, delay=0.1, variant="2"),
     Run(IN_FLIGHT, CLOSE, 1.2, variant="lands-while-down"),
@@ -254,10 +260,68 @@ class CrashRig:
                 assert mine[-1]["orderType"] == "market", context
 
 
+@dataclass
+class Outcome:
+    """What one account system's schedule left: read by its test once the schedule has run."""
+
+    rig: CrashRig
+    service: ServiceRunner
+    api: Api
+    final: Audit
+    calls: dict[str, int]  # the delayed paths: how often the service called each
+    exit_code: int
+    seconds: float
+
+
+def run_schedule(tmp: Path, account_system: str) -> Outcome:
+    """The whole SCHEDULE on one simulator and one journal, then a clean SIGTERM; raises what a run asserts."""
+    started = time.monotonic()
+    sim_port, app_port = free_port(), free_port()
+    sim_process = start_sim(tmp, sim_port, account_mode=account_system)
+    sim = Sim(sim_port, account_system)
+    service = ServiceRunner(tmp, app_port, sim_port)
+    try:
+        sim.reset()
+        assert sim.state()["account_mode"] == account_system
+        service.start()
+        rig = CrashRig(sim, service, Webhook(app_port))
+        for number, run in enumerate(SCHEDULE, 1):
+            rig.run(number, run)
+        final = audit(rig.plan.alerts, sim.orders(), sim.state(), rig.plan.holding)
+        paths = (f"POST {sim.api.place_order}", f"GET {sim.api.order_detail}", f"GET {sim.api.position}")
+        calls = {path: sim.requests_seen(path) for path in paths}
+        code, _ = service.stop(signal.SIGTERM)
+    finally:
+        service.close()
+        sim_process.stop()
+    return Outcome(rig, service, sim.api, final, calls, code, time.monotonic() - started)
+
+
+@pytest.fixture(scope="module")
+def schedules(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future]]:
+    """Each selected account system's SCHEDULE, the two run side by side.
+
+    They share nothing (each has its own simulator, journal, service and ports) and spend most of their
+    time waiting (restarts, ORDER_TIMEOUT, the delays inside the exchange), so running both at once takes
+    little longer than one; each test below waits for its own and checks it.
+    """
+    wanted = sorted({
+        item.callspec.params["account_system"]
+        for item in request.session.items
+        if getattr(item, "originalname", "") == "test_sigkill_at_every_point_leaves_each_signal_done_exactly_once"
+    })
+    pool = ThreadPoolExecutor(max_workers=max(1, len(wanted)), thread_name_prefix="crash-schedule")
+    try:
+        yield {system: pool.submit(run_schedule, tmp_path_factory.mktemp(f"crash-{system}"), system)
+               for system in wanted}
+    finally:
+        pool.shutdown(wait=True)
+
+
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("account_system", ACCOUNT_SYSTEMS)
-def test_sigkill_at_every_point_leaves_each_signal_done_exactly_once(tmp_path, capsys, account_system):
-    """30 SIGKILLs on one journal: no acknowledged signal lost, none changes the position twice.
+def test_sigkill_at_every_point_leaves_each_signal_done_exactly_once(schedules, capsys, account_system):
+    """26 SIGKILLs on one journal: no acknowledged signal lost, none changes the position twice.
 
     Kill points, each with opens and closes: right after the 200 (0-300 ms later); the order placed
     and filled on the exchange while the service cannot read the fill yet (detail latency 2 s); the
@@ -270,32 +334,17 @@ def test_sigkill_at_every_point_leaves_each_signal_done_exactly_once(tmp_path, c
     the restart); the order half filled with the rest resting. Per-point checks prove the kill hit
     its window (e.g. the restarted service reports the fill as "... earlier" and placed nothing).
     """
-    started = time.monotonic()
-    sim_port, app_port = free_port(), free_port()
-    sim_process = start_sim(tmp_path, sim_port, account_mode=account_system)
-    sim = Sim(sim_port, account_system)
-    service = ServiceRunner(tmp_path, app_port, sim_port)
-    try:
-        sim.reset()
-        assert sim.state()["account_mode"] == account_system
-        service.start()
-        rig = CrashRig(sim, service, Webhook(app_port))
-        for number, run in enumerate(SCHEDULE, 1):
-            rig.run(number, run)
-        final = audit(rig.plan.alerts, sim.orders(), sim.state(), rig.plan.holding)
-        for path in (f"POST {sim.api.place_order}", f"GET {sim.api.order_detail}", f"GET {sim.api.position}"):
-            assert sim.requests_seen(path), f"the service never called {path}: the delays on it hit nothing"
-        code, _ = service.stop(signal.SIGTERM)
-        assert code == 0, service.output()
-    finally:
-        service.close()
-        sim_process.stop()
+    outcome: Outcome = schedules[account_system].result(timeout=290)
+    rig, service, final = outcome.rig, outcome.service, outcome.final
+    for path, calls in outcome.calls.items():
+        assert calls, f"the service never called {path}: the delays on it hit nothing"
+    assert outcome.exit_code == 0, service.output()
     for point in {run.point for run in SCHEDULE}:
         assert rig.exercised[(point, "open")] and rig.exercised[(point, "close")], (point, rig.exercised)
     assert service.kills > len(SCHEDULE) >= 20
     line = tally(
         "crash-recovery",
-        sim.api,
+        outcome.api,
         runs=len(SCHEDULE),
         points=dict(Counter(run.point for run in SCHEDULE)),
         kills=service.kills,
@@ -306,15 +355,26 @@ def test_sigkill_at_every_point_leaves_each_signal_done_exactly_once(tmp_path, c
         lost=len(final.lost),
         statuses=dict(final.statuses),
         resent=dict(rig.resent),
-        seconds=round(time.monotonic() - started, 1),
+        seconds=round(outcome.seconds, 1),
     )
     with capsys.disabled():
         print("\n" + line)
     assert final.ok, final.report()
 
 
+@pytest.fixture(scope="module")
+def sim_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """One simulator process for the tests below: each resets it to a fresh account of its account system."""
+    port = free_port()
+    process = start_sim(tmp_path_factory.mktemp("crash-sim"), port)
+    try:
+        yield port
+    finally:
+        process.stop()
+
+
 @pytest.mark.parametrize("account_system", ACCOUNT_SYSTEMS)
-def test_resumed_close_reports_what_it_closed_before_the_crash(tmp_path, account_system):
+def test_resumed_close_reports_what_it_closed_before_the_crash(tmp_path, sim_port, account_system):
     """A close half-filled before a SIGKILL says, once done, that it closed the first half too.
 
     The close order fills half at once (fill mode partial) and the rest rests; the service is killed;
@@ -322,7 +382,7 @@ def test_resumed_close_reports_what_it_closed_before_the_crash(tmp_path, account
     The exchange is right (flat, exactly one close) and the journal's reason names both parts
     ("closed long … earlier; closed long …"), not only what the restarted process did.
     """
-    with stage(tmp_path, "reason", account_system) as st:
+    with stage(tmp_path, "reason", account_system, sim_port=sim_port) as st:
         opening = st.plan.next("BTCUSDT")
         st.hook.deliver(opening)
         st.hook.wait_terminal([opening])
@@ -343,7 +403,7 @@ def test_resumed_close_reports_what_it_closed_before_the_crash(tmp_path, account
 
 
 @pytest.mark.parametrize("account_system", ACCOUNT_SYSTEMS)
-def test_signal_that_filled_before_the_crash_is_not_reported_expired(tmp_path, account_system):
+def test_signal_that_filled_before_the_crash_is_not_reported_expired(tmp_path, sim_port, account_system):
     """A signal whose order filled before a SIGKILL is reported done after a restart, however late.
 
     SIGNAL_MAX_AGE=2; the order is placed and filled, the fill cannot be read (detail latency), the
@@ -351,7 +411,7 @@ def test_signal_that_filled_before_the_crash_is_not_reported_expired(tmp_path, a
     so ``expired`` ("not started within SIGNAL_MAX_AGE", the README's meaning) would tell the trader
     the opposite of what happened: the status is ``done`` and the reason names the fill.
     """
-    with stage(tmp_path, "expiry", account_system, SIGNAL_MAX_AGE="2") as st:
+    with stage(tmp_path, "expiry", account_system, sim_port=sim_port, SIGNAL_MAX_AGE="2") as st:
         alert = st.plan.next("BTCUSDT")
         st.sim.faults(latency(st.sim.api.order_detail, 3.0, "GET"))
         st.hook.deliver(alert)
@@ -372,7 +432,7 @@ def test_signal_that_filled_before_the_crash_is_not_reported_expired(tmp_path, a
 
 
 @pytest.mark.parametrize("account_system", ACCOUNT_SYSTEMS)
-def test_close_started_before_the_crash_completes_after_a_late_restart(tmp_path, account_system):
+def test_close_started_before_the_crash_completes_after_a_late_restart(tmp_path, sim_port, account_system):
     """A sell+flat half done before a SIGKILL still ends flat when the restart comes after SIGNAL_MAX_AGE.
 
     The README: "A close then falls back to a market order: a close must complete." SIGNAL_MAX_AGE
@@ -380,7 +440,9 @@ def test_close_started_before_the_crash_completes_after_a_late_restart(tmp_path,
     resting) when the process died. After the late restart the account must be flat, or at the very
     least the signal must not be reported ``done`` with half the long still open.
     """
-    with stage(tmp_path, "late-close", account_system, SIGNAL_MAX_AGE="2") as st:
+    # MAX_REPRICES=0: after the adopted half-filled order, one limit order and then the market order;
+    # each re-price would only add an ORDER_TIMEOUT of the same partial fills before that fallback.
+    with stage(tmp_path, "late-close", account_system, sim_port=sim_port, SIGNAL_MAX_AGE="2", MAX_REPRICES="0") as st:
         opening = st.plan.next("BTCUSDT")
         st.hook.deliver(opening)
         st.hook.wait_terminal([opening])
@@ -399,7 +461,9 @@ def test_close_started_before_the_crash_completes_after_a_late_restart(tmp_path,
 
 @pytest.mark.parametrize("account_system", ACCOUNT_SYSTEMS)
 @pytest.mark.parametrize(("opens", "fill"), [(False, "normal"), (True, "partial")], ids=["close-fills", "open-half"])
-def test_order_landing_between_lookup_and_position_read_is_owned_by_its_signal(tmp_path, opens, fill, account_system):
+def test_order_landing_between_lookup_and_position_read_is_owned_by_its_signal(
+    tmp_path, sim_port, opens, fill, account_system
+):
     """The killed process's order lands after the restarted service looked its clientOid up, before it reads
     the position: the signal must still own it (settle it, journal its fill, report it), not skip.
 
@@ -411,7 +475,7 @@ def test_order_landing_between_lookup_and_position_read_is_owned_by_its_signal(t
     rest of the order resting on the book with no one to cancel it (it can fill later, after the
     next close, and re-open a position no alert asked for).
     """
-    with stage(tmp_path, "late-landing", account_system) as st:
+    with stage(tmp_path, "late-landing", account_system, sim_port=sim_port) as st:
         if not opens:
             opening = st.plan.next("BTCUSDT")
             st.hook.deliver(opening)

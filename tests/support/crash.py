@@ -101,8 +101,9 @@ class Sim:
         assert reply.status_code == 200, (path, reply.text)
         return reply.json()
 
-    def reset(self) -> None:
-        self._post("/sim/reset", {})
+    def reset(self, **body: str) -> None:
+        """A fresh account; ``body`` as /sim/reset takes it (e.g. ``account_mode``), else the simulator's defaults."""
+        self._post("/sim/reset", body)
 
     def orders(self) -> list[dict[str, Any]]:
         return self._get("/sim/orders")["orders"]
@@ -329,20 +330,30 @@ class Stage:
 
 
 @contextmanager
-def stage(tmp: Path, name: str, account_system: str = "classic", **env: str) -> Iterator[Stage]:
-    """Start a fresh simulator (in ``account_system``) and the service; stop both afterwards whatever happened."""
-    sim_port, app_port = free_port(), free_port()
-    sim_process = start_sim(tmp, sim_port, account_mode=account_system)
+def stage(
+    tmp: Path, name: str, account_system: str = "classic", *, sim_port: int | None = None, **env: str
+) -> Iterator[Stage]:
+    """Start a fresh simulator (in ``account_system``) and the service; stop both afterwards whatever happened.
+
+    With ``sim_port`` the simulator already running there is reset to a fresh account in ``account_system``
+    instead (one simulator process for many tests: its start-up is paid once) and left running.
+    """
+    app_port = free_port()
+    sim_process = None
+    if sim_port is None:
+        sim_port = free_port()
+        sim_process = start_sim(tmp, sim_port, account_mode=account_system)
     service = ServiceRunner(tmp, app_port, sim_port, **env)
     try:
         sim = Sim(sim_port, account_system)
-        sim.reset()
+        sim.reset(account_mode=account_system)
         assert sim.state()["account_mode"] == account_system
         service.start()
         yield Stage(sim, service, Webhook(app_port), Plan(name))
     finally:
         service.close()
-        sim_process.stop()
+        if sim_process is not None:
+            sim_process.stop()
 
 
 # -- the audit ---------------------------------------------------------------------------------
