@@ -19,6 +19,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +68,17 @@ def classify(reply: requests.Response) -> tuple[str, str]:
     return f"{reply.status_code} {body.get('code')}", reply.text[:200]
 
 
+@pytest.fixture(scope="module")
+def sim_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """One simulator process for the module: each test resets it to a fresh account of its account system."""
+    port = free_port()
+    process = start_sim(tmp_path_factory.mktemp("shutdown-sim"), port)
+    try:
+        yield port
+    finally:
+        process.stop()
+
+
 @pytest.mark.parametrize("account_system", ACCOUNT_SYSTEMS)
 @pytest.mark.parametrize(
     ("signum", "count", "stop_after"),
@@ -74,18 +86,17 @@ def classify(reply: requests.Response) -> tuple[str, str]:
     ids=["SIGTERM-20-signals", "SIGINT-8-signals"],
 )
 def test_stop_signal_mid_burst_finishes_running_work_and_loses_nothing(
-    tmp_path, capsys, signum, count, stop_after, account_system
+    tmp_path, sim_port, capsys, signum, count, stop_after, account_system
 ):
     """A stop signal after ``stop_after`` of ``count`` alerts (4 symbols): 503s, exit 0, nothing lost or doubled."""
     name = signal.Signals(signum).name
-    sim_port, app_port = free_port(), free_port()
-    sim_process = start_sim(tmp_path, sim_port, account_mode=account_system)
+    app_port = free_port()
     sim = Sim(sim_port, account_system)
     service = ServiceRunner(tmp_path, app_port, sim_port, SHUTDOWN_GRACE=str(GRACE))
     hook = Webhook(app_port)
     plan = Plan(name.lower())
     try:
-        sim.reset()
+        sim.reset(account_mode=account_system)
         assert sim.state()["account_mode"] == account_system
         service.start()
         sim.faults(latency(sim.api.place_order, 0.3, "POST"))
@@ -164,7 +175,6 @@ def test_stop_signal_mid_burst_finishes_running_work_and_loses_nothing(
         final_code, _ = service.stop(signal.SIGTERM)
     finally:
         service.close()
-        sim_process.stop()
     assert placed, f"no order was placed on {sim.api.place_order}: the latency there delayed nothing"
     line = tally(
         f"graceful-shutdown {name}",
@@ -190,7 +200,7 @@ def test_stop_signal_mid_burst_finishes_running_work_and_loses_nothing(
 
 
 @pytest.fixture(scope="module", params=ACCOUNT_SYSTEMS)
-def outlasting(tmp_path_factory, request: pytest.FixtureRequest) -> dict[str, Any]:
+def outlasting(tmp_path_factory, sim_port, request: pytest.FixtureRequest) -> dict[str, Any]:
     """SIGTERM while the one running signal waits for a fill longer than SHUTDOWN_GRACE.
 
     SHUTDOWN_GRACE=1, ORDER_TIMEOUT=10, the open order rests (fill mode none). After SIGTERM the
@@ -199,7 +209,7 @@ def outlasting(tmp_path_factory, request: pytest.FixtureRequest) -> dict[str, An
     """
     grace = 1.0
     tmp = tmp_path_factory.mktemp("outlasting")
-    with stage(tmp, "grace", request.param, SHUTDOWN_GRACE=str(grace), ORDER_TIMEOUT="10") as st:
+    with stage(tmp, "grace", request.param, sim_port=sim_port, SHUTDOWN_GRACE=str(grace), ORDER_TIMEOUT="10") as st:
         st.sim.fill_mode("BTCUSDT", "none")
         alert = st.plan.next("BTCUSDT")
         st.hook.deliver(alert)
