@@ -297,13 +297,14 @@ def run_schedule(tmp: Path, account_system: str) -> Outcome:
     return Outcome(rig, service, sim.api, final, calls, code, time.monotonic() - started)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", autouse=True)
 def schedules(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future]]:
-    """Each selected account system's SCHEDULE, the two run side by side.
+    """Each selected account system's SCHEDULE, started in the background with the module's first test.
 
-    They share nothing (each has its own simulator, journal, service and ports) and spend most of their
-    time waiting (restarts, ORDER_TIMEOUT, the delays inside the exchange), so running both at once takes
-    little longer than one; each test below waits for its own and checks it.
+    The schedules share nothing with each other or with the single-scenario tests (each has its own
+    simulator, journal, service and ports) and spend most of their time waiting (restarts, ORDER_TIMEOUT,
+    the delays inside the exchange): both run side by side while the single-scenario tests run, and
+    the SIGKILL tests at the end of the module each wait for their own schedule and check it.
     """
     wanted = sorted({
         item.callspec.params["account_system"]
@@ -316,50 +317,6 @@ def schedules(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
                for system in wanted}
     finally:
         pool.shutdown(wait=True)
-
-
-@pytest.mark.timeout(300)
-@pytest.mark.parametrize("account_system", ACCOUNT_SYSTEMS)
-def test_sigkill_at_every_point_leaves_each_signal_done_exactly_once(schedules, capsys, account_system):
-    """26 SIGKILLs on one journal: no acknowledged signal lost, none changes the position twice.
-
-    Kill points, each with opens and closes: right after the 200 (0-300 ms later); the order placed
-    and filled on the exchange while the service cannot read the fill yet (detail latency 2 s); the
-    order resting (fill mode none) and filling while the service is dead; the order still resting
-    when the service comes back (it adopts it; the book fills it at once / after the adopted order
-    is cancelled / never, so a close goes to market; or the adopting service is killed as well); a
-    burst of 3 signals on 3 symbols killed after 1, 2 or 3 replies (unanswered alerts are re-sent
-    with the same ``id``: accepted, or reported duplicate of the journaled first delivery); the
-    place-order request still inside the exchange when the process dies (it lands before or after
-    the restart); the order half filled with the rest resting. Per-point checks prove the kill hit
-    its window (e.g. the restarted service reports the fill as "... earlier" and placed nothing).
-    """
-    outcome: Outcome = schedules[account_system].result(timeout=290)
-    rig, service, final = outcome.rig, outcome.service, outcome.final
-    for path, calls in outcome.calls.items():
-        assert calls, f"the service never called {path}: the delays on it hit nothing"
-    assert outcome.exit_code == 0, service.output()
-    for point in {run.point for run in SCHEDULE}:
-        assert rig.exercised[(point, "open")] and rig.exercised[(point, "close")], (point, rig.exercised)
-    assert service.kills > len(SCHEDULE) >= 20
-    line = tally(
-        "crash-recovery",
-        outcome.api,
-        runs=len(SCHEDULE),
-        points=dict(Counter(run.point for run in SCHEDULE)),
-        kills=service.kills,
-        starts=service.starts,
-        signals=final.signals,
-        orders=final.orders,
-        duplicates=len(final.duplicates),
-        lost=len(final.lost),
-        statuses=dict(final.statuses),
-        resent=dict(rig.resent),
-        seconds=round(outcome.seconds, 1),
-    )
-    with capsys.disabled():
-        print("\n" + line)
-    assert final.ok, final.report()
 
 
 @pytest.fixture(scope="module")
@@ -497,3 +454,47 @@ def test_order_landing_between_lookup_and_position_read_is_owned_by_its_signal(
         assert len(st.sim.orders_of(alert.signal_id or "")) == 1, "the late order landed"
         assert result.ok, f"{result.report()}\n{alert.status}: {alert.reason}"
         assert alert.status == "done", (alert.status, alert.reason)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("account_system", ACCOUNT_SYSTEMS)
+def test_sigkill_at_every_point_leaves_each_signal_done_exactly_once(schedules, capsys, account_system):
+    """26 SIGKILLs on one journal: no acknowledged signal lost, none changes the position twice.
+
+    Kill points, each with opens and closes: right after the 200 (0-300 ms later); the order placed
+    and filled on the exchange while the service cannot read the fill yet (detail latency 2 s); the
+    order resting (fill mode none) and filling while the service is dead; the order still resting
+    when the service comes back (it adopts it; the book fills it at once / after the adopted order
+    is cancelled / never, so a close goes to market; or the adopting service is killed as well); a
+    burst of 3 signals on 3 symbols killed after 1, 2 or 3 replies (unanswered alerts are re-sent
+    with the same ``id``: accepted, or reported duplicate of the journaled first delivery); the
+    place-order request still inside the exchange when the process dies (it lands before or after
+    the restart); the order half filled with the rest resting. Per-point checks prove the kill hit
+    its window (e.g. the restarted service reports the fill as "... earlier" and placed nothing).
+    """
+    outcome: Outcome = schedules[account_system].result(timeout=290)
+    rig, service, final = outcome.rig, outcome.service, outcome.final
+    for path, calls in outcome.calls.items():
+        assert calls, f"the service never called {path}: the delays on it hit nothing"
+    assert outcome.exit_code == 0, service.output()
+    for point in {run.point for run in SCHEDULE}:
+        assert rig.exercised[(point, "open")] and rig.exercised[(point, "close")], (point, rig.exercised)
+    assert service.kills > len(SCHEDULE) >= 20
+    line = tally(
+        "crash-recovery",
+        outcome.api,
+        runs=len(SCHEDULE),
+        points=dict(Counter(run.point for run in SCHEDULE)),
+        kills=service.kills,
+        starts=service.starts,
+        signals=final.signals,
+        orders=final.orders,
+        duplicates=len(final.duplicates),
+        lost=len(final.lost),
+        statuses=dict(final.statuses),
+        resent=dict(rig.resent),
+        seconds=round(outcome.seconds, 1),
+    )
+    with capsys.disabled():
+        print("\n" + line)
+    assert final.ok, final.report()
