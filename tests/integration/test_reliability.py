@@ -7,10 +7,16 @@ API) and the Unified Trading Account (v3 API).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+
+from bitget.sim.paper import start_embedded_sim
+from tests.support.service import Service, SimControl
 
 BUY_LONG = {"action": "buy", "sentiment": "long", "ticker": "BTCUSDT"}
 SELL_FLAT = {"action": "sell", "sentiment": "flat", "ticker": "BTCUSDT"}
@@ -83,13 +89,23 @@ def faults(account_system: str) -> list[dict]:
     ]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("position_mode", ["one_way_mode"], indirect=True)
-def test_a_hundred_signals_through_twenty_percent_failing_calls_all_complete_once(sim, make_service, account_system):
-    service = make_service(
-        BITGET_READ_TIMEOUT="0.5", SIGNAL_MAX_AGE="600", MAX_QUEUE="200", ORDER_TIMEOUT="1", MAX_REPRICES="2",
-        WORKERS=str(len(SYMBOLS)), MAX_PURCHASE_RATIO="0.1",  # eight longs at once stay within the margin
-    )
+BTC_BOOK = {"bids": [["65000.0", "50"]], "asks": [["65000.1", "50"]]}
+SOAK_TEST = "test_a_hundred_signals_through_twenty_percent_failing_calls_all_complete_once"
+
+
+@dataclass
+class Soak:
+    """What one account system's soak left, read by its test once the soak has run."""
+
+    ids: list[tuple[str, str, dict]]  # (signal id, symbol, alert) in the order sent
+    outcomes: dict[str, dict]
+    counters: dict
+    orders: list[dict]
+    legs: dict[str, dict[str, Decimal]]  # per symbol at the end: side -> size
+
+
+def run_soak(sim: SimControl, service: Service, account_system: str) -> Soak:
+    """The hundred signals through the faulty calls; waits for every one to end."""
     sim.faults(*faults(account_system), seed=7)
     ids: list[tuple[str, str, dict]] = []
     for i in range(SIGNALS):
@@ -101,10 +117,54 @@ def test_a_hundred_signals_through_twenty_percent_failing_calls_all_complete_onc
     outcomes = {signal_id: service.wait(signal_id, timeout=240) for signal_id, _, _ in ids}
     counters = sim.requests()
     sim.faults()
+    return Soak(ids, outcomes, counters, sim.orders(), {symbol: sim.legs(symbol) for symbol in SYMBOLS})
+
+
+@pytest.fixture(scope="module")
+def soaks(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future]]:
+    """The selected account systems' soaks, run side by side, each on a simulator and a service of its own.
+
+    A soak spends nearly all its time waiting (read timeouts, retry back-offs, the margin lock), so the
+    two take little longer together than one alone; each test below waits for its own and checks it.
+    """
+    wanted = sorted({
+        item.callspec.params["account_system"]
+        for item in request.session.items
+        if getattr(item, "originalname", "") == SOAK_TEST
+    })
+    sims, services, futures = [], [], {}
+    pool = ThreadPoolExecutor(max_workers=max(1, len(wanted)), thread_name_prefix="fault-soak")
+    try:
+        for account_system in wanted:
+            embedded = start_embedded_sim(market="synthetic")
+            sims.append(embedded)
+            sim = SimControl(embedded.base_url)
+            sim.reset(position_mode="one_way_mode", balance="10000", leverage="10", account_mode=account_system)
+            sim.book("BTCUSDT", **BTC_BOOK)
+            service = Service(
+                embedded.base_url, tmp_path_factory.mktemp(f"soak-{account_system}"),
+                BITGET_READ_TIMEOUT="0.5", SIGNAL_MAX_AGE="600", MAX_QUEUE="200", ORDER_TIMEOUT="1", MAX_REPRICES="2",
+                WORKERS=str(len(SYMBOLS)), MAX_PURCHASE_RATIO="0.1",  # eight longs at once stay within the margin
+            )
+            services.append(service)
+            futures[account_system] = pool.submit(run_soak, sim, service, account_system)
+        yield futures
+    finally:
+        pool.shutdown(wait=True)
+        for service in services:
+            service.close()
+        for embedded in sims:
+            embedded.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("account_system", ["classic", "uta"])
+def test_a_hundred_signals_through_twenty_percent_failing_calls_all_complete_once(soaks, account_system):
+    soak: Soak = soaks[account_system].result(timeout=290)
+    ids, outcomes, counters, orders = soak.ids, soak.outcomes, soak.counters, soak.orders
 
     not_done = {k: v["reason"] for k, v in outcomes.items() if v["status"] != "done"}
     assert not_done == {}
-    orders = sim.orders()
     for symbol in SYMBOLS:
         held = Decimal(0)
         for signal_id, _, body in (entry for entry in ids if entry[1] == symbol):
@@ -118,7 +178,7 @@ def test_a_hundred_signals_through_twenty_percent_failing_calls_all_complete_onc
                 assert filled == held, (signal_id, own)  # closes exactly what the open opened
                 held = Decimal(0)
         # 13 alternating signals end on an open, 12 on a close: the book holds exactly what the replay says
-        assert sim.legs(symbol) == ({"long": held} if held else {}), (symbol, held)
+        assert soak.legs[symbol] == ({"long": held} if held else {}), (symbol, held)
     faulted = sum(counters["faults"].values())
     print(
         f"\nTALLY fault-soak [{SYSTEM_LABEL[account_system]}]: signals={SIGNALS} done={SIGNALS - len(not_done)} "
