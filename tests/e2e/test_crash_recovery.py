@@ -20,9 +20,10 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,7 @@ from tests.support.crash import (
     tally,
 )
 from tests.support.processes import free_port, start_sim
+from tests.support.side_by_side import selected, side_by_side
 
 AFTER_REPLY = "after-reply"  # SIGKILL right after the 200 (variable delay: queued, executing, done)
 PLACED = "placed-unfilled"  # the order is on the exchange (and filled), the fill is not journaled yet
@@ -306,17 +308,10 @@ def schedules(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     the delays inside the exchange): both run side by side while the single-scenario tests run, and
     the SIGKILL tests at the end of the module each wait for their own schedule and check it.
     """
-    wanted = sorted({
-        item.callspec.params["account_system"]
-        for item in request.session.items
-        if getattr(item, "originalname", "") == "test_sigkill_at_every_point_leaves_each_signal_done_exactly_once"
-    })
-    pool = ThreadPoolExecutor(max_workers=max(1, len(wanted)), thread_name_prefix="crash-schedule")
-    try:
-        yield {system: pool.submit(run_schedule, tmp_path_factory.mktemp(f"crash-{system}"), system)
-               for system in wanted}
-    finally:
-        pool.shutdown(wait=True)
+    wanted = selected(request, "test_sigkill_at_every_point_leaves_each_signal_done_exactly_once", "account_system")
+    jobs = {system: partial(run_schedule, tmp_path_factory.mktemp(f"crash-{system}"), system) for system in wanted}
+    with side_by_side(jobs, "crash-schedule") as futures:
+        yield futures
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,15 @@ the exchange (here the simulator, started later on the port the service was poin
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
 
 import pytest
 import requests
 
 from tests.support.processes import TOKEN, free_port, start_service, start_sim
+from tests.support.side_by_side import selected, side_by_side
 
 ALERT = {"token": TOKEN, "action": "buy", "sentiment": "long", "ticker": "BTCUSDT", "price": "65000"}
 
@@ -19,10 +23,11 @@ def signal_status(app_port: int, signal_id: str) -> dict:
     ).json()
 
 
-@pytest.mark.parametrize(
-    ("account_mode", "sim_account"), [("auto", "uta"), ("auto", "classic"), ("classic", "classic"), ("uta", "uta")]
-)
-def test_degraded_start_takes_the_alert_and_trades_it_when_the_exchange_comes_up(tmp_path, account_mode, sim_account):
+MODES = [("auto", "uta"), ("auto", "classic"), ("classic", "classic"), ("uta", "uta")]
+
+
+def degraded_start(tmp_path: Path, account_mode: str, sim_account: str) -> None:
+    """Start with the exchange down, take an alert, start the exchange, see the alert traded; asserts each step."""
     sim_port, app_port = free_port(), free_port()  # nothing listens on sim_port yet
     service = start_service(tmp_path, app_port, sim_port, BITGET_ACCOUNT_MODE=account_mode, RECONNECT_MAX_WAIT="0.5")
     sim = None
@@ -65,6 +70,28 @@ def test_degraded_start_takes_the_alert_and_trades_it_when_the_exchange_comes_up
         service.stop()
         if sim:
             sim.stop()
+
+
+@pytest.fixture(scope="module")
+def degraded_starts(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """The selected account-mode cases, run side by side (each its own service, simulator and ports).
+
+    A degraded start is mostly waiting: the service's first connection attempts and their back-offs,
+    then the simulator's start-up; each test below waits for its own case.
+    """
+    cases = selected(request, "test_degraded_start_takes_the_alert_and_trades_it_when_the_exchange_comes_up",
+                     "account_mode", "sim_account")
+    jobs = {case: partial(degraded_start, tmp_path_factory.mktemp(f"degraded-{'-'.join(case)}"), *case)
+            for case in cases}
+    with side_by_side(jobs, "degraded-start") as futures:
+        yield futures
+
+
+@pytest.mark.parametrize(("account_mode", "sim_account"), MODES)
+def test_degraded_start_takes_the_alert_and_trades_it_when_the_exchange_comes_up(
+    degraded_starts, account_mode, sim_account
+):
+    degraded_starts[(account_mode, sim_account)].result(timeout=110)
 
 
 def wait_health(app_port: int, status_code: int, timeout: float = 15.0) -> dict:

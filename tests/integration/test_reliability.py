@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 
 from bitget.sim.paper import start_embedded_sim
 from tests.support.service import Service, SimControl
+from tests.support.side_by_side import selected, side_by_side
 
 BUY_LONG = {"action": "buy", "sentiment": "long", "ticker": "BTCUSDT"}
 SELL_FLAT = {"action": "sell", "sentiment": "flat", "ticker": "BTCUSDT"}
@@ -127,17 +130,12 @@ def soaks(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     A soak spends nearly all its time waiting (read timeouts, retry back-offs, the margin lock), so the
     two take little longer together than one alone; each test below waits for its own and checks it.
     """
-    wanted = sorted({
-        item.callspec.params["account_system"]
-        for item in request.session.items
-        if getattr(item, "originalname", "") == SOAK_TEST
-    })
-    sims, services, futures = [], [], {}
-    pool = ThreadPoolExecutor(max_workers=max(1, len(wanted)), thread_name_prefix="fault-soak")
-    try:
+    wanted = selected(request, SOAK_TEST, "account_system")
+    jobs = {}
+    with ExitStack() as running:  # on the way out: the soaks end, then each service, then its simulator
         for account_system in wanted:
             embedded = start_embedded_sim(market="synthetic")
-            sims.append(embedded)
+            running.callback(embedded.stop)
             sim = SimControl(embedded.base_url)
             sim.reset(position_mode="one_way_mode", balance="10000", leverage="10", account_mode=account_system)
             sim.book("BTCUSDT", **BTC_BOOK)
@@ -146,15 +144,9 @@ def soaks(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                 BITGET_READ_TIMEOUT="0.5", SIGNAL_MAX_AGE="600", MAX_QUEUE="200", ORDER_TIMEOUT="1", MAX_REPRICES="2",
                 WORKERS=str(len(SYMBOLS)), MAX_PURCHASE_RATIO="0.1",  # eight longs at once stay within the margin
             )
-            services.append(service)
-            futures[account_system] = pool.submit(run_soak, sim, service, account_system)
-        yield futures
-    finally:
-        pool.shutdown(wait=True)
-        for service in services:
-            service.close()
-        for embedded in sims:
-            embedded.stop()
+            running.callback(service.close)
+            jobs[account_system] = partial(run_soak, sim, service, account_system)
+        yield running.enter_context(side_by_side(jobs, "fault-soak"))
 
 
 @pytest.mark.slow
