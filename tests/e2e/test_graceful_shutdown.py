@@ -21,6 +21,8 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,6 +33,7 @@ from tests.support.crash import (
     RESTING,
     SYMBOLS,
     Alert,
+    Audit,
     Plan,
     ServiceRunner,
     Sim,
@@ -42,6 +45,7 @@ from tests.support.crash import (
     tally,
 )
 from tests.support.processes import free_port, start_sim
+from tests.support.side_by_side import selected, side_by_side
 
 GRACE = 5.0
 EXIT_SLACK = 3.0
@@ -68,35 +72,27 @@ def classify(reply: requests.Response) -> tuple[str, str]:
     return f"{reply.status_code} {body.get('code')}", reply.text[:200]
 
 
-@pytest.fixture(scope="module")
-def sim_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """One simulator process for the module: each test resets it to a fresh account of its account system."""
-    port = free_port()
-    process = start_sim(tmp_path_factory.mktemp("shutdown-sim"), port)
-    try:
-        yield port
-    finally:
-        process.stop()
+@dataclass
+class Burst:
+    """What a stop signal in the middle of a burst left, for its test to check."""
+
+    tally: str
+    result: Audit
+    final_code: int
+    log: str
 
 
-@pytest.mark.parametrize("account_system", ACCOUNT_SYSTEMS)
-@pytest.mark.parametrize(
-    ("signum", "count", "stop_after"),
-    [(signal.SIGTERM, 20, 8), (signal.SIGINT, 8, 6)],
-    ids=["SIGTERM-20-signals", "SIGINT-8-signals"],
-)
-def test_stop_signal_mid_burst_finishes_running_work_and_loses_nothing(
-    tmp_path, sim_port, capsys, signum, count, stop_after, account_system
-):
-    """A stop signal after ``stop_after`` of ``count`` alerts (4 symbols): 503s, exit 0, nothing lost or doubled."""
+def stop_mid_burst(tmp: Path, signum: int, count: int, stop_after: int, account_system: str) -> Burst:
+    """Post ``count`` alerts, ``signum`` after ``stop_after`` were accepted, restart, re-send; asserts each step."""
     name = signal.Signals(signum).name
-    app_port = free_port()
+    sim_port, app_port = free_port(), free_port()
+    sim_process = start_sim(tmp, sim_port, account_mode=account_system)
     sim = Sim(sim_port, account_system)
-    service = ServiceRunner(tmp_path, app_port, sim_port, SHUTDOWN_GRACE=str(GRACE))
+    service = ServiceRunner(tmp, app_port, sim_port, SHUTDOWN_GRACE=str(GRACE))
     hook = Webhook(app_port)
     plan = Plan(name.lower())
     try:
-        sim.reset(account_mode=account_system)
+        sim.reset()
         assert sim.state()["account_mode"] == account_system
         service.start()
         sim.faults(latency(sim.api.place_order, 0.3, "POST"))
@@ -175,6 +171,7 @@ def test_stop_signal_mid_burst_finishes_running_work_and_loses_nothing(
         final_code, _ = service.stop(signal.SIGTERM)
     finally:
         service.close()
+        sim_process.stop()
     assert placed, f"no order was placed on {sim.api.place_order}: the latency there delayed nothing"
     line = tally(
         f"graceful-shutdown {name}",
@@ -193,23 +190,51 @@ def test_stop_signal_mid_burst_finishes_running_work_and_loses_nothing(
         lost=len(result.lost),
         statuses=dict(result.statuses),
     )
+    return Burst(line, result, final_code, service.output())
+
+
+BURSTS = [(signal.SIGTERM, 20, 8), (signal.SIGINT, 8, 6)]
+BURST_TEST = "test_stop_signal_mid_burst_finishes_running_work_and_loses_nothing"
+
+
+@pytest.fixture(scope="module")
+def bursts(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """The selected bursts, run side by side: each its own simulator, service and journal.
+
+    A burst is mostly waiting (start-ups, the 0.3 s inside the exchange per order, the grace, the
+    restart); each test below waits for its own and checks it.
+    """
+    cases = selected(request, BURST_TEST, "signum", "count", "stop_after", "account_system")
+    jobs = {case: partial(stop_mid_burst, tmp_path_factory.mktemp("burst"), *case) for case in cases}
+    with side_by_side(jobs, "burst") as futures:
+        yield futures
+
+
+@pytest.mark.parametrize("account_system", ACCOUNT_SYSTEMS)
+@pytest.mark.parametrize(("signum", "count", "stop_after"), BURSTS, ids=["SIGTERM-20-signals", "SIGINT-8-signals"])
+def test_stop_signal_mid_burst_finishes_running_work_and_loses_nothing(
+    bursts, capsys, signum, count, stop_after, account_system
+):
+    """A stop signal after ``stop_after`` of ``count`` alerts (4 symbols): 503s, exit 0, nothing lost or doubled."""
+    burst: Burst = bursts[(signum, count, stop_after, account_system)].result(timeout=110)
     with capsys.disabled():
-        print("\n" + line)
-    assert result.ok, f"{result.report()}\n{service.output()}"
-    assert final_code == 0
+        print("\n" + burst.tally)
+    assert burst.result.ok, f"{burst.result.report()}\n{burst.log}"
+    assert burst.final_code == 0
 
 
-@pytest.fixture(scope="module", params=ACCOUNT_SYSTEMS)
-def outlasting(tmp_path_factory, sim_port, request: pytest.FixtureRequest) -> dict[str, Any]:
+GRACE_OUTLASTED = 1.0
+
+
+def outlast_the_grace(tmp: Path, account_system: str) -> dict[str, Any]:
     """SIGTERM while the one running signal waits for a fill longer than SHUTDOWN_GRACE.
 
     SHUTDOWN_GRACE=1, ORDER_TIMEOUT=10, the open order rests (fill mode none). After SIGTERM the
     process gets GRACE + EXIT_SLACK seconds, then SIGKILL (what an orchestrator's stop timeout does).
     Restart, let the book fill, settle; the result is read by the two tests below.
     """
-    grace = 1.0
-    tmp = tmp_path_factory.mktemp("outlasting")
-    with stage(tmp, "grace", request.param, sim_port=sim_port, SHUTDOWN_GRACE=str(grace), ORDER_TIMEOUT="10") as st:
+    grace = GRACE_OUTLASTED
+    with stage(tmp, "grace", account_system, SHUTDOWN_GRACE=str(grace), ORDER_TIMEOUT="10") as st:
         st.sim.fill_mode("BTCUSDT", "none")
         alert = st.plan.next("BTCUSDT")
         st.hook.deliver(alert)
@@ -236,15 +261,33 @@ def outlasting(tmp_path_factory, sim_port, request: pytest.FixtureRequest) -> di
                 "final_code": final_code, "log": st.service.output()}
 
 
-def test_signal_outlasting_the_grace_is_resumed_exactly_once(outlasting):
+@pytest.fixture(scope="module")
+def outlasting(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """``outlast_the_grace`` on each selected account system, side by side; read by the two tests below."""
+    systems = sorted({
+        system
+        for name in ("test_signal_outlasting_the_grace_is_resumed_exactly_once",
+                     "test_process_exits_within_the_grace_when_a_signal_outlasts_it")
+        for system in selected(request, name, "account_system")
+    })
+    jobs = {system: partial(outlast_the_grace, tmp_path_factory.mktemp("outlasting"), system) for system in systems}
+    with side_by_side(jobs, "outlasting") as futures:
+        yield futures
+
+
+@pytest.mark.parametrize("account_system", ACCOUNT_SYSTEMS)
+def test_signal_outlasting_the_grace_is_resumed_exactly_once(outlasting, account_system):
     """Past the grace the running signal is left to the journal: after a restart it is done, once."""
-    result = outlasting["result"]
-    assert outlasting["alert"].status == "done", outlasting["log"]
-    assert result.ok, f"{result.report()}\n{outlasting['log']}"
-    assert outlasting["final_code"] == 0
+    outcome = outlasting[account_system].result(timeout=110)
+    result = outcome["result"]
+    assert outcome["alert"].status == "done", outcome["log"]
+    assert result.ok, f"{result.report()}\n{outcome['log']}"
+    assert outcome["final_code"] == 0
 
 
-def test_process_exits_within_the_grace_when_a_signal_outlasts_it(outlasting):
+@pytest.mark.parametrize("account_system", ACCOUNT_SYSTEMS)
+def test_process_exits_within_the_grace_when_a_signal_outlasts_it(outlasting, account_system):
     """SIGTERM with a signal that would run longer than SHUTDOWN_GRACE: exit 0 within grace + a few seconds."""
-    assert outlasting["code"] == 0, (outlasting["code"], round(outlasting["seconds"], 2), outlasting["log"])
-    assert outlasting["seconds"] <= outlasting["grace"] + EXIT_SLACK
+    outcome = outlasting[account_system].result(timeout=110)
+    assert outcome["code"] == 0, (outcome["code"], round(outcome["seconds"], 2), outcome["log"])
+    assert outcome["seconds"] <= outcome["grace"] + EXIT_SLACK
