@@ -9,8 +9,10 @@ for a unified one) and falls back to REST.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from decimal import ROUND_FLOOR, Decimal
+from typing import Any
 
 import pytest
 
@@ -42,11 +44,43 @@ def streams(request: pytest.FixtureRequest) -> bool:
     return request.param == "streams-on"
 
 
+class StartedOnUse:
+    """The service, started when the test first uses it: after the test has laid out the exchange.
+
+    A change made on the exchange while the service runs (a position or a balance set by hand)
+    reaches a streaming service with its push, a few milliseconds after the control call returns;
+    a signal sent at once can beat it on a busy machine and be decided on the state before. Set
+    up first and started after, the service reads the arranged account as its streams come up.
+    """
+
+    def __init__(self, start: Callable[[], Service]) -> None:
+        self._start = start
+        self._service: Service | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._service is None:
+            self._service = self._start()
+        return getattr(self._service, name)
+
+
 @pytest.fixture
-def service(sim: SimControl, make_service, streaming_sim: EmbeddedSim, streams: bool) -> Service:
-    if streams:
-        return make_service(STREAMS="on", BITGET_WS_URL=streaming_sim.ws_url)
-    return make_service(STREAMS="off")
+def service(sim: SimControl, make_service, streaming_sim: EmbeddedSim, streams: bool) -> StartedOnUse:
+    def start() -> Service:
+        if not streams:
+            return make_service(STREAMS="off")
+        started = make_service(STREAMS="on", BITGET_WS_URL=streaming_sim.ws_url)
+        exchange: Any = started.runtime.exchange
+        wait_until(exchange.order_stream_live, "the private stream is up and re-synced")  # reads come streamed
+        return started
+
+    return StartedOnUse(start)
+
+
+def wait_until(check: Callable[[], object], what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"not true after {timeout}s: {what}"
+        time.sleep(0.01)
 
 
 def expected_size(available: str, ratio: str, leverage: str, price: str) -> Decimal:

@@ -197,14 +197,20 @@ def test_after_a_reconnect_a_fill_missed_while_disconnected_is_found(streaming, 
     adapter.place_order(request)
     wait_until(lambda: adapter.watched_order("ours-o1"), "the order's first push")
     assert adapter.watched_order("ours-o1").state is OrderState.LIVE
-    resyncs, details = adapter.resyncs, calls(sim, detail)
+    private = adapter.streams.private
+    resyncs, details, connects = adapter.resyncs, calls(sim, detail), private.connects
+    # Silent first (no push, no pong: no new connection can come up), then cut: the client is
+    # disconnected for certain, however late its own silence check would run on a busy machine.
     stream(streaming, "/sim/stream/stall", channel="all")
-    wait_until(lambda: not adapter.order_stream_live(), "the silent stream distrusted", timeout=5)
+    stream(streaming, "/sim/stream/drop")
+    wait_until(lambda: not adapter.order_stream_live(), "the dropped stream distrusted", timeout=5)
     sim.fill_mode("normal", "BTCUSDT")
-    sim.book("BTCUSDT", **BOOK)  # fills while no push gets through
+    sim.book("BTCUSDT", **BOOK)  # fills while disconnected: its push goes nowhere
     assert adapter.state.order("ours-o1").state is OrderState.LIVE  # the push was missed
+    assert private.connects == connects  # still disconnected when the fill happened
     stream(streaming, "/sim/stream/stall", channel="all", stalled=False)
     wait_until(lambda: adapter.resyncs > resyncs, "a reconnect and its re-sync", timeout=15)
+    assert private.connects > connects  # a new connection, re-synced over REST
     assert calls(sim, detail) > details  # the re-sync asked REST for the unsettled order
     order = adapter.watched_order("ours-o1")
     assert order is not None and order.state is OrderState.FILLED and order.filled == Decimal("0.1")
