@@ -6,8 +6,9 @@ worker and 8 threads (README's set-up behind a buffering proxy). The load is Deb
 (``apt-get install -y wrk``), or a Python keep-alive generator when wrk is missing. Alerts alternate
 open and close over the simulator's symbols, so the service trades while it acknowledges.
 
-Also: a fixed number of alerts posted as fast as possible while trading, against the same alerts
-posted one at a time: no 503, every signal terminal, and the execution rate kept.
+Also: 2,000 alerts over 20 symbols posted as fast as possible while trading, against the same
+signals executed with no ack load (journaled first, then the service started on them): no 503,
+every signal terminal, and the execution rate within 1.3 ×.
 """
 
 from __future__ import annotations
@@ -25,15 +26,26 @@ from bench.common import (
     alert,
     have_wrk,
     post_all,
+    post_lanes,
     temp_dir,
     wait_until,
     wrk,
 )
 from tests.support.processes import TOKEN, free_port, service_env, start_serving, start_sim
 from tests.support.production import readme_command, runnable
+from trading.journal import Journal
+from trading.signals import parse_signal
 
 P99_RATIO, RPS_RATIO, EXEC_RATIO = 1.5, 0.6, 1.3
-SERVICE_EXTRA = {"DEDUP_WINDOW": "0", "LOG_LEVEL": "WARNING", "SHUTDOWN_GRACE": "1", "LEVERAGE": "10"}
+# MAX_POSITION_USDT: every open the same 200 USDT, whatever else is open. Sized by MAX_PURCHASE_RATIO
+# alone (half the available margin), a position on each of the 20 symbols at once leaves the last opens
+# below the 5 USDT minimum, so they would fail without trading (and their closes find nothing to close).
+SERVICE_EXTRA = {"DEDUP_WINDOW": "0", "LOG_LEVEL": "WARNING", "SHUTDOWN_GRACE": "1", "LEVERAGE": "10",
+                 "MAX_POSITION_USDT": "200"}
+# 2,000 signals take minutes to execute (a few per second per worker), so the last of a burst waits far
+# longer than the default SIGNAL_MAX_AGE (60 s) before it starts: with the default it would expire
+# from queueing, be terminal without trading, and flatter the rate. An hour outlasts any run here.
+EXEC_EXTRA = {**SERVICE_EXTRA, "SIGNAL_MAX_AGE": "3600"}
 
 
 def gunicorn(target: str, port: int) -> list[str]:
@@ -90,6 +102,7 @@ def ack_rows(seconds: int = 3, connections: int = 8) -> list[Row]:
 
 
 def statuses(data_dir: Path, prefix: str) -> dict[str, int]:
+    """How many of the signals whose alert ids start ``prefix-`` are in each status, read from the journal file."""
     db = sqlite3.connect(f"file:{data_dir / 'journal.sqlite3'}?mode=ro", uri=True, timeout=10)
     try:
         rows = db.execute("SELECT status, count(*) FROM signals WHERE alert_id LIKE ? GROUP BY status",
@@ -99,39 +112,113 @@ def statuses(data_dir: Path, prefix: str) -> dict[str, int]:
     return dict(rows)
 
 
-def execute(port: int, data_dir: Path, prefix: str, count: int, connections: int) -> tuple[Load, float, dict]:
-    """Post ``count`` alerts with ``connections`` clients; (load, signals executed per second, statuses)."""
+def _journal_time(data_dir: Path, query: str, params: tuple) -> float | None:
+    db = sqlite3.connect(f"file:{data_dir / 'journal.sqlite3'}?mode=ro", uri=True, timeout=10)
+    try:
+        return db.execute(query, params).fetchone()[0]
+    finally:
+        db.close()
+
+
+_LAST_TERMINAL = ("SELECT max(updated_at) FROM signals WHERE alert_id LIKE ? AND status IN "
+                  f"({', '.join('?' * len(TERMINAL))})")
+# the first thing that happened to any of them after it was stored: execution began
+_FIRST_STEP = ("SELECT min(e.at) FROM events e JOIN signals s ON s.id = e.signal_id "
+               "WHERE s.alert_id LIKE ? AND e.event != 'received'")
+
+
+def settled(data_dir: Path, prefix: str, count: int, timeout: float) -> float | None:
+    """Wait until ``count`` signals of ``prefix`` are terminal; the journal's time of the last, None on timeout.
+
+    The time is the journal's own (``updated_at`` of the last to finish), so how often this polls
+    adds nothing to a measured duration.
+    """
+    done = wait_until(lambda: sum(n for s, n in statuses(data_dir, prefix).items() if s in TERMINAL) >= count,
+                      timeout=timeout, interval=0.2)
+    return _journal_time(data_dir, _LAST_TERMINAL, (f"{prefix}-%", *TERMINAL)) if done else None
+
+
+def execute(port: int, data_dir: Path, prefix: str, count: int, connections: int, *,
+            in_lanes: bool = False) -> tuple[Load, float, dict]:
+    """Post ``count`` alerts with ``connections`` clients; (load, signals terminal per second, statuses).
+
+    The rate counts from the first post to the last signal terminal. ``in_lanes``: alert i goes to
+    connection i mod ``connections``, each connection posting its share in order, through wrk when
+    installed; with ``connections`` dividing the symbols' count, each symbol's alerts keep their order.
+    """
     bodies = [alert(i, TOKEN, prefix) for i in range(count)]
-    started = time.monotonic()
-    load = post_all(port, "/api/webhook", bodies, connections)
-    finished = wait_until(lambda: sum(n for s, n in statuses(data_dir, prefix).items() if s in TERMINAL) >= count,
-                          timeout=count * 0.5 + 30, interval=0.2)
-    elapsed = time.monotonic() - started
-    return load, (count / elapsed if finished else 0.0), statuses(data_dir, prefix)
+    started = time.time()  # wall clock: the journal's times are compared with it
+    if in_lanes:
+        lanes = [bodies[lane::connections] for lane in range(connections)]
+        load = post_lanes(port, "/api/webhook", lanes, data_dir.parent / f"lanes-{prefix}")
+    else:
+        load = post_all(port, "/api/webhook", bodies, connections)
+    last = settled(data_dir, prefix, count, timeout=count * 0.5 + 30)
+    return load, (count / (last - started) if last else 0.0), statuses(data_dir, prefix)
 
 
-def ack_and_execution_rows(count: int = 400, connections: int = 16) -> list[Row]:
-    """``count`` alerts as fast as possible while trading, vs the same posted one at a time."""
+def journal_queued(data_dir: Path, prefix: str, count: int) -> None:
+    """Store ``count`` alerts as queued signals, as the webhook would, with no service running."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    journal = Journal(data_dir / "journal.sqlite3")
+    try:
+        for i in range(count):
+            payload = alert(i, TOKEN, prefix)
+            journal.admit(parse_signal(payload), payload, source="127.0.0.1", dedup_window=0)
+    finally:
+        journal.close()
+
+
+def resume(port: int, env: dict[str, str], data_dir: Path, prefix: str, count: int, log: Path) -> tuple[float, dict]:
+    """Start the service on a journal holding ``count`` queued signals, no webhook traffic at all.
+
+    (Signals terminal per second from the first execution step to the last terminal, statuses.)
+    """
+    service = start_serving(runnable(readme_command(), port), env, log, port)
+    try:
+        last = settled(data_dir, prefix, count, timeout=count * 0.5 + 30)
+    finally:
+        service.stop()
+    first = _journal_time(data_dir, _FIRST_STEP, (f"{prefix}-%",))
+    rate = count / (last - first) if last and first and last > first else 0.0
+    return rate, statuses(data_dir, prefix)
+
+
+def ack_and_execution_rows(count: int = 2000, connections: int = len(SYMBOLS)) -> list[Row]:
+    """``count`` alerts posted as fast as possible while trading, against the same signals executed with no ack load.
+
+    Baseline: the alerts journaled first (queued), then the service started on that journal; it
+    executes them with no webhook request at all. Load: a fresh service and journal on the same
+    simulator; the alerts posted over ``connections`` connections (one per symbol, each its
+    symbol's open and close alerts in order, so both runs execute the same trades in the same
+    order per symbol) while the service trades them.
+    """
+    generator = "wrk" if have_wrk() else "python load generator (wrk missing)"
     with temp_dir("bench-exec-") as tmp:
-        sim_port, port = free_port(), free_port()
+        sim_port, base_port, port = free_port(), free_port(), free_port()
         sim = start_sim(tmp, sim_port)
-        env = service_env(tmp, port, f"http://127.0.0.1:{sim_port}", **SERVICE_EXTRA)
-        service = start_serving(runnable(readme_command(), port), env, tmp / "service.log", port)
+        sim_url = f"http://127.0.0.1:{sim_port}"
         try:
-            _, base_rate, base_statuses = execute(port, tmp / "data", "calm", count, 1)
-            load, rate, load_statuses = execute(port, tmp / "data", "flood", count, connections)
+            journal_queued(tmp / "calm", "calm", count)
+            base_env = service_env(tmp, base_port, sim_url, **EXEC_EXTRA, DATA_DIR=str(tmp / "calm"))
+            base_rate, base_statuses = resume(base_port, base_env, tmp / "calm", "calm", count, tmp / "calm.log")
+            env = service_env(tmp, port, sim_url, **EXEC_EXTRA, DATA_DIR=str(tmp / "flood"))
+            service = start_serving(runnable(readme_command(), port), env, tmp / "flood.log", port)
+            try:
+                load, rate, load_statuses = execute(port, tmp / "flood", "flood", count, connections, in_lanes=True)
+            finally:
+                service.stop()
         finally:
-            service.stop()
             sim.stop()
     refused = load.statuses.get(503, 0)
     terminal = sum(n for s, n in load_statuses.items() if s in TERMINAL)
-    label = f"ack+execution: {count} alerts over {len(SYMBOLS)} symbols, {connections} clients"
+    label = f"ack+execution: {count} alerts over {len(SYMBOLS)} symbols, {connections} connections ({generator})"
     return [
         Row.check(f"{label}: 503 replies", f"{refused} × 503 (codes {load.statuses}); ack p50 {load.p50:.1f} ms "
                   f"p99 {load.p99:.1f} ms, {load.rps:.0f} alerts/s", "0", refused == 0),
         Row.check(f"{label}: every signal terminal", f"{terminal}/{count} terminal {load_statuses}",
                   f"{count}/{count}", terminal == count),
-        Row.check(f"{label}: execution rate", f"{rate:.2f} signals/s vs {base_rate:.2f} posted one at a time "
+        Row.check(f"{label}: execution rate", f"{rate:.2f} signals/s vs {base_rate:.2f} with no ack load "
                   f"({base_statuses})", f"within {EXEC_RATIO} × (≥ {base_rate / EXEC_RATIO:.2f})",
-                  rate > 0 and rate * EXEC_RATIO >= base_rate),
+                  rate > 0 and base_rate > 0 and rate * EXEC_RATIO >= base_rate),
     ]

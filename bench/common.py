@@ -6,6 +6,7 @@ import http.client
 import json
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "BNBUSDT", "ADAUSDT", "LINKUSDT",
-           "AVAXUSDT", "LTCUSDT", "TRXUSDT", "SUIUSDT", "PEPEUSDT")  # the simulator's crypto contracts
+           "AVAXUSDT", "LTCUSDT", "TRXUSDT", "SUIUSDT", "PEPEUSDT", "BCHUSDT", "ETCUSDT", "DOTUSDT",
+           "NEARUSDT", "UNIUSDT", "APTUSDT", "ARBUSDT")  # the simulator's 20 crypto contracts (bitget/sim/contracts.py)
 TERMINAL = ("done", "skipped", "failed", "rejected", "expired", "duplicate")
 
 
@@ -111,49 +113,132 @@ def _wrk_ms(text: str) -> float:
     return float(text)
 
 
-def post_all(port: int, path: str, bodies: list[dict], connections: int) -> Load:
-    """POST every body as fast as ``connections`` keep-alive clients can; the Python load generator."""
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    replies: list[dict] = []
+def _client(port: int, path: str, take: Callable[[], dict | None], seen: Load, lock: threading.Lock) -> None:
+    """One keep-alive client: POST what ``take`` hands out until it hands out None, noting each reply in ``seen``."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    while (body := take()) is not None:
+        data = json.dumps(body)
+        started = time.perf_counter()
+        try:
+            conn.request("POST", path, data, {"Content-Type": "application/json"})
+            response = conn.getresponse()
+            text = response.read()
+            code = response.status
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            code, text = -1, b"{}"
+        elapsed = (time.perf_counter() - started) * 1000
+        with lock:
+            seen.latencies.append(elapsed)
+            seen.statuses[code] = seen.statuses.get(code, 0) + 1
+            if code == 200:
+                seen.replies.append(json.loads(text))
+    conn.close()
+
+
+def _run_clients(port: int, path: str, takers: list[Callable[[], dict | None]], count: int) -> Load:
+    seen = Load([], {}, 0.0, float("nan"), float("nan"), [])
     lock = threading.Lock()
-    queue = list(reversed(bodies))
-
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        while True:
-            with lock:
-                if not queue:
-                    break
-                body = queue.pop()
-            data = json.dumps(body)
-            started = time.perf_counter()
-            try:
-                conn.request("POST", path, data, {"Content-Type": "application/json"})
-                response = conn.getresponse()
-                text = response.read()
-                code = response.status
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                code, text = -1, b"{}"
-            elapsed = (time.perf_counter() - started) * 1000
-            with lock:
-                latencies.append(elapsed)
-                statuses[code] = statuses.get(code, 0) + 1
-                if code == 200:
-                    replies.append(json.loads(text))
-        conn.close()
-
     started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(connections)]
+    threads = [threading.Thread(target=_client, args=(port, path, take, seen, lock)) for take in takers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    seen.rps = count / (time.perf_counter() - started)
+    seen.p50, seen.p99 = percentile(seen.latencies, 0.5), percentile(seen.latencies, 0.99)
+    return seen
+
+
+def post_all(port: int, path: str, bodies: list[dict], connections: int) -> Load:
+    """POST every body as fast as ``connections`` keep-alive clients can; the Python load generator."""
+    lock = threading.Lock()
+    queue = list(reversed(bodies))
+
+    def take() -> dict | None:
+        with lock:
+            return queue.pop() if queue else None
+
+    return _run_clients(port, path, [take] * connections, len(bodies))
+
+
+LANES_SCRIPT = """
+local dir = "%(dir)s"
+local count = 0
+function setup(thread)
+  thread:set("lane", count)
+  count = count + 1
+end
+function init(args)
+  bodies, answered, codes = {}, 0, {}
+  for line in io.lines(dir .. "/lane-" .. lane .. ".jsonl") do bodies[#bodies + 1] = line end
+end
+-- the next body is the one after the last answered: wrk calls request() once more to check the script
+-- (thread 1), and a request lost to a socket error is sent again
+request = function()
+  local body = bodies[math.min(answered + 1, #bodies)]
+  return wrk.format("POST", "%(path)s", {["Content-Type"] = "application/json"}, body)
+end
+response = function(status, headers, body)
+  answered = answered + 1
+  codes[status] = (codes[status] or 0) + 1
+  if answered >= #bodies then
+    local out = io.open(dir .. "/done-" .. lane .. ".txt", "w")
+    for code, n in pairs(codes) do out:write(code, " ", n, "\\n") end
+    out:close()
+    wrk.thread:stop()
+  end
+end
+"""
+
+
+def post_lanes(port: int, path: str, lanes: list[list[dict]], work: Path, timeout: float = 300.0) -> Load:
+    """POST each lane's bodies in order over its own keep-alive connection, all lanes at once, as fast as they go.
+
+    A lane keeps its bodies in order (one symbol's open then close, say), which a shared queue over
+    many connections would not. Debian's wrk when installed (one thread and connection per lane,
+    stopping after its lane), else Python clients. ``rps`` is bodies posted per second, start to last reply.
+    """
+    count = sum(len(lane) for lane in lanes)
+    if not have_wrk():
+        def taker(lane: list[dict]) -> Callable[[], dict | None]:
+            queue = list(reversed(lane))
+            return lambda: queue.pop() if queue else None  # one thread per lane: no lock needed
+        return _run_clients(port, path, [taker(lane) for lane in lanes], count)
+    work.mkdir(parents=True, exist_ok=True)
+    for index, lane in enumerate(lanes):
+        (work / f"lane-{index}.jsonl").write_text("".join(json.dumps(body) + "\n" for body in lane))
+        (work / f"done-{index}.txt").unlink(missing_ok=True)
+    script = work / "lanes.lua"
+    script.write_text(LANES_SCRIPT % {"dir": str(work), "path": path})
+    # wrk runs for its whole -d unless interrupted: SIGINT once every lane has written its reply counts.
+    args = ["wrk", f"-t{len(lanes)}", f"-c{len(lanes)}", f"-d{int(timeout)}s", "--timeout", "10s", "--latency",
+            "-s", str(script), f"http://127.0.0.1:{port}"]
+    errors = work / "wrk-errors.txt"
+    started = time.perf_counter()
+    with errors.open("w") as err:
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, text=True)
+    # a script error makes wrk fall back to GET / for its whole duration: stop at once instead
+    wait_until(lambda: errors.stat().st_size > 0 or all((work / f"done-{i}.txt").exists()
+                                                        for i in range(len(lanes))), timeout, 0.01)
     wall = time.perf_counter() - started
-    return Load(latencies, statuses, len(bodies) / wall, percentile(latencies, 0.5), percentile(latencies, 0.99),
-                replies)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    if errors.stat().st_size > 0:
+        raise RuntimeError(f"wrk: {errors.read_text().strip()}")
+    statuses: dict[int, int] = {}
+    for index in range(len(lanes)):
+        done = work / f"done-{index}.txt"
+        for line in done.read_text().splitlines() if done.exists() else []:
+            if line:
+                code, n = (int(x) for x in line.split())
+                statuses[code] = statuses.get(code, 0) + n
+    missing = count - sum(statuses.values())
+    if missing > 0:
+        statuses[-1] = missing  # no reply (socket errors, or a lane that never finished)
+    return Load([], statuses, count / wall, _wrk_ms(re.search(r"\s50%\s+(\S+)", out)[1]),
+                _wrk_ms(re.search(r"\s99%\s+(\S+)", out)[1]), [])
 
 
 def timed_gets(port: int, path: str, count: int, headers: dict[str, str] | None = None) -> list[float]:

@@ -180,7 +180,8 @@ def _stock(symbol: str, price: str) -> ContractSpec:
                         reference_price=Decimal(price), stock=True)
 
 
-# The rest of the built-in set: major coins, and a few stock perpetuals (TSLA is the example alert's ticker).
+# The rest of the built-in set: major coins (20 crypto contracts in all, so a load can spread over 20 symbols),
+# and a few stock perpetuals (TSLA is the example alert's ticker).
 MORE_CONTRACTS: tuple[ContractSpec, ...] = (
     _coin("BNBUSDT", 2, 2, 75, "600.00"),
     _coin("ADAUSDT", 4, 0, 75, "0.4500"),
@@ -190,6 +191,13 @@ MORE_CONTRACTS: tuple[ContractSpec, ...] = (
     _coin("TRXUSDT", 5, 0, 75, "0.12000"),
     _coin("SUIUSDT", 4, 1, 50, "1.5000"),
     _coin("PEPEUSDT", 8, 0, 50, "0.00001000"),
+    _coin("BCHUSDT", 2, 2, 75, "350.00"),
+    _coin("ETCUSDT", 3, 1, 75, "20.000"),
+    _coin("DOTUSDT", 3, 1, 75, "5.000"),
+    _coin("NEARUSDT", 3, 1, 75, "5.000"),
+    _coin("UNIUSDT", 3, 1, 75, "8.000"),
+    _coin("APTUSDT", 4, 2, 50, "8.0000"),
+    _coin("ARBUSDT", 4, 1, 50, "0.8000"),
     _stock("TSLAUSDT", "250.00"),
     _stock("NVDAUSDT", "120.00"),
     _stock("AAPLUSDT", "220.00"),
