@@ -14,6 +14,7 @@ p50 and p99 is compared. Targets: RSS after start ≤ 80 MB, with the full journ
 from __future__ import annotations
 
 import http.client
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,7 @@ def fill_journal(data_dir: Path, count: int) -> None:
                           refusal=(SignalStatus.SKIPPED, "written by the bench"))
     finally:
         journal.close()
+    os.sync()  # the fill's pages reach the disk now, not while the services are timed
 
 
 @dataclass

@@ -45,6 +45,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import StaticPool
 
+from trading.journal_checkpoint import LOG_SIZE_LIMIT, WRITER_BACKSTOP_PAGES, Checkpointer
 from trading.journal_legacy import LAST_STEP, STEPS, statements
 
 if TYPE_CHECKING:
@@ -197,6 +198,7 @@ class Store:
         self._local = threading.local()  # this thread's reading connection (a SQLite file only)
         self._readers: list[Any] = []  # every reading connection, closed with the journal
         self._closed = False
+        self._checkpointer: Checkpointer | None = None
         try:
             self._sa = self.engine.connect() if self.sqlite else None
             with self.connection(write=True) as conn:
@@ -205,6 +207,8 @@ class Store:
             self.close()
             reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
             raise JournalUnavailable(f"the journal at {mask_url(str(target))} cannot be opened: {reason}") from None
+        if self.path is not None:
+            self._checkpointer = Checkpointer(self.path)  # no commit pays for a checkpoint (journal_checkpoint.py)
 
     @property
     def path(self) -> Path | None:
@@ -214,6 +218,9 @@ class Store:
         return Path(self.url.database)
 
     def close(self) -> None:
+        checkpointer, self._checkpointer = self._checkpointer, None
+        if checkpointer is not None:
+            checkpointer.close()
         with self._lock:
             self._closed = True
             for reader in self._readers:
@@ -340,6 +347,8 @@ def _sqlite_engine(store: Store, url) -> Engine:  # type: ignore[no-untyped-def]
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WRITER_BACKSTOP_PAGES}")  # checkpoints: journal_checkpoint.py
+        cursor.execute(f"PRAGMA journal_size_limit={LOG_SIZE_LIMIT}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -1,0 +1,53 @@
+"""A SQLite journal's log is copied into its file by a background thread, not by the commits that
+answer webhooks (trading/journal_checkpoint.py)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from trading.journal import Journal
+from trading.journal_checkpoint import WRITER_BACKSTOP_PAGES
+from trading.signals import parse_signal
+
+
+def admit(journal: Journal, count: int) -> None:
+    for i in range(count):
+        payload = {"action": "buy", "sentiment": "long", "ticker": "BTCUSDT", "id": f"a{i}"}
+        journal.admit(parse_signal(payload), payload, source="t", dedup_window=0)
+
+
+def log_pages(path: Path) -> int:
+    wal = path.with_name(path.name + "-wal")
+    return wal.stat().st_size // 4096 if wal.exists() else 0
+
+
+def checkpoint_threads() -> int:
+    return sum(1 for thread in threading.enumerate() if thread.name == "journal-checkpoint")
+
+
+def test_signals_reach_the_database_file_while_the_log_is_far_below_the_writers_own_threshold(tmp_path):
+    path = tmp_path / "journal.sqlite3"
+    journal = Journal(path)
+    try:
+        size = path.stat().st_size
+        admit(journal, 150)
+        assert 0 < log_pages(path) < WRITER_BACKSTOP_PAGES  # the commits alone would not have checkpointed
+        deadline = time.monotonic() + 5
+        while path.stat().st_size == size and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert path.stat().st_size > size  # copied from the log by the background checkpoint
+    finally:
+        journal.close()
+
+
+def test_closing_the_journal_stops_its_checkpoint_thread_and_a_memory_journal_has_none(tmp_path):
+    before = checkpoint_threads()
+    journal = Journal(tmp_path / "journal.sqlite3")
+    assert checkpoint_threads() == before + 1
+    journal.close()
+    assert checkpoint_threads() == before
+    in_memory = Journal(":memory:")
+    assert checkpoint_threads() == before
+    in_memory.close()
