@@ -113,6 +113,8 @@ class CrashRig:
         self.resent: Counter[str] = Counter()
         self.exercised: Counter[tuple[str, str]] = Counter()
         self.in_flight_since = 0.0
+        self.in_flight_delay = 0.0  # how long the in-flight run's place-order request is held in the exchange
+        self.slowest_restart = 0.0  # seconds, from starting the process to its first answer
 
     # -- one run: signal(s), SIGKILL at the point, restart, settle, check -------------------------
 
@@ -143,10 +145,16 @@ class CrashRig:
             elif run.point == IN_FLIGHT:
                 place = f"POST {sim.api.place_order}"
                 seen = sim.requests_seen(place)
-                sim.faults(latency(sim.api.place_order, run.delay, "POST"))
+                self.in_flight_delay = run.delay
+                if run.variant == "lands-after-restart":
+                    # Held longer than a restart takes on this machine now (busy, or running other tests
+                    # alongside): at least run.delay, and 2.5 times the slowest restart so far plus 0.5 s,
+                    # so that the restarted service's own send still comes first.
+                    self.in_flight_delay = max(run.delay, 2.5 * self.slowest_restart + 0.5)
+                sim.faults(latency(sim.api.place_order, self.in_flight_delay, "POST"))
                 hook.deliver(alert)
                 poll("the place-order request", lambda: sim.requests_seen(place) > seen, timeout=10)
-                late_until = time.monotonic() + run.delay + 0.5
+                late_until = time.monotonic() + self.in_flight_delay + 0.5
                 self.in_flight_since = time.time()  # the request arrived before this instant
             self.service.kill()
         sim.clear_faults()
@@ -154,7 +162,7 @@ class CrashRig:
             sim.fill_mode(alert.symbol, "normal")  # the resting order re-matches and fills while nobody watches
         if run.point == IN_FLIGHT and run.variant == "lands-while-down":
             sim.wait_order(alert.signal_id or "", timeout=run.delay + 5)
-        self.service.start()
+        self._restart()
         if run.point == BURST:
             for lost_reply in [a for a in burst if not a.signal_id]:
                 hook.deliver(lost_reply)  # TradingView re-sends: accepted, or duplicate of the journaled one
@@ -166,7 +174,7 @@ class CrashRig:
             time.sleep(0.1)  # inside its ORDER_TIMEOUT (1 s) wait on the adopted order
             assert sim.orders_of(alert.signal_id or "")[0]["state"] in RESTING
             self.service.kill()
-            self.service.start()
+            self._restart()
             sim.fill_mode(alert.symbol, "normal")
         elif run.point == RESTING_ADOPTED:
             self._let_adopted_fill(alert, run.variant)
@@ -175,6 +183,12 @@ class CrashRig:
         if time.monotonic() < late_until:
             time.sleep(late_until - time.monotonic())  # the killed process's request has landed (or was refused)
         self.check(number, run, None if run.point == BURST else alert)
+
+    def _restart(self) -> None:
+        """Start the service again on the same journal, noting how long a restart takes here."""
+        started = time.monotonic()
+        self.service.start()
+        self.slowest_restart = max(self.slowest_restart, time.monotonic() - started)
 
     def _burst(self, symbols: list[str], run: Run) -> list[Alert]:
         """Post one alert per symbol back to back from a thread; SIGKILL once ``variant`` replies came."""
@@ -249,7 +263,7 @@ class CrashRig:
             if run.variant == "lands-while-down":
                 assert "earlier" in alert.reason, (alert.reason, context)
             else:  # the order on the book is the restarted service's; the late request came after it
-                assert int(mine[0]["cTime"]) / 1000 < self.in_flight_since + run.delay - 0.3, context
+                assert int(mine[0]["cTime"]) / 1000 < self.in_flight_since + self.in_flight_delay - 0.3, context
         elif run.point == PARTIAL:
             # Adopted half-filled, cancelled after ORDER_TIMEOUT; an open keeps its half, a close finishes.
             assert mine[0]["state"] == "canceled" and Decimal(mine[0]["filled"]) > 0, context
@@ -488,6 +502,7 @@ def test_sigkill_at_every_point_leaves_each_signal_done_exactly_once(schedules, 
         lost=len(final.lost),
         statuses=dict(final.statuses),
         resent=dict(rig.resent),
+        slowest_restart=round(rig.slowest_restart, 2),
         seconds=round(outcome.seconds, 1),
     )
     with capsys.disabled():
