@@ -217,6 +217,14 @@ class BitgetAdapter(ABC):
             with self._lock:
                 self._leverage.pop(wanted, None)
 
+    def leverage_in_force(self, symbol: str, leverage: int) -> bool:
+        """Whether ``set_leverage(symbol, leverage)`` would change nothing (``trading.exchange.LeverageCheck``).
+
+        False here, so the leverage is set; an API whose account read shows every leg the set would
+        touch says True when they all hold ``leverage`` already.
+        """
+        return False
+
     @abstractmethod
     def _leverage_bodies(self, symbol: str, leverage: str) -> list[dict[str, Any]]:
         """The set-leverage bodies to send, in order, for one symbol."""

@@ -93,6 +93,11 @@ class DeferredExchange:
     ) -> OrderAck:
         return self._ready().place_trailing_stop(symbol, side, size, callback_pct, client_oid)
 
+    def leverage_in_force(self, symbol: str, leverage: int) -> bool:
+        """``trading.exchange.LeverageCheck`` when the adapter has it; False (set it) otherwise."""
+        check = getattr(self._ready(), "leverage_in_force", None)
+        return bool(check is not None and check(symbol, leverage))
+
     # the optional order feed (trading.exchange.OrderFeed), when the adapter has one
     def order_stream_live(self) -> bool:
         live = getattr(self._target, "order_stream_live", None)

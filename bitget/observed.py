@@ -17,7 +17,8 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
+
+from bitget.session import BitgetSession
 
 
 class Observer(Protocol):
@@ -40,16 +41,13 @@ class Call:
     error: str = ""
 
 
-class ObservedSession(requests.Session):
-    """``requests.Session`` that never resends on its own and reports each request's outcome."""
+class ObservedSession(BitgetSession):
+    """``BitgetSession`` (no resend of its own, the environment read once) that reports each request's outcome."""
 
     def __init__(self, observer: Observer) -> None:
         super().__init__()
         self._observer = observer
         self._listeners: tuple[Callable[[Call], None], ...] = ()
-        adapter = HTTPAdapter(max_retries=0)  # an order POST is resent only after a lookup
-        self.mount("https://", adapter)
-        self.mount("http://", adapter)
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         path = urlsplit(_text(url)).path

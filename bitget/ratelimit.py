@@ -1,27 +1,32 @@
-"""Bitget's request-rate limits kept on our side: a token bucket per endpoint group and account.
+"""Bitget's request-rate limits kept on our side: a window per endpoint group and account.
 
 Bitget limits each endpoint on its own, most per UID (the account) and market data per IP, and
 answers a breach with HTTP 429. A burst of signals would otherwise send place-order as fast as the
-worker threads run; here every thread of every client of one account takes a token from the same
-bucket first, so the burst is paced to the documented rate instead of refused. Figures and the
+worker threads run; here every thread of every client of one account takes its turn from the same
+window first, so the burst is paced to the documented rate instead of refused. Figures and the
 pages they come from: docs/bitget-api-v2.md §6 and docs/bitget-api-v3-uta.md §5.3.
+
+How close to the figure: for a documented N/s, at most N requests leave in any 1 + 1/(N − 1)
+seconds (``SlidingWindow``). Bitget counts at most N in any one second even when requests reach it
+up to 1/(N − 1) s out of step (111 ms at 10/s): network jitter has that much room. Up to N calls go
+at once (a close and the open right after it wait for nothing), and a long burst runs at N − 1 per
+second, 90 % of the limit. Buckets shared between instances (``BucketStore``) pace a token bucket
+of the same long-run rate: N − 1 per second, one at a time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 log = logging.getLogger(__name__)
 
-# Share of a documented limit we use: network jitter can bunch requests that left evenly spaced.
-HEADROOM = 0.75
 DEFAULT_RATE = 10.0  # an endpoint missing from the table is paced like Bitget's usual 10/s per UID
 
 
@@ -74,47 +79,47 @@ LIMITS: dict[str, Limit] = {
 }
 
 
-class TokenBucket:
-    """Thread-safe token bucket: ``rate`` tokens per second, at most ``capacity`` saved up.
+class SlidingWindow:
+    """Thread-safe: at most ``count`` requests in any ``span`` seconds, each sent as soon as that allows.
 
-    In any window of one second it lets through at most ``capacity + rate`` requests. A caller
-    reserves its token under the lock and sleeps outside it, so waiting threads queue in order
-    without holding anything.
+    A request's turn is ``span`` after the ``count``-th turn before it (at once when there were
+    fewer), never before the previous turn. So a pair of calls goes back to back (a close, then the
+    open it makes room for), and a long burst runs at ``count / span`` per second. A caller reserves
+    its turn under the lock and sleeps outside it, so waiting threads queue in order.
     """
 
     def __init__(
         self,
-        rate: float,
-        capacity: float,
+        count: int,
+        span: float,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if rate <= 0 or capacity < 1:
-            raise ValueError("rate must be positive and capacity at least 1")
-        self.rate = rate
-        self.capacity = capacity
+        if count < 1 or span <= 0:
+            raise ValueError("count must be at least 1 and span positive")
+        self.count = count
+        self.span = span
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._tokens = capacity
-        self._stamp = clock()
+        self._turns: deque[float] = deque(maxlen=count)
         self._paused_until = float("-inf")
 
     def reserve(self) -> float:
-        """Take one token now (possibly going into debt); returns how long to wait before using it."""
+        """Take the next turn; returns how long to wait before using it."""
         with self._lock:
             now = self._clock()
-            start = max(now, self._paused_until)
-            if start > self._stamp:
-                self._tokens = min(self.capacity, self._tokens + (start - self._stamp) * self.rate)
-                self._stamp = start
-            self._tokens -= 1
-            debt = -self._tokens if self._tokens < 0 else 0.0
-            return (self._stamp - now) + debt / self.rate
+            at = max(now, self._paused_until)
+            if self._turns:
+                at = max(at, self._turns[-1])
+                if len(self._turns) == self.count:
+                    at = max(at, self._turns[0] + self.span)
+            self._turns.append(at)
+            return at - now
 
     def acquire(self) -> float:
-        """Block until a token is available; returns the seconds waited."""
+        """Block until this request's turn; returns the seconds waited."""
         wait = self.reserve()
         if wait > 0:
             self._sleep(wait)
@@ -123,16 +128,14 @@ class TokenBucket:
     def pause(self, seconds: float) -> None:
         """Hand out nothing for ``seconds`` (Bitget answered 429: the window is still full)."""
         with self._lock:
-            now = self._clock()
-            self._paused_until = max(self._paused_until, now + seconds)
-            self._tokens = min(self._tokens, 0.0)
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
 
 
 class BucketStore(Protocol):
     """Buckets kept outside this process, so several instances trading one account pace together.
 
-    ``bucket`` names one account's endpoint group; ``rate`` and ``capacity`` are its figures, as a
-    ``TokenBucket`` would use them. ``reserve`` takes a turn and returns the seconds to wait before
+    ``bucket`` names one account's endpoint group; ``rate`` and ``capacity`` are its figures as a
+    token bucket (``RateLimiter.figures``). ``reserve`` takes a turn and returns the seconds to wait before
     using it; ``pause`` hands out nothing for ``seconds``. Implemented by
     ``trading.shared_pacing.SharedBuckets`` (PostgreSQL) and chosen by the composition root.
     """
@@ -143,10 +146,10 @@ class BucketStore(Protocol):
 
 
 class RateLimiter:
-    """One bucket per endpoint group, shared by every thread that calls through it.
+    """One window per endpoint group, shared by every thread that calls through it.
 
     With ``account`` set (the limiters of ``shared_limiter``) and a store given to ``share_buckets``,
-    the buckets are the store's, shared with every instance; the in-process bucket stands in while
+    the buckets are the store's, shared with every instance; the in-process window stands in while
     the store cannot be reached, so pacing never stops a call.
     """
 
@@ -154,33 +157,37 @@ class RateLimiter:
         self,
         limits: dict[str, Limit] | None = None,
         *,
-        headroom: float = HEADROOM,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         account: str = "",
     ) -> None:
         self._limits = LIMITS if limits is None else limits
-        self._headroom = headroom
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._buckets: dict[str, TokenBucket] = {}
+        self._buckets: dict[str, SlidingWindow] = {}
         self.account = account
 
-    def figures(self, path: str) -> tuple[float, float]:
-        """(rate, capacity) of ``path``'s bucket: rate + capacity stays within the documented figure, with headroom."""
-        limit = self._limits.get(path, Limit(DEFAULT_RATE))
-        capacity = max(1.0, math.floor(limit.rate * (1 - self._headroom)))
-        rate = max(limit.rate * self._headroom, 0.5)
-        return rate, capacity
+    def window(self, path: str) -> tuple[int, float]:
+        """(count, span) of ``path``'s window: the documented N in any 1 + 1/(N − 1) seconds
+        (module docstring); a limit below 2/s allows one call in 2/N seconds."""
+        rate = self._limits.get(path, Limit(DEFAULT_RATE)).rate
+        count = max(1, int(rate))
+        return count, (1.0 + 1.0 / (count - 1) if count >= 2 else 2.0 / rate)
 
-    def bucket(self, path: str) -> TokenBucket:
-        """The bucket of ``path``'s group, made on first use."""
+    def figures(self, path: str) -> tuple[float, float]:
+        """(rate, capacity) of ``path``'s shared token bucket: N − 1 per second, one at a time, so one
+        second holds at most N with the same 1/(N − 1) s to spare; a limit below 2/s at half its figure."""
+        rate = self._limits.get(path, Limit(DEFAULT_RATE)).rate
+        return max(rate - 1, rate / 2), 1.0
+
+    def bucket(self, path: str) -> SlidingWindow:
+        """The window of ``path``'s group, made on first use."""
         with self._lock:
             bucket = self._buckets.get(path)
             if bucket is None:
-                rate, capacity = self.figures(path)
-                bucket = TokenBucket(rate, capacity, clock=self._clock, sleep=self._sleep)
+                count, span = self.window(path)
+                bucket = SlidingWindow(count, span, clock=self._clock, sleep=self._sleep)
                 self._buckets[path] = bucket
             return bucket
 

@@ -29,7 +29,6 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
-from requests.adapters import HTTPAdapter
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -58,6 +57,7 @@ from bitget.errors import (
     UnknownSymbolError,
 )
 from bitget.ratelimit import RateLimiter, shared_limiter
+from bitget.session import BitgetSession
 
 log = logging.getLogger(__name__)
 
@@ -231,11 +231,7 @@ class SignedTransport:
     @staticmethod
     def _new_session() -> requests.Session:
         # urllib3 must never resend on its own: an order POST is resent only after a lookup.
-        session = requests.Session()
-        adapter = HTTPAdapter(max_retries=0)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
-        return session
+        return BitgetSession()
 
     def close(self) -> None:
         """Close the session if this transport created it."""

@@ -98,6 +98,19 @@ class Exchange(Protocol):
         ...
 
 
+class LeverageCheck(Protocol):
+    """Optional, besides ``Exchange``: whether setting a leverage would change anything.
+
+    Setting a symbol's leverage is paced at Bitget's 5/s; reading it at 10/s, alongside the reads an
+    open makes anyway. The executor sets a leverage only when this says it is not in force already.
+    """
+
+    def leverage_in_force(self, symbol: str, leverage: int) -> bool:
+        """True when the exchange, read now, already applies ``leverage`` to every leg ``set_leverage``
+        would set for the configured margin mode; False when it does not or cannot tell."""
+        ...
+
+
 class OrderFeed(Protocol):
     """Optional, besides ``Exchange``: order updates pushed by the exchange (a websocket stream).
 

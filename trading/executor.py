@@ -22,8 +22,9 @@ import contextvars
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -82,11 +83,26 @@ class Prefetch:
 
     ``opens`` is the executor's count of opening orders placed when the balance read was sent: if
     another open was placed since, the balance may count margin that is taken, and is read again.
+    ``balance`` is None when it was not read ahead (a close, or an open while another open is being
+    placed: that read would be stale before it could be used).
     """
 
     quote: Future[Quote]
-    balance: Future[Balance]
+    balance: Future[Balance] | None
     opens: int
+
+    def fresh_for_open(self, opens_placed: int) -> bool:
+        """True when this balance can size an open now: read ahead, and no open placed since."""
+        return self.balance is not None and self.opens == opens_placed
+
+
+@dataclass(frozen=True)
+class LeverageAhead:
+    """Whether ``leverage``, which an open on the symbol is about to set, is in force already: asked
+    alongside the position read, so an unneeded set-leverage (Bitget's 5/s) costs no round trip."""
+
+    leverage: int
+    in_force: Future[bool]
 
 
 class ExecutionFailed(Exception):
@@ -120,9 +136,12 @@ class Executor:
         self._clock = clock
         self._leverage_set: dict[str, int] = {}  # what this process set per symbol (alert or LEVERAGE)
         self._margin_lock = threading.Lock()
-        self._fetch = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fetch")
+        # reads ahead: two per signal in flight; threads start only as needed, and one queued behind
+        # another's rate-limit wait would add that wait to its own signal
+        self._fetch = ThreadPoolExecutor(max_workers=16, thread_name_prefix="fetch")
         self._opens_lock = threading.Lock()
         self._opens_placed = 0  # opens the exchange has (or may have): an older prefetched balance is stale
+        self._opens_underway = 0  # opens sized or waiting to be, not yet placed: they will make a balance stale
 
     def interrupt(self) -> None:
         """Make running signals stop at their next wait (shutdown past its grace period)."""
@@ -135,10 +154,11 @@ class Executor:
         """Run a read on the fetch pool, in the caller's logging context (its lines name the signal)."""
         return self._fetch.submit(contextvars.copy_context().run, call, *args)
 
-    def _prefetch(self, symbol: str) -> Prefetch:
-        """Start reading the book and the balance an open will need; the opens count first."""
+    def _prefetch(self, symbol: str, *, balance: bool = True) -> Prefetch:
+        """Start reading the book (and the balance an open will need); the opens count first."""
         opens = self._opens_placed
-        return Prefetch(self._background(self.exchange.quote, symbol), self._background(self.exchange.balance), opens)
+        quote = self._background(self.exchange.quote, symbol)
+        return Prefetch(quote, self._background(self.exchange.balance) if balance else None, opens)
 
     def _sleep(self, seconds: float) -> None:
         """Wait between polls, unless the service is stopping."""
@@ -244,15 +264,18 @@ class Executor:
         symbol = contract.symbol
         if signal.intent is Intent.CANCEL:
             return self._cancel_resting(symbol)
-        # position, book and balance are independent: read together, the order follows one round trip later
+        # position, book and balance are independent: read together, the order follows one round trip later.
+        # A signal that can only close reads the book alone; an open skips the balance while another open
+        # is being placed (it would be stale by then: ``_open`` reads it under the margin lock instead).
         opening = allow_open and contract.tradable and signal.intent in (Intent.HOLD_LONG, Intent.HOLD_SHORT)
-        ahead = self._prefetch(symbol) if opening else None
+        ahead = self._prefetch(symbol, balance=opening and not self._opens_underway)
+        leverage = self._leverage_ahead(contract, signal.leverage) if opening else None
         legs = self._legs(symbol)
         log.info("signal %s: %s %s, position %s", signal_id, signal.intent.value, symbol, _describe(legs))
         if signal.intent is Intent.EXIT:
-            return self._exit(signal_id, contract, legs)
+            return self._exit(signal_id, contract, legs, ahead)
         if signal.intent.reduces:
-            return self._reduce(signal_id, signal, contract, legs)
+            return self._reduce(signal_id, signal, contract, legs, ahead)
         want, unwanted = _sides(signal.intent)
         done: list[str] = []
         if unwanted in legs:
@@ -278,7 +301,7 @@ class Executor:
             done.append(f"{want.value} not opened: {symbol} is {contract.status} on Bitget, which takes closes only")
             return Outcome(DONE if len(done) > 1 else FAILED, "; ".join(done))
         held = legs[want].size * legs[want].entry_price if want in legs else Decimal(0)
-        done.append(self._open(signal_id, signal, contract, want, held, ahead))
+        done.append(self._open(signal_id, signal, contract, want, held, ahead, leverage))
         return Outcome(DONE, "; ".join(done))
 
     # -- closing -----------------------------------------------------------------------------
@@ -331,18 +354,26 @@ class Executor:
             raise ExecutionFailed(f"could not close the {side.value} position on {symbol}: {left} still open")
         return None
 
-    def _exit(self, signal_id: str, contract: Contract, legs: dict[PositionSide, Position]) -> Outcome:
-        """``exit``: close whatever the symbol holds, either side."""
+    def _exit(
+        self, signal_id: str, contract: Contract, legs: dict[PositionSide, Position], ahead: Prefetch | None = None
+    ) -> Outcome:
+        """``exit``: close whatever the symbol holds, either side (the first close on the book read ahead)."""
         if not legs:
             return Outcome(SKIPPED, f"no position on {contract.symbol}: nothing to exit")
         done = []
         for side, leg in legs.items():
-            self._close(signal_id, contract, leg)
+            self._close(signal_id, contract, leg, ahead=ahead)
+            ahead = None
             done.append(f"closed {side.value} {leg.size}")
         return Outcome(DONE, "; ".join(done))
 
     def _reduce(
-        self, signal_id: str, signal: Signal, contract: Contract, legs: dict[PositionSide, Position]
+        self,
+        signal_id: str,
+        signal: Signal,
+        contract: Contract,
+        legs: dict[PositionSide, Position],
+        ahead: Prefetch | None = None,
     ) -> Outcome:
         """sell+long / buy+short: close ``quantity`` or ``exit_pct`` of the position; never more than it holds.
 
@@ -368,7 +399,7 @@ class Executor:
                 f"reducing {side.value} by {rest} ({rule}) is below the contract's minimum order size "
                 f"{contract.min_size} {contract.base_coin}: nothing placed"
             )
-        self._close(signal_id, contract, leg, rest)
+        self._close(signal_id, contract, leg, rest, ahead=ahead)
         left = self._leg_size(symbol, side)
         return Outcome(DONE, f"reduced {side.value} by {rest} ({rule}); {side.value} {left} left")
 
@@ -443,6 +474,7 @@ class Executor:
         side: PositionSide,
         held: Decimal,
         ahead: Prefetch | None = None,
+        leverage_ahead: LeverageAhead | None = None,
     ) -> str:
         """Size from the margin available now and place; the first placement holds the margin lock.
 
@@ -451,26 +483,27 @@ class Executor:
         balance is used only if no open was placed since it was asked for.
         """
         symbol = contract.symbol
-        leverage = self._leverage(contract, signal.leverage)
         market = signal.order_type == OrderType.MARKET.value
-        with self._margin_lock:
-            if ahead is None or ahead.opens != self._opens_placed:
-                ahead = self._prefetch(symbol)
-            quote, balance = ahead.quote.result(), ahead.balance.result()
-            price = _limit_price(contract, quote, buying=side is PositionSide.LONG)
-            self.check_slippage(signal, price)
-            stop_loss, take_profit = self.presets(signal, contract, side, price)
-            sizing = self.size_for(
-                contract, signal, balance.available, balance.equity, leverage, price, held, stop_loss
-            )
-            size = sizing.size
-            too_small = below_minimum(contract, size, price)
-            if too_small:
-                raise ExecutionFailed(f"{too_small}; {sizing.describe()}: nothing placed")
-            if market:
-                order = self._market_open(signal_id, contract, side, size, stop_loss, take_profit)
-            else:
-                order = self._place_at_book(signal_id, contract, OPEN, side, False, size, quote, signal)
+        with self._underway():
+            leverage = self._leverage(contract, signal.leverage, leverage_ahead)
+            with self._margin_lock:
+                if ahead is None or not ahead.fresh_for_open(self._opens_placed):
+                    ahead = self._prefetch(symbol)
+                quote, balance = ahead.quote.result(), _read(ahead.balance)
+                price = _limit_price(contract, quote, buying=side is PositionSide.LONG)
+                self.check_slippage(signal, price)
+                stop_loss, take_profit = self.presets(signal, contract, side, price)
+                sizing = self.size_for(
+                    contract, signal, balance.available, balance.equity, leverage, price, held, stop_loss
+                )
+                size = sizing.size
+                too_small = below_minimum(contract, size, price)
+                if too_small:
+                    raise ExecutionFailed(f"{too_small}; {sizing.describe()}: nothing placed")
+                if market:
+                    order = self._market_open(signal_id, contract, side, size, stop_loss, take_profit)
+                else:
+                    order = self._place_at_book(signal_id, contract, OPEN, side, False, size, quote, signal)
         reprices = 0 if market else self.settings.max_reprices
         filled = self._settle(order, chase=reprices > 0).filled
         refused = ""
@@ -591,12 +624,27 @@ class Executor:
             return current, False
         return Decimal(wanted), self._leverage_set.get(symbol) != wanted
 
-    def _leverage(self, contract: Contract, alert: int | None) -> Decimal:
+    def _leverage_ahead(self, contract: Contract, alert: int | None) -> LeverageAhead | None:
+        """Start asking whether the leverage an open would set is in force already (None: nothing to ask)."""
+        check = getattr(self.exchange, "leverage_in_force", None)
+        symbol = contract.symbol
+        wanted = alert or self._leverage_set.get(symbol) or self.settings.leverage
+        if check is None or wanted is None or self._leverage_set.get(symbol) == wanted:
+            return None
+        return LeverageAhead(int(wanted), self._background(check, symbol, int(wanted)))
+
+    def _leverage(self, contract: Contract, alert: int | None, ahead: LeverageAhead | None = None) -> Decimal:
+        """The leverage to size with, set on the symbol first when this process has not set it yet,
+        unless the exchange reported it in force already (``ahead``)."""
         leverage, must_set = self.planned_leverage(contract, alert)
         if must_set:
-            self.exchange.set_leverage(contract.symbol, int(leverage))
-            self._leverage_set[contract.symbol] = int(leverage)
-            log.info("%s: leverage set to %s", contract.symbol, leverage)
+            symbol = contract.symbol
+            if ahead is not None and ahead.leverage == int(leverage) and _in_force(ahead):
+                log.info("%s: leverage %s already in force", symbol, leverage)
+            else:
+                self.exchange.set_leverage(symbol, int(leverage))
+                log.info("%s: leverage set to %s", symbol, leverage)
+            self._leverage_set[symbol] = int(leverage)
         return leverage
 
     # -- one order: place, wait, cancel ------------------------------------------------------
@@ -637,6 +685,18 @@ class Executor:
         return self._await_fill(
             order, deadline=self._clock() + self.settings.order_timeout, cancel=True, polled=polled, chase=chase
         )
+
+    @contextmanager
+    def _underway(self) -> Iterator[None]:
+        """Count an open from its sizing until its first placement: a balance read meanwhile would be
+        stale before it is used, so a signal starting then does not read one ahead."""
+        with self._opens_lock:
+            self._opens_underway += 1
+        try:
+            yield
+        finally:
+            with self._opens_lock:
+                self._opens_underway -= 1
 
     def _count_open(self, request: OrderRequest) -> None:
         """Count an opening order once the exchange has it (or may have it): a balance read before
@@ -842,6 +902,21 @@ def _market_closed(contract: Contract) -> str:
         when = datetime.fromtimestamp(contract.reopens_at / 1000, tz=UTC)
         reason += f"; it reopens at {when:%Y-%m-%d %H:%M} UTC"
     return reason
+
+
+def _in_force(ahead: LeverageAhead) -> bool:
+    """The answer to ``ahead``; a read that failed says nothing, and the leverage is set as usual."""
+    try:
+        return ahead.in_force.result()
+    except ExchangeError as exc:
+        log.info("leverage check failed (%s); setting it", exc)
+        return False
+
+
+def _read(balance: Future[Balance] | None) -> Balance:
+    if balance is None:
+        raise AssertionError("an open is sized only from a balance read for it")
+    return balance.result()
 
 
 def _transient(exc: ExchangeError) -> bool:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from bitget.adapter import BitgetAdapter
-from bitget.common import first, order_ref, parse_position_mode
+from bitget.common import first, opt_dec, order_ref, parse_position_mode
 from bitget.errors import BitgetAPIError
 from bitget.options import MARGIN_MODES, ClientOptions
 from bitget.v2 import endpoints as ep
@@ -106,6 +106,18 @@ class ClassicClient(BitgetAdapter):
     def _read_leverage(self, symbol: str) -> Decimal:
         """Leverage for the configured margin mode (isolated: the long leg's), from ``/account/account``."""
         return parse_leverage(self._account(symbol), self.margin_mode)
+
+    def leverage_in_force(self, symbol: str, leverage: int) -> bool:
+        """``/account/account`` read now: the crossed leverage, or both isolated legs' (what set-leverage
+        sets for the configured margin mode), already ``leverage``. An isolated-only contract under
+        crossed margin is always set (its orders go isolated)."""
+        wanted = symbol.upper()
+        if self.margin_mode != "isolated" and self.contract(wanted).isolated_only:
+            return False
+        account = self._account(wanted)
+        names = ("crossedMarginLeverage",) if self.margin_mode == "crossed" else ("isolatedLongLever",
+                                                                                 "isolatedShortLever")
+        return all(opt_dec(account.get(name), name) == leverage for name in names)
 
     def _leverage_bodies(self, symbol: str, leverage: str) -> list[dict[str, Any]]:
         """One call sets both legs; isolated margin in hedge mode sets each leg (``holdSide``) in turn,

@@ -75,6 +75,25 @@ def test_a_signal_reaches_the_exchange_after_one_round_of_parallel_reads(setup):
     assert spread < 0.8 * RTT, (spread, before)
 
 
+def test_a_close_reads_the_book_alongside_the_position(setup):
+    sim, service, arrivals = setup
+    warm(sim, service)
+    assert service.signal(BUY_LONG)["status"] == "done"
+    time.sleep(1.1)
+    sim.faults(LATENCY)
+    place = sim.place_order_path
+    started = time.monotonic()
+    outcome = service.signal(SELL_FLAT)
+    assert outcome["status"] == "done", outcome
+    close = arrivals.first(started, place)
+    before = [row for row in arrivals.since(started) if row.at < close.at]
+    paths = sorted(row.path for row in before)
+    # the position and the book, together, one round trip before the close; no balance (nothing opens)
+    assert len(before) == 2 and any("position" in p for p in paths) and any("ticker" in p for p in paths), paths
+    assert max(row.at for row in before) - min(row.at for row in before) < 0.8 * RTT, before
+    assert sim.legs("BTCUSDT") == {}
+
+
 def test_a_reversal_opens_right_after_the_close_fills(setup):
     sim, service, arrivals = setup
     warm(sim, service)

@@ -6,6 +6,8 @@ client paces itself so a burst is spread out instead of refused, whichever accou
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from tests.support.service import Service, SimControl
@@ -57,3 +59,29 @@ def test_a_burst_of_signals_is_paced_within_bitgets_limits_and_every_signal_is_d
     place = sim.place_order_path
     assert 0 < limits["peak"][place] <= 10, limits["peak"]
     assert sim.requests()["by_path"][place] >= len(ids)
+
+
+SET_LEVERAGE = {"classic": "/api/v2/mix/account/set-leverage", "uta": "/api/v3/account/set-leverage"}
+
+
+def _open_and_close(service: Service, symbols: tuple[str, ...]) -> None:
+    for symbol in symbols:
+        for body in ({"action": "buy", "sentiment": "long", "ticker": symbol},
+                     {"action": "sell", "sentiment": "flat", "ticker": symbol}):
+            outcome = service.signal(body)
+            assert outcome["status"] == "done", outcome
+
+
+def test_a_leverage_already_in_force_costs_no_set_leverage_call_and_another_is_set_once_per_symbol(
+    sim: SimControl, make_service, account_system: str
+) -> None:
+    """Bitget allows set-leverage 5/s: the classic account's leverage is read alongside the position
+    (10/s) and set only when it differs; either way the symbol trades at LEVERAGE."""
+    symbols = ("BTCUSDT", "ETHUSDT")
+    path = SET_LEVERAGE[account_system]
+    _open_and_close(make_service(LEVERAGE="10"), symbols)  # the simulator's accounts start at 10
+    sets = sim.requests()["by_path"].get(path, 0)
+    assert sets == (0 if account_system == "classic" else len(symbols))
+    _open_and_close(make_service(LEVERAGE="5"), symbols)
+    assert sim.requests()["by_path"].get(path, 0) - sets == len(symbols)
+    assert {s: Decimal(sim.state()["leverage"][s]) for s in symbols} == dict.fromkeys(symbols, Decimal(5))

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from bitget.ratelimit import LIMITS, Limit, RateLimiter, TokenBucket, shared_limiter
+from bitget.ratelimit import LIMITS, Limit, RateLimiter, SlidingWindow, shared_limiter
 
 
 class FakeClock:
@@ -37,30 +37,64 @@ def _most_in_one_second(times: list[float]) -> int:
     return max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
 
 
+def _most_in_a_sliding_second(times: list[float]) -> int:
+    """Bitget's count, as the simulator keeps it: requests in (t - 1, t] for each request's t."""
+    return max(sum(1 for s in times if t - 1.0 < s <= t) for t in times)
+
+
 def test_a_burst_is_paced_to_stay_within_the_documented_rate_in_every_second() -> None:
     clock = FakeClock()
     limiter = RateLimiter(clock=clock, sleep=clock.sleep)
     times = _sends(limiter, clock, "/api/v2/mix/order/place-order", 100)
     assert _most_in_one_second(times) <= 10
-    assert times[-1] - times[0] == pytest.approx(98 / 7.5, rel=0.01)  # 7.5/s after a burst of 2
+    assert _most_in_a_sliding_second(times) <= 10
+    assert times[-1] - times[0] == pytest.approx(90 / 9, rel=0.01)  # 10 at once, then 9/s: 90 % of 10/s
+
+
+@pytest.mark.parametrize(("path", "limit"), [("/api/v2/mix/order/place-order", 10),
+                                             ("/api/v2/mix/market/ticker", 20),
+                                             ("/api/v2/mix/account/set-leverage", 5)])
+def test_requests_reaching_bitget_out_of_step_still_stay_within_its_limit(path: str, limit: int) -> None:
+    """Network jitter delays each request by its own amount: up to 1/(N-1) s, no second holds more than N."""
+    import random
+
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    rng = random.Random(7)
+    slack = 1 / (limit - 1)
+    for _ in range(20):
+        sent = _sends(limiter, clock, path, 60)
+        arrived = [t + rng.uniform(0, slack * 0.99) for t in sent]
+        assert _most_in_a_sliding_second(arrived) <= limit
+        arrived = [t + (slack * 0.99 if i % 2 else 0.0) for i, t in enumerate(sent)]  # every other one late
+        assert _most_in_a_sliding_second(arrived) <= limit
+        clock.now += 5  # idle: the bucket fills (one request's worth) before the next burst
 
 
 def test_endpoints_are_limited_independently() -> None:
     clock = FakeClock()
     limiter = RateLimiter(clock=clock, sleep=clock.sleep)
-    assert limiter.acquire("/api/v2/mix/order/place-order") == 0
-    assert limiter.acquire("/api/v2/mix/order/place-order") == 0
-    assert limiter.acquire("/api/v2/mix/order/detail") == 0  # another bucket, still full
-    assert limiter.acquire("/api/v2/mix/order/place-order") > 0
+    assert [limiter.acquire("/api/v2/mix/order/place-order") for _ in range(10)] == [0] * 10
+    assert limiter.acquire("/api/v2/mix/order/detail") == 0  # another window, still empty
+    assert limiter.acquire("/api/v2/mix/order/place-order") == pytest.approx(10 / 9)
+    assert limiter.acquire("/api/v2/mix/order/cancel-order") == 0
 
 
-def test_a_bucket_refills_while_idle_but_never_beyond_its_capacity() -> None:
+def test_a_close_and_the_open_after_it_wait_for_nothing() -> None:
     clock = FakeClock()
-    bucket = TokenBucket(rate=5, capacity=2, clock=clock, sleep=clock.sleep)
-    assert [bucket.reserve() for _ in range(3)] == [0, 0, pytest.approx(0.2)]
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    assert limiter.acquire("/api/v2/mix/order/place-order") == 0
+    clock.now += 0.05  # the close's fill came back
+    assert limiter.acquire("/api/v2/mix/order/place-order") == 0
+
+
+def test_a_window_empties_while_idle_but_never_hands_out_more_than_its_count() -> None:
+    clock = FakeClock()
+    window = SlidingWindow(3, 1.5, clock=clock, sleep=clock.sleep)
+    assert [window.reserve() for _ in range(4)] == [0, 0, 0, pytest.approx(1.5)]
     clock.now += 60
-    waits = [bucket.reserve() for _ in range(3)]
-    assert waits[:2] == [0, 0] and waits[2] == pytest.approx(0.2)
+    waits = [window.reserve() for _ in range(4)]
+    assert waits[:3] == [0, 0, 0] and waits[3] == pytest.approx(1.5)
 
 
 def test_a_429_holds_the_endpoint_for_every_caller() -> None:
