@@ -75,17 +75,23 @@ def test_a_signal_reaches_the_exchange_after_one_round_of_parallel_reads(setup):
     assert spread < 0.8 * RTT, (spread, before)
 
 
-def test_a_close_reads_the_book_alongside_the_position(setup):
-    sim, service, arrivals = setup
+def from_a_long(setup, signal: dict) -> float:
+    """Open a long, then send ``signal`` with every call delayed by one RTT; when it was sent."""
+    sim, service, _ = setup
     warm(sim, service)
     assert service.signal(BUY_LONG)["status"] == "done"
     time.sleep(1.1)
     sim.faults(LATENCY)
-    place = sim.place_order_path
     started = time.monotonic()
-    outcome = service.signal(SELL_FLAT)
+    outcome = service.signal(signal)
     assert outcome["status"] == "done", outcome
-    close = arrivals.first(started, place)
+    return started
+
+
+def test_a_close_reads_the_book_alongside_the_position(setup):
+    sim, _, arrivals = setup
+    started = from_a_long(setup, SELL_FLAT)
+    close = arrivals.first(started, sim.place_order_path)
     before = [row for row in arrivals.since(started) if row.at < close.at]
     paths = sorted(row.path for row in before)
     # the position and the book, together, one round trip before the close; no balance (nothing opens)
@@ -95,16 +101,9 @@ def test_a_close_reads_the_book_alongside_the_position(setup):
 
 
 def test_a_reversal_opens_right_after_the_close_fills(setup):
-    sim, service, arrivals = setup
-    warm(sim, service)
-    assert service.signal(BUY_LONG)["status"] == "done"
-    time.sleep(1.1)
-    sim.faults(LATENCY)
-    place = sim.place_order_path
-    started = time.monotonic()
-    outcome = service.signal(SELL_SHORT)
-    assert outcome["status"] == "done", outcome
-    close, opening = arrivals.wait_for(started, place, count=2)[:2]  # the close fills on arrival
+    sim, _, arrivals = setup
+    started = from_a_long(setup, SELL_SHORT)
+    close, opening = arrivals.wait_for(started, sim.place_order_path, count=2)[:2]  # the close fills on arrival
     between = [row for row in arrivals.since(started) if close.at < row.at < opening.at]
     paths = sorted(row.path for row in between)
     # the fill check, the book and the balance, together; no position re-read after a reported fill

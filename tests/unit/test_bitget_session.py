@@ -16,6 +16,7 @@ from bitget.auth import Credentials
 from bitget.observed import ObservedSession
 from bitget.session import BitgetSession
 from bitget.transport import SignedTransport
+from tests.support.outcomes import OutcomeLog
 
 
 @dataclass
@@ -57,18 +58,7 @@ def server() -> Iterator[tuple[str, list[Seen]]]:
     httpd.server_close()
 
 
-class Quiet:
-    def __init__(self) -> None:
-        self.outcomes: list[str] = []
-
-    def answered(self) -> None:
-        self.outcomes.append("answered")
-
-    def failed(self, reason: str) -> None:
-        self.outcomes.append(reason)
-
-
-@pytest.mark.parametrize("make", [BitgetSession, lambda: ObservedSession(Quiet())])
+@pytest.mark.parametrize("make", [BitgetSession, lambda: ObservedSession(OutcomeLog())])
 def test_a_signed_post_leaves_with_its_length_and_the_usual_headers(server, make) -> None:
     url, seen = server
     session = make()
@@ -90,7 +80,7 @@ def test_a_signed_post_leaves_with_its_length_and_the_usual_headers(server, make
 
 
 def test_a_refused_connection_is_the_same_error_and_is_reported() -> None:
-    observer = Quiet()
+    observer = OutcomeLog()
     session = ObservedSession(observer)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -104,7 +94,7 @@ def test_a_refused_connection_is_the_same_error_and_is_reported() -> None:
     assert observer.outcomes == ["POST /api/v2/mix/order/place-order: connection refused"]
 
 
-@pytest.mark.parametrize("make", [BitgetSession, lambda: ObservedSession(Quiet())])
+@pytest.mark.parametrize("make", [BitgetSession, lambda: ObservedSession(OutcomeLog())])
 def test_a_proxy_set_in_the_environment_carries_every_request(server, monkeypatch, make) -> None:
     url, seen = server
     monkeypatch.setenv("HTTP_PROXY", url)

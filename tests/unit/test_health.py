@@ -14,6 +14,7 @@ import requests
 from bitget.deferred import DeferredExchange
 from bitget.errors import NetworkError
 from bitget.observed import ObservedSession
+from tests.support.outcomes import OutcomeLog
 from trading.health import ExchangeHealth
 from trading.held_logs import HeldLogs
 
@@ -97,17 +98,6 @@ def test_the_stand_in_raises_a_retryable_network_error_until_resolved():
     assert stand_in.quote("BTCUSDT") == "quote of BTCUSDT"
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.outcomes: list[str] = []
-
-    def answered(self) -> None:
-        self.outcomes.append("answered")
-
-    def failed(self, reason: str) -> None:
-        self.outcomes.append(reason)
-
-
 @pytest.fixture
 def server():
     class Handler(BaseHTTPRequestHandler):
@@ -128,7 +118,7 @@ def server():
 
 
 def test_the_session_reports_answers_5xx_and_refused_connections(server):
-    recorder = Recorder()
+    recorder = OutcomeLog()
     session = ObservedSession(recorder)
     assert session.get(f"{server}/status/200", timeout=5).status_code == 200
     assert session.get(f"{server}/status/400?symbol=BTCUSDT", timeout=5).status_code == 400
