@@ -301,8 +301,6 @@ class Claimer:
         """Workers of ``account`` (every account's, when they share) neither held nor promised (lock held)."""
         if not self._accounts or account is None:
             return self._workers - len(self._held) - sum(self._offered.values())
-        if len(self._accounts) == 1:
-            return self._workers - len(self._held) - self._offered[account]
         held = sum(1 for sid in self._held if self._accounts_of.get(sid) == account)
         return self._workers - held - self._offered[account]
 

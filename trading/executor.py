@@ -615,7 +615,7 @@ class Executor:
                 raise ExecutionFailed(
                     f"leverage {alert} is above {symbol}'s maximum leverage {contract.max_leverage}: nothing placed"
                 )
-        wanted = alert or self._leverage_set.get(symbol) or self.settings.leverage
+        wanted = self._wanted_leverage(symbol, alert)
         if wanted is None:
             current = self.exchange.leverage(symbol)
             if cap is not None and current > cap:
@@ -624,11 +624,15 @@ class Executor:
             return current, False
         return Decimal(wanted), self._leverage_set.get(symbol) != wanted
 
+    def _wanted_leverage(self, symbol: str, alert: int | None) -> int | None:
+        """The alert's leverage, else the last one this process set on the symbol, else LEVERAGE (None: none)."""
+        return alert or self._leverage_set.get(symbol) or self.settings.leverage
+
     def _leverage_ahead(self, contract: Contract, alert: int | None) -> LeverageAhead | None:
         """Start asking whether the leverage an open would set is in force already (None: nothing to ask)."""
         check = getattr(self.exchange, "leverage_in_force", None)
         symbol = contract.symbol
-        wanted = alert or self._leverage_set.get(symbol) or self.settings.leverage
+        wanted = self._wanted_leverage(symbol, alert)
         if check is None or wanted is None or self._leverage_set.get(symbol) == wanted:
             return None
         return LeverageAhead(int(wanted), self._background(check, symbol, int(wanted)))
