@@ -33,7 +33,7 @@ from bench.common import (
 )
 from tests.support.processes import TOKEN, free_port, service_env, start_serving, start_sim
 from tests.support.production import readme_command, runnable
-from trading.journal import Journal
+from trading.journal import Journal, SignalStatus
 from trading.signals import parse_signal
 
 P99_RATIO, RPS_RATIO, EXEC_RATIO = 1.5, 0.6, 1.3
@@ -101,23 +101,23 @@ def ack_rows(seconds: int = 3, connections: int = 8) -> list[Row]:
     return rows
 
 
-def statuses(data_dir: Path, prefix: str) -> dict[str, int]:
-    """How many of the signals whose alert ids start ``prefix-`` are in each status, read from the journal file."""
+def _journal_rows(data_dir: Path, query: str, params: tuple) -> list[tuple]:
+    """``query``'s rows, read from the service's journal file (read-only, beside the running service)."""
     db = sqlite3.connect(f"file:{data_dir / 'journal.sqlite3'}?mode=ro", uri=True, timeout=10)
     try:
-        rows = db.execute("SELECT status, count(*) FROM signals WHERE alert_id LIKE ? GROUP BY status",
-                          (f"{prefix}-%",)).fetchall()
+        return db.execute(query, params).fetchall()
     finally:
         db.close()
-    return dict(rows)
+
+
+def statuses(data_dir: Path, prefix: str) -> dict[str, int]:
+    """How many of the signals whose alert ids start ``prefix-`` are in each status, read from the journal file."""
+    return dict(_journal_rows(data_dir, "SELECT status, count(*) FROM signals WHERE alert_id LIKE ? GROUP BY status",
+                              (f"{prefix}-%",)))
 
 
 def _journal_time(data_dir: Path, query: str, params: tuple) -> float | None:
-    db = sqlite3.connect(f"file:{data_dir / 'journal.sqlite3'}?mode=ro", uri=True, timeout=10)
-    try:
-        return db.execute(query, params).fetchone()[0]
-    finally:
-        db.close()
+    return _journal_rows(data_dir, query, params)[0][0]
 
 
 _LAST_TERMINAL = ("SELECT max(updated_at) FROM signals WHERE alert_id LIKE ? AND status IN "
@@ -157,14 +157,18 @@ def execute(port: int, data_dir: Path, prefix: str, count: int, connections: int
     return load, (count / (last - started) if last else 0.0), statuses(data_dir, prefix)
 
 
-def journal_queued(data_dir: Path, prefix: str, count: int) -> None:
-    """Store ``count`` alerts as queued signals, as the webhook would, with no service running."""
+def journal_queued(
+    data_dir: Path, prefix: str, count: int, *, source: str = "127.0.0.1",
+    refusal: tuple[SignalStatus, str] | None = None,
+) -> None:
+    """Store ``count`` alerts as queued signals, as the webhook would, with no service running
+    (``refusal``: stored with that status and reason instead, nothing left to trade)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     journal = Journal(data_dir / "journal.sqlite3")
     try:
         for i in range(count):
             payload = alert(i, TOKEN, prefix)
-            journal.admit(parse_signal(payload), payload, source="127.0.0.1", dedup_window=0)
+            journal.admit(parse_signal(payload), payload, source=source, dedup_window=0, refusal=refusal)
     finally:
         journal.close()
 

@@ -98,12 +98,16 @@ def wrk(url: str, path: str, token: str, seconds: int, connections: int, work: P
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
                          capture_output=True, text=True, timeout=seconds + 30).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
-    p50 = _wrk_ms(re.search(r"\s50%\s+(\S+)", out)[1])
-    p99 = _wrk_ms(re.search(r"\s99%\s+(\S+)", out)[1])
+    p50, p99 = _wrk_percentiles(out)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     total = int(re.search(r"(\d+) requests in", out)[1])
     bad = int(errors[1]) if errors else 0
     return Load([], {200: total - bad, 0: bad}, rps, p50, p99, [])
+
+
+def _wrk_percentiles(out: str) -> tuple[float, float]:
+    """p50 and p99 in ms from wrk's ``--latency`` report."""
+    return _wrk_ms(re.search(r"\s50%\s+(\S+)", out)[1]), _wrk_ms(re.search(r"\s99%\s+(\S+)", out)[1])
 
 
 def _wrk_ms(text: str) -> float:
@@ -237,8 +241,7 @@ def post_lanes(port: int, path: str, lanes: list[list[dict]], work: Path, timeou
     missing = count - sum(statuses.values())
     if missing > 0:
         statuses[-1] = missing  # no reply (socket errors, or a lane that never finished)
-    return Load([], statuses, count / wall, _wrk_ms(re.search(r"\s50%\s+(\S+)", out)[1]),
-                _wrk_ms(re.search(r"\s99%\s+(\S+)", out)[1]), [])
+    return Load([], statuses, count / wall, *_wrk_percentiles(out), [])
 
 
 def timed_gets(port: int, path: str, count: int, headers: dict[str, str] | None = None) -> list[float]:

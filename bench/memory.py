@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
 
-from bench.ack_load import SERVICE_EXTRA, settled, statuses
+from bench.ack_load import SERVICE_EXTRA, journal_queued, settled, statuses
 from bench.common import Row, alert, percentile, post_all, rss_mb, temp_dir, timed_gets
 from tests.support.processes import TOKEN, Process, free_port, service_env, start_serving, start_sim
 from tests.support.production import readme_command, runnable
-from trading.journal import Journal, SignalStatus
-from trading.signals import parse_signal
+from trading.journal import SignalStatus
 
 START_MB, FULL_MB, RATIO = 80.0, 120.0, 1.2
 # Only the first seconds of trading overlap the acks; what is still queued afterwards need only end
@@ -36,15 +35,7 @@ FIGURES = ("ack50", "ack99", "h50", "h99")
 
 
 def fill_journal(data_dir: Path, count: int) -> None:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    journal = Journal(data_dir / "journal.sqlite3")
-    try:
-        for i in range(count):
-            payload = alert(i, TOKEN, "old")
-            journal.admit(parse_signal(payload), payload, source="bench", dedup_window=0,
-                          refusal=(SignalStatus.SKIPPED, "written by the bench"))
-    finally:
-        journal.close()
+    journal_queued(data_dir, "old", count, source="bench", refusal=(SignalStatus.SKIPPED, "written by the bench"))
     os.sync()  # the fill's pages reach the disk now, not while the services are timed
 
 
