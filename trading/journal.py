@@ -15,6 +15,7 @@ another instance takes over once it runs out.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -26,7 +27,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, delete, exists, func, insert, literal_column, or_, select, text, update
+from sqlalchemy import Executable, bindparam, delete, func, insert, literal_column, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
@@ -364,22 +365,34 @@ _COUNTS = Prepared(select(COUNTS.c.status, COUNTS.c.n).where(COUNTS.c.n > 0))
 
 # Claims. A signal is ready when it is pending, nobody holds a live lease on it, and no earlier
 # signal of its (account, symbol) is still pending: a pair's signals run one at a time, in order.
-_EARLIER = SIGNALS.alias("earlier")
+# So only the first pending signal of each pair can be ready: one pass over the pending rows finds
+# them (asking "is there an earlier one?" of every pending row cost the square of the backlog, and
+# the claim holds the write lock that every webhook's ack waits for).
+_FIRST_OF_EACH_PAIR = (
+    select(func.min(SIGNALS.c.seq))
+    .where(_among(SIGNALS.c.status, _PENDING_VALUES))
+    .group_by(SIGNALS.c.account, SIGNALS.c.symbol)
+)
 _READY = (
     select(SIGNALS)
     .where(
-        _among(SIGNALS.c.status, _PENDING_VALUES),
+        SIGNALS.c.seq.in_(_FIRST_OF_EACH_PAIR),
         or_(SIGNALS.c.lease_until.is_(None), SIGNALS.c.lease_until <= bindparam("now")),
-        ~exists().where(
-            _EARLIER.c.account == SIGNALS.c.account,
-            _EARLIER.c.symbol == SIGNALS.c.symbol,
-            _among(_EARLIER.c.status, _PENDING_VALUES),
-            _EARLIER.c.seq < SIGNALS.c.seq,
-        ),
     )
     .order_by(SIGNALS.c.seq)
     .limit(bindparam("limit"))
 )
+
+
+@functools.cache
+def _claim_rows(count: int) -> Prepared:
+    """The claim's UPDATE of ``count`` rows, compiled once per count (compiling it costs more than running it,
+    and it runs under the write lock the webhook's ack waits for)."""
+    ids = [bindparam(f"p_id{n}") for n in range(count)]
+    return Prepared(update(SIGNALS).where(SIGNALS.c.id.in_(ids)).values(
+        claimed_by=bindparam("p_instance"), lease_until=bindparam("p_until")))
+
+
 _RENEW = Prepared(
     update(SIGNALS)
     .where(SIGNALS.c.claimed_by == bindparam("p_instance"), _among(SIGNALS.c.status, _PENDING_VALUES))
@@ -486,9 +499,10 @@ class Journal:
         body = json.dumps(clean, default=str)
         content = trading_content(signal, payload)
         sent_at = signal.sent_at.timestamp() if signal.sent_at else None
-        admissions = []
-        with self._store.write() as db:
+
+        def admit(db: Tx) -> list[Admission]:
             self._lock_admissions(db)
+            admissions = []
             for account, refusal in accounts:
                 note = ""
                 duplicate_of = None
@@ -533,7 +547,9 @@ class Journal:
                     updated_at=now, note=note, account=account,
                 )
                 admissions.append(Admission(record=record, duplicate_of=duplicate_of, claimed=claimed))
-        return admissions
+            return admissions
+
+        return self._store.together(admit)  # committed (with the alerts that came with it) before it returns
 
     def set_status(self, signal_id: str, status: SignalStatus, reason: str = "") -> None:
         """Record a signal's new status; a final status also ends any claim on it."""
@@ -710,7 +726,8 @@ class Journal:
             if not rows:
                 return []
             ids = [row["id"] for row in rows]
-            db.run(update(SIGNALS).where(SIGNALS.c.id.in_(ids)).values(claimed_by=instance, lease_until=until))
+            db.run(_claim_rows(len(ids)), {"p_instance": instance, "p_until": until,
+                                           **{f"p_id{n}": signal_id for n, signal_id in enumerate(ids)}})
             for row in rows:
                 previous = row["claimed_by"]
                 taken_from = previous if previous and previous != instance else None

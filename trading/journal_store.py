@@ -7,7 +7,9 @@ and it must not queue behind the executor's or the dashboard's reads); ``synchro
 killed process loses nothing; only an operating-system crash can lose the last commits), and every
 write in ``BEGIN IMMEDIATE`` so the write lock is taken up front and two processes on one file take
 turns instead of failing halfway. pysqlite's own transaction handling is switched off and
-SQLAlchemy emits the BEGIN (the recipe in SQLAlchemy's SQLite dialect notes).
+SQLAlchemy emits the BEGIN (the recipe in SQLAlchemy's SQLite dialect notes). Admissions go
+through ``together``: on SQLite, those queued at the same moment share one transaction, run by one
+writer thread (group commit, ``journal_group.py``).
 
 PostgreSQL (DATABASE_URL): a connection pool; each operation is one transaction. Writes that
 need the same order everywhere (admitting a signal) take a transaction-scoped advisory lock, so
@@ -38,7 +40,7 @@ from contextlib import contextmanager
 from functools import cache
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Executable, create_engine, event, inspect
 from sqlalchemy.engine import Dialect, make_url
@@ -46,6 +48,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import StaticPool
 
 from trading.journal_checkpoint import LOG_SIZE_LIMIT, WRITER_BACKSTOP_PAGES, Checkpointer
+from trading.journal_group import GroupCommit
 from trading.journal_legacy import LAST_STEP, STEPS, statements
 
 if TYPE_CHECKING:
@@ -58,6 +61,7 @@ HEAD = "0003"  # the newest revision in migrations/versions (a unit test keeps t
 ADMIT_LOCK = 0x6A6F75726E616C  # PostgreSQL advisory lock key taken by every admission ("journal")
 MIGRATE_LOCK = ADMIT_LOCK + 1  # and by every opening journal while it migrates
 POSTGRES_SCHEMES = ("postgresql+psycopg", "postgresql", "postgres")
+T = TypeVar("T")
 _PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
 
 
@@ -199,6 +203,8 @@ class Store:
         self._readers: list[Any] = []  # every reading connection, closed with the journal
         self._closed = False
         self._checkpointer: Checkpointer | None = None
+        # SQLite's writes from the ack path share transactions (journal_group.py says why).
+        self._group: GroupCommit | None = GroupCommit(self.write) if self.sqlite else None
         try:
             self._sa = self.engine.connect() if self.sqlite else None
             with self.connection(write=True) as conn:
@@ -218,6 +224,8 @@ class Store:
         return Path(self.url.database)
 
     def close(self) -> None:
+        if self._group is not None:
+            self._group.close()  # what is queued is committed first
         checkpointer, self._checkpointer = self._checkpointer, None
         if checkpointer is not None:
             checkpointer.close()
@@ -270,6 +278,14 @@ class Store:
             raw.commit()
         finally:
             raw.close()
+
+    def together(self, work: Callable[[Tx], T]) -> T:
+        """``work(tx)`` in a write transaction, committed before this returns; on SQLite the transaction
+        may also hold other threads' ``together`` writes queued at the same moment (group commit)."""
+        if self._group is None:
+            with self.write() as tx:
+                return work(tx)
+        return self._group.run(work)
 
     @contextmanager
     def read(self) -> Iterator[Tx]:

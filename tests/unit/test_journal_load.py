@@ -41,11 +41,11 @@ def _close(service: SignalService, executor: Executor) -> None:
 
 
 def _statements(journal: Journal) -> list[str]:
-    """Every SQL statement the journal's connection runs from now on, in this thread (the webhook's;
-    the claim loop's own transactions run in its thread)."""
+    """Every SQL statement the journal's connection runs from now on for this thread: its own and the
+    journal writer's, which commits the webhook's admission (the claim loop's run in its own thread)."""
     seen: list[str] = []
-    caller = threading.current_thread()
-    journal._db.set_trace_callback(lambda sql: seen.append(sql) if threading.current_thread() is caller else None)
+    ours = {threading.current_thread().name, "journal-writer"}
+    journal._db.set_trace_callback(lambda sql: seen.append(sql) if threading.current_thread().name in ours else None)
     return seen
 
 
