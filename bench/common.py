@@ -71,10 +71,20 @@ class Load:
     replies: list[dict]
 
 
+# Every alert of a run is new: ids are "<prefix>-<run>-<thread>-<n>". (Lua's math.random is not seeded,
+# so a random prefix came out the same in both wrk threads and in the warm-up, and half the measured
+# alerts were answered as duplicates.)
 WRK_SCRIPT = """
 local n = 0
 local symbols = {%(symbols)s}
-local prefix = "%(prefix)s-" .. tostring(math.random(1, 1e9)) .. "-"
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+function init(args)
+  prefix = "%(prefix)s-%(run)s-" .. tid .. "-"
+end
 request = function()
   n = n + 1
   local s = symbols[(n %% #symbols) + 1]
@@ -94,6 +104,7 @@ def wrk(url: str, path: str, token: str, seconds: int, connections: int, work: P
     """Debian's wrk for ``seconds`` with ``connections``; p50/p99 and throughput from its report."""
     script = work / "alerts.lua"
     script.write_text(WRK_SCRIPT % {"symbols": ",".join(f'"{s}"' for s in SYMBOLS), "prefix": "wrk",
+                                    "run": time.time_ns(),
                                     "token": token, "path": path})
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
                          capture_output=True, text=True, timeout=seconds + 30).stdout
