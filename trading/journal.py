@@ -439,7 +439,10 @@ class Journal:
         self._insert_signal = Prepared(insert(SIGNALS), _SIGNAL_COLUMNS)
         self._insert_order = Prepared(insert_order, _ORDER_COLUMNS)
         self._ready = Prepared(ready)
-        self._ready_for = Prepared(ready.where(SIGNALS.c.account == bindparam("account")))
+        # The account is compared as an expression so that no index on it is used: the few pending rows
+        # (the status index) drive the query. Given ``account = ?``, SQLite walked every signal of the
+        # account instead (28 ms with 100,000 journaled, under the write lock every ack waits for).
+        self._ready_for = Prepared(ready.where(func.coalesce(SIGNALS.c.account, "") == bindparam("account")))
 
     def close(self) -> None:
         self._store.close()

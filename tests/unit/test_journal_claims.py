@@ -197,3 +197,17 @@ def test_a_signal_whose_pair_is_free_is_claimed_as_it_is_admitted_and_one_behind
     journal.set_status(first.record.id, DONE)
     assert claimed(journal, "i2") == [behind.record.id]
     journal.close()
+
+
+def test_claiming_for_one_account_reads_the_pending_signals_not_every_signal_of_the_account(tmp_path):
+    """With a long history, a claim starts from the few pending rows: walking every signal of the account
+    held the write lock (that each webhook's ack waits for) 28 ms with 100,000 journaled."""
+    journal = Journal(tmp_path / "journal.sqlite3", clock=Clock())
+    pending = admit(journal, "BTCUSDT")
+    sql = journal._ready_for.compiled(journal._store.engine.dialect)[0]
+    plan = " | ".join(row[3] for row in journal._db.execute("EXPLAIN QUERY PLAN " + sql, (0.0, "", "default", 50, 0)))
+    assert "signals_status (status=?)" in plan
+    assert "(account=?)" not in plan  # no walk over the account's index
+    assert [c.record.id for c in journal.claim("i1", lease=LEASE, account="default")] == [pending]
+    assert journal.claim("i1", lease=LEASE, account="other") == []
+    journal.close()
