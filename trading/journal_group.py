@@ -14,14 +14,11 @@ its batch run again one write per transaction, so it fails alone.
 
 from __future__ import annotations
 
-import logging
 import queue
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, Generic, TypeVar
-
-log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MAX_BATCH = 64  # writes per transaction, so one batch never holds the lock for long
@@ -109,8 +106,7 @@ class GroupCommit:
         try:
             self._together(batch)
         except BaseException:  # one write's failure must not fail the others: each alone
-            for job in batch:
-                job.result, job.error = None, None
+            for job in batch:  # nothing was set on them: results are kept only after a commit
                 try:
                     self._together([job])
                 except BaseException as exc:  # handed to the caller that wrote it

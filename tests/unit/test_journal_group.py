@@ -51,6 +51,20 @@ def _in_threads(group: GroupCommit, names: list[str], work) -> dict[str, object]
     return results
 
 
+def _hold_writer(group: GroupCommit) -> tuple[threading.Event, threading.Thread]:
+    """Keep the writer busy in a transaction until the returned gate is set, so later writes queue up."""
+    running, gate = threading.Event(), threading.Event()
+    blocker = threading.Thread(target=group.run, args=(lambda tx: running.set() or gate.wait(5),))
+    blocker.start()
+    assert running.wait(5)
+    return gate, blocker
+
+
+def _wait_queued(group: GroupCommit, count: int) -> None:
+    while group._jobs.qsize() < count:
+        threading.Event().wait(0.005)
+
+
 def test_writes_queued_while_a_transaction_runs_share_the_next_one() -> None:
     db = Transactions()
     group = GroupCommit(db.begin)
@@ -69,8 +83,7 @@ def test_writes_queued_while_a_transaction_runs_share_the_next_one() -> None:
     waiting = threading.Thread(target=lambda: results.update(_in_threads(group, names, _append)))
     results: dict[str, object] = {}
     waiting.start()
-    while group._jobs.qsize() < len(names):  # all six are queued behind the first transaction
-        threading.Event().wait(0.005)
+    _wait_queued(group, len(names))  # all six are queued behind the first transaction
     release.set()
     first.join(5)
     waiting.join(10)
@@ -89,10 +102,7 @@ def _append(tx: list[str], name: str) -> str:
 def test_a_failing_write_fails_alone_and_the_others_of_its_batch_are_committed() -> None:
     db = Transactions()
     group = GroupCommit(db.begin)
-    running, gate = threading.Event(), threading.Event()
-    blocker = threading.Thread(target=group.run, args=(lambda tx: running.set() or gate.wait(5),))
-    blocker.start()
-    assert running.wait(5)  # the writer is busy: the next three are queued together
+    gate, blocker = _hold_writer(group)  # the writer is busy: the next three are queued together
 
     def work(tx: list[str], name: str) -> str:
         if name == "bad":
@@ -103,8 +113,7 @@ def test_a_failing_write_fails_alone_and_the_others_of_its_batch_are_committed()
     results: dict[str, object] = {}
     runner = threading.Thread(target=lambda: results.update(_in_threads(group, ["a", "bad", "b"], work)))
     runner.start()
-    while group._jobs.qsize() < 3:
-        threading.Event().wait(0.005)
+    _wait_queued(group, 3)
     gate.set()
     runner.join(10)
     blocker.join(5)
@@ -133,10 +142,7 @@ def test_admissions_queued_together_share_one_commit_and_each_is_stored_before_i
     assert group is not None
     commits: list[str] = []
     journal._db.set_trace_callback(lambda sql: commits.append(sql) if sql.strip().upper() == "COMMIT" else None)
-    running, gate = threading.Event(), threading.Event()
-    blocker = threading.Thread(target=group.run, args=(lambda tx: running.set() or gate.wait(5),))
-    blocker.start()
-    assert running.wait(5)
+    gate, blocker = _hold_writer(group)
     stored_at_return: dict[str, bool] = {}
 
     def admit(n: int) -> None:
@@ -149,8 +155,7 @@ def test_admissions_queued_together_share_one_commit_and_each_is_stored_before_i
     threads = [threading.Thread(target=admit, args=(n,)) for n in range(40)]
     for thread in threads:
         thread.start()
-    while group._jobs.qsize() < 40:
-        threading.Event().wait(0.005)
+    _wait_queued(group, 40)
     commits.clear()
     gate.set()
     for thread in threads:
