@@ -12,15 +12,23 @@ with streams on (position, book, balance and the close's fill streamed) both ≤
 Two round trips (one with streams) are the floor; the rest is this machine's own time (webhook
 accept, HTTP, signing, ~10 ms here), so the default RTT is 100 ms, about a round trip to Bitget from
 a nearby server. Run: ``python bench/critical_path.py [rounds] [rtt_seconds] [classic|uta] [streams]``.
+
+The RTT is the injected delay. Beside it the run measures what one call takes through the simulator
+for a bare HTTP client (median of ``PROBES``, same latency rule): the part above the delay is the
+simulated exchange's own time per call (a new connection, werkzeug's parsing, the route), which the
+critical path pays on each of its calls on top of the service's own work.
 """
 
 from __future__ import annotations
 
+import http.client
 import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -34,6 +42,42 @@ BUY_FLAT = {"action": "buy", "sentiment": "flat", "ticker": "BTCUSDT"}
 TARGET_SIGNAL, TARGET_REVERSAL = 2.2, 2.2
 STREAMS_SIGNAL, STREAMS_REVERSAL = 1.2, 1.2
 REST = 1.1  # Bitget counts rate limits per second: each measured signal starts with them unspent
+PROBE, PROBES = "/api/v2/public/time", 20
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Seconds from each signal's POST to its place-order, and from a reversal's close to its open; the
+    RTT they are counted in, and what a bare call through the simulator took in the same run."""
+
+    to_order: list[float]
+    reversal: list[float]
+    rtt: float  # the latency injected into every call: the unit
+    bare_call: float  # what one call takes through the simulator for a bare HTTP client
+
+    def in_rtt(self, values: list[float]) -> list[float]:
+        return [value / self.rtt for value in values]
+
+    def describe_bare_call(self) -> str:
+        return (f"a bare call through the simulator takes {self.bare_call * 1000:.1f} ms, "
+                f"{(self.bare_call - self.rtt) * 1000:.1f} ms above the RTT")
+
+
+def round_trip(base_url: str, samples: int = PROBES) -> float:
+    """The median of ``samples`` calls to the simulator by a bare HTTP client, each on a new connection
+    as the simulator closes each: the exchange's round trip with none of the service's work in it."""
+    parts = urlsplit(base_url)
+    times = []
+    for _ in range(samples):
+        started = time.monotonic()
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
+        try:
+            conn.request("GET", PROBE)
+            conn.getresponse().read()
+        finally:
+            conn.close()
+        times.append(time.monotonic() - started)
+    return statistics.median(times)
 
 
 def run(service: Service, body: dict) -> float:
@@ -46,8 +90,8 @@ def run(service: Service, body: dict) -> float:
 
 def measure(
     rounds: int, rtt: float, account: str, data: Path, *, log_level: str = "INFO", streams: bool = False
-) -> tuple[list[float], list[float]]:
-    """``rounds`` of (signal → place-order, reversal close-fill → open), each in RTTs.
+) -> Paths:
+    """``rounds`` of (signal → place-order, reversal close-fill → open) in seconds, and what a bare call takes.
 
     ``streams``: the service reads the simulator's websocket streams (STREAMS=on). The latency rule
     delays each REST request on its way in, as the whole round trip; a push, like a reply, then
@@ -67,29 +111,31 @@ def measure(
         for body in (BUY_LONG, SELL_SHORT, BUY_FLAT):  # warm: contracts, position mode, leverage
             run(service, body)
         sim.faults({"path": "/api/*", "kind": "latency", "delay": rtt})
+        bare_call = round_trip(sim_server.base_url)
         for _ in range(rounds):
             time.sleep(REST)
             started = run(service, BUY_LONG)
-            to_order.append((arrivals.first(started, place).at - started) / rtt)
+            to_order.append(arrivals.first(started, place).at - started)
             time.sleep(REST)
             started = run(service, SELL_SHORT)
             close, opening = arrivals.wait_for(started, place, count=2)[:2]
-            reversal.append((opening.at - close.at) / rtt)
+            reversal.append(opening.at - close.at)
             time.sleep(REST)
             run(service, BUY_FLAT)
     finally:
         service.close()
         sim_server.stop()
-    return to_order, reversal
+    return Paths(to_order, reversal, rtt, bare_call)
 
 
 def main(rounds: int = 5, rtt: float = 0.1, account: str = "classic", streams: bool = False) -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        to_order, reversal = measure(rounds, rtt, account, Path(tmp) / "data", streams=streams)
+        paths = measure(rounds, rtt, account, Path(tmp) / "data", streams=streams)
+    to_order, reversal = paths.in_rtt(paths.to_order), paths.in_rtt(paths.reversal)
     signal_rtt, reversal_rtt = statistics.median(to_order), statistics.median(reversal)
     target_signal, target_reversal = (STREAMS_SIGNAL, STREAMS_REVERSAL) if streams else (TARGET_SIGNAL, TARGET_REVERSAL)
     print(f"{account}, streams {'on' if streams else 'off'}, RTT {rtt * 1000:.0f} ms, {rounds} rounds"
-          " (median, min-max):")
+          f" (median, min-max); {paths.describe_bare_call()}:")
     print(f"  signal -> place-order        {signal_rtt:.2f} RTT ({min(to_order):.2f}-{max(to_order):.2f}),"
           f" target <= {target_signal}")
     print(f"  reversal close-fill -> open  {reversal_rtt:.2f} RTT ({min(reversal):.2f}-{max(reversal):.2f}),"
