@@ -1,4 +1,5 @@
-"""A simulator served over real HTTP once per session, reset before each test."""
+"""A simulator served over real HTTP once per session (its own server, as ``python -m bitget.sim`` serves
+it), reset before each test."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from bitget.sim import create_sim_app
 from bitget.sim.auth import Credentials
 from bitget.sim.engine import Engine
+from bitget.sim.server import make_sim_server
 from tests.support.sim_client import Api, Sim
 from tests.support.sim_uta_client import V3
 
@@ -19,7 +20,7 @@ from tests.support.sim_uta_client import V3
 def sim_server() -> Iterator[Sim]:
     engine = Engine()
     app = create_sim_app(engine, Credentials())
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_sim_server(app, "127.0.0.1", 0, quiet=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{server.server_port}"
