@@ -112,15 +112,16 @@ def ack_rows(seconds: int = 3, connections: int = 8, rounds: int = ROUNDS) -> li
 
 def _ack_rows(label: str, bares: list[Load], acks: list[Load]) -> list[Row]:
     """The p99 and throughput rows: each round's ratio, the median of them against the target."""
-    p99s = [ack.p99 / bare.p99 for bare, ack in zip(bares, acks, strict=True)]
-    rates = [ack.rps / bare.rps for bare, ack in zip(bares, acks, strict=True)]
+    pairs = list(zip(bares, acks, strict=True))
+    p99s = [ack.p99 / bare.p99 for bare, ack in pairs]
+    rates = [ack.rps / bare.rps for bare, ack in pairs]
     non_200 = sum(n for ack in acks for code, n in ack.statuses.items() if code != 200)
     figure = (f"median {statistics.median(p99s):.2f} × (rounds: "
-              + ", ".join(f"{ack.p99:.2f} vs {bare.p99:.2f} ms" for bare, ack in zip(bares, acks, strict=True))
+              + ", ".join(f"{ack.p99:.2f} vs {bare.p99:.2f} ms" for bare, ack in pairs)
               + f"; ack p50 {statistics.median(ack.p50 for ack in acks):.2f} ms)")
     p99_row = Row.check(f"{label}: p99", figure, f"≤ {P99_RATIO} × bare p99", statistics.median(p99s) <= P99_RATIO)
     figure = (f"median {statistics.median(rates):.2f} × (rounds: "
-              + ", ".join(f"{ack.rps:.0f} vs {bare.rps:.0f} req/s" for bare, ack in zip(bares, acks, strict=True))
+              + ", ".join(f"{ack.rps:.0f} vs {bare.rps:.0f} req/s" for bare, ack in pairs)
               + f"), {non_200} non-200")
     rate_row = Row.check(f"{label}: throughput", figure, f"≥ {RPS_RATIO} × bare",
                          statistics.median(rates) >= RPS_RATIO and non_200 == 0)

@@ -24,18 +24,16 @@ class _Body:
         self.left = length
 
     def read(self, size: int = -1) -> bytes:
-        if self.left <= 0:
-            return b""
-        size = self.left if size is None or size < 0 else min(size, self.left)
-        data = self._stream.read(size)
-        self.left -= len(data)
-        return data
+        return self._take(self._stream.read, size)
 
     def readline(self, size: int = -1) -> bytes:
+        return self._take(self._stream.readline, size)
+
+    def _take(self, reader: Any, size: int | None) -> bytes:
+        """``reader`` asked for at most what is left of the body (all of it for a size of None or < 0)."""
         if self.left <= 0:
             return b""
-        size = self.left if size is None or size < 0 else min(size, self.left)
-        data = self._stream.readline(size)
+        data = reader(self.left if size is None or size < 0 else min(size, self.left))
         self.left -= len(data)
         return data
 
