@@ -266,6 +266,8 @@ class Store:
                     tx.cursor.execute("ROLLBACK")
                     raise
                 tx.cursor.execute("COMMIT")
+                if self._checkpointer is not None:
+                    self._checkpointer.committed()
             return
         raw = self.engine.raw_connection()
         try:

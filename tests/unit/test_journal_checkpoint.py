@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from trading.journal import Journal
-from trading.journal_checkpoint import WRITER_BACKSTOP_PAGES
+from trading.journal_checkpoint import CHECKPOINT_COMMITS, INTERVAL, WRITER_BACKSTOP_PAGES
 from trading.signals import parse_signal
 
 
@@ -51,3 +51,39 @@ def test_closing_the_journal_stops_its_checkpoint_thread_and_a_memory_journal_ha
     in_memory = Journal(":memory:")
     assert checkpoint_threads() == before
     in_memory.close()
+
+
+def wait_for_growth(path: Path, size: int, timeout: float = 5.0) -> int:
+    deadline = time.monotonic() + timeout
+    while path.stat().st_size == size and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return path.stat().st_size
+
+
+def settled_size(path: Path, size: int, timeout: float = 10.0) -> int:
+    """The file's size once it stayed the same for four of the thread's intervals (every copy over)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(INTERVAL * 4)
+        now = path.stat().st_size
+        if now == size:
+            return size
+        size = now
+    raise AssertionError("the journal file kept growing")
+
+
+def test_a_few_commits_stay_in_the_log_so_the_next_commit_does_not_start_it_over(tmp_path):
+    """A checkpoint that copies the whole log makes the next commit restart it, syncing its header to
+    disk first: the thread waits for CHECKPOINT_COMMITS commits, not for a quiet spell."""
+    path = tmp_path / "journal.sqlite3"
+    journal = Journal(path)
+    try:
+        admit(journal, 150)  # more than enough commits: copied into the file
+        size = settled_size(path, wait_for_growth(path, path.stat().st_size))
+        admit(journal, 3)  # a few signals, then quiet
+        time.sleep(INTERVAL * 6)
+        assert path.stat().st_size == size  # still only in the log
+        admit(journal, CHECKPOINT_COMMITS)
+        assert wait_for_growth(path, size) > size  # the count reached: copied
+    finally:
+        journal.close()
