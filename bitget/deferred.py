@@ -113,5 +113,9 @@ class DeferredExchange:
         found = getattr(self._target, "streamed_quote", None)
         return found(symbol) if found is not None else None
 
+    def streamed_balance(self) -> Balance | None:
+        found = getattr(self._target, "streamed_balance", None)
+        return found() if found is not None else None
+
     def __repr__(self) -> str:
         return f"DeferredExchange(target={self._target!r})"

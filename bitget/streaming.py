@@ -106,6 +106,11 @@ class StreamingExchange:
             found = quiet(symbol.upper())
         return found
 
+    def streamed_balance(self) -> Balance | None:
+        """The streamed balance when the private stream can be trusted and no push of ours is owed; None
+        otherwise (never a REST call, never a wait: ``balance`` decides what then)."""
+        return self.state.settled_balance(0.0) if self._private_trusted() else None
+
     def balance(self) -> Balance:
         if self._private_trusted():
             found = self.state.settled_balance(self.settle_wait)

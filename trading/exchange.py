@@ -135,3 +135,8 @@ class OrderFeed(Protocol):
         """Best bid/ask as streamed, only while fresh (``STREAM_MAX_AGE``); None when there is no such
         book. Never a REST read: the executor chases a resting order only on a book it can trust now."""
         ...
+
+    def streamed_balance(self) -> Balance | None:
+        """The balance as streamed, when it can be trusted now (nothing of ours still owes a push);
+        None otherwise. Never a REST read and never a wait: the executor then reads ``balance()``."""
+        ...

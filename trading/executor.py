@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from trading.errors import ExchangeError
 from trading.exchange import Exchange, OrderFeed
@@ -47,6 +48,7 @@ from trading.signals import Intent, Signal, SignalRejected, check_stop_loss, che
 from trading.sizing import Account, SizeRequest, Sizing, below_minimum, plan_size
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DONE, SKIPPED, FAILED = SignalStatus.DONE, SignalStatus.SKIPPED, SignalStatus.FAILED
 CLOSE, OPEN, MARKET_CLOSE = OrderStep.CLOSE, OrderStep.OPEN, OrderStep.MARKET_CLOSE
@@ -157,8 +159,21 @@ class Executor:
     def _prefetch(self, symbol: str, *, balance: bool = True) -> Prefetch:
         """Start reading the book (and the balance an open will need); the opens count first."""
         opens = self._opens_placed
-        quote = self._background(self.exchange.quote, symbol)
-        return Prefetch(quote, self._background(self.exchange.balance) if balance else None, opens)
+        quote = self._streamed_or_read("streamed_quote", self.exchange.quote, symbol)
+        ahead = self._streamed_or_read("streamed_balance", self.exchange.balance) if balance else None
+        return Prefetch(quote, ahead, opens)
+
+    def _streamed_or_read(self, streamed: str, read: Callable[..., T], *args: object) -> Future[T]:
+        """What the exchange's streams can answer now (``OrderFeed.streamed_*``), as a Future already
+        done; else ``read`` on the fetch pool. Handing a streamed answer to a fetch thread cost up to
+        0.9 ms of thread switching on an open's critical path."""
+        now = getattr(self.exchange, streamed, None)
+        found = now(*args) if now is not None else None
+        if found is None:
+            return self._background(read, *args)
+        done: Future[T] = Future()
+        done.set_result(found)
+        return done
 
     def _sleep(self, seconds: float) -> None:
         """Wait between polls, unless the service is stopping."""

@@ -249,3 +249,12 @@ def test_a_quiet_v3_book_stays_in_use_while_its_connection_answers_pings(streami
     sim.book("BTCUSDT", bids=[["65010.0", "50"]], asks=[["65010.1", "50"]])
     wait_until(lambda: adapter.streamed_quote("BTCUSDT").bid == Decimal("65010.0"), "the change pushed")
     assert calls(sim, ticker) == tickers
+
+
+def test_the_streamed_balance_answers_only_while_the_private_stream_is_trusted(streaming, sim, adapter):
+    """``streamed_balance`` (the executor's no-wait read) gives the pushed balance while the private stream
+    is live and re-synced, and None once it falls silent: the executor then reads the balance over REST."""
+    wait_until(adapter.streamed_balance, "the balance trusted from the stream")
+    assert adapter.streamed_balance().available == adapter.rest.balance().available
+    stream(streaming, "/sim/stream/stall", channel="all")
+    wait_until(lambda: adapter.streamed_balance() is None, "the silent stream no longer trusted")
