@@ -3,7 +3,6 @@ it), reset before each test."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from bitget.sim import create_sim_app
 from bitget.sim.auth import Credentials
 from bitget.sim.engine import Engine
-from bitget.sim.server import make_sim_server
+from bitget.sim.server import base_url, make_sim_server, serve_in_thread
 from tests.support.sim_client import Api, Sim
 from tests.support.sim_uta_client import V3
 
@@ -21,10 +20,9 @@ def sim_server() -> Iterator[Sim]:
     engine = Engine()
     app = create_sim_app(engine, Credentials())
     server = make_sim_server(app, "127.0.0.1", 0, quiet=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    yield Sim(base_url=base_url, api=Api(base_url), engine=engine)
+    serve_in_thread(server)
+    url = base_url(server)
+    yield Sim(base_url=url, api=Api(url), engine=engine)
     server.shutdown()
     server.server_close()
 
