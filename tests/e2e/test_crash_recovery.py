@@ -57,6 +57,7 @@ RESTING_ADOPTED = "resting-adopted"  # the order still rests when the service co
 BURST = "burst"  # 3 signals on 3 symbols posted back to back; SIGKILL after the k-th reply
 IN_FLIGHT = "order-in-flight"  # SIGKILL while the place-order request is inside the exchange
 PARTIAL = "partially-filled"  # half the order filled, the rest rests; the book stays that way after the restart
+BODY_FOLLOWS = 0.1  # s from seeing an in-flight request's headers to the kill (its latency is 0.6 s or more)
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,10 @@ class CrashRig:
                 poll("the place-order request", lambda: sim.requests_seen(place) > seen, timeout=10)
                 late_until = time.monotonic() + self.in_flight_delay + 0.5
                 self.in_flight_since = time.time()  # the request arrived before this instant
+                # What was seen is the request's headers: urllib3 writes the body in a send of its own,
+                # and a service killed between the two leaves a request that can never land. Its body
+                # follows within a moment; the kill still comes long before the held request is answered.
+                time.sleep(BODY_FOLLOWS)
             self.service.kill()
         sim.clear_faults()
         if run.point == RESTING_FILLED:
