@@ -18,7 +18,9 @@ a nearby server. Run: ``python bench/critical_path.py [rounds] [rtt_seconds] [cl
 The RTT is the injected delay. Beside it the run measures what one call takes through the simulator
 for a bare HTTP client (median of ``PROBES``, same latency rule): the part above the delay is the
 simulated exchange's own time per call (werkzeug's parsing in Python, the route), which the critical
-path pays on each of its calls on top of the service's own work.
+path pays on each of its calls on top of the service's own work. It also measures a floor: a bare
+client making the signal's calls after the same quiet spell (``signal_floor``); what lies between a
+figure and its floor is the service's own work.
 """
 
 from __future__ import annotations
