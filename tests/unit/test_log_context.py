@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.service import Service, SimControl
-from trading.log_setup import HANDLER_NAME, configure_logging, use_colour
+from trading.log_setup import HANDLER_NAME, client_oid_in, configure_logging, use_colour
 
 BOOKS = {
     "BTCUSDT": {"bids": [["65000.0", "50"]], "asks": [["65000.1", "50"]]},
@@ -117,3 +117,12 @@ def test_secrets_stay_hidden_in_both_formats(fmt, capsys):
         logging.getLogger("test").exception("sending to https://example.invalid/bot%s/sendMessage", secret)
     err = capsys.readouterr().err
     assert secret not in err and "***" in err
+
+
+def test_the_client_oid_a_line_mentions_is_the_first_with_a_step_after_the_signal_id():
+    sid = "s0123456789abcde"
+    assert client_oid_in(f"signal {sid}: placing open long (clientOid {sid}-o1)", sid) == f"{sid}-o1"
+    assert client_oid_in(f"signal {sid}-x: then {sid}-c12 and {sid}-o1", sid) == f"{sid}-c12"
+    assert client_oid_in(f"signal {sid}: done in 25 ms", sid) == ""
+    assert client_oid_in(f"signal {sid}-o1x is not one", sid) == ""
+    assert client_oid_in("signal s999: placing (clientOid s999-o1)", sid) == ""
