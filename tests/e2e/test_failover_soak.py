@@ -5,7 +5,9 @@ Three simulators (one per account, named in ACCOUNTS_FILE) and two ``python app.
 300 alerts over 3 accounts × 5 symbols are posted alternately to both instances, as the proxy
 spreads them; an alert whose instance is down goes to the other one, as the proxy's retry does, and
 an alert whose reply was lost in a kill is sent again with the same ``id``. Meanwhile a random
-instance is killed with SIGKILL at a random moment, 10 times, and started again under its name.
+instance (one holding signals when one does) is killed with SIGKILL at a random moment, 10 times, and
+started again under its name: at once, when it takes its own claims back, or, once, after its lease
+ran out, when the other instance must have taken them over.
 
 At the end, for every acknowledged alert: the signal is terminal and did what it asked exactly
 once on its account's exchange (an open fills once, a close closes exactly the position it found);
@@ -39,6 +41,7 @@ ACCOUNTS = ("alpha", "beta", "gamma")
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT")
 ALERTS = 300
 KILLS = 10
+LONG_DOWN = 3  # the kill after which the instance stays down longer than its lease
 LEASE = "2"
 INSTANCES = ("east", "west")
 PLACE_DELAY = 0.15  # each order takes this long inside the exchange: kills catch signals mid-order
@@ -152,6 +155,15 @@ def post(alert: Alert, instances: list[Instance]) -> None:
             alert.signal_id = body["duplicate_of"] if body["status"] == "duplicate" else body["signal_id"]
             return
         time.sleep(0.05)
+
+
+def holds_signals(instance: Instance) -> bool:
+    """Whether the instance's /healthz names signals it holds (claimed and not finished) right now."""
+    try:
+        reply = requests.get(f"{instance.url}/healthz", timeout=1)
+        return bool(reply.json()["instance"]["holds"])
+    except (requests.RequestException, ValueError, KeyError, TypeError):
+        return False  # down or starting: not a holder
 
 
 def read_status(alert: Alert, instances: list[Instance]) -> None:
@@ -288,10 +300,14 @@ def test_two_instances_one_killed_ten_times_lose_and_double_nothing(tmp_path, ca
             poster.start()
             while kills < KILLS:
                 time.sleep(rng.uniform(0.1, 0.6))  # a random moment: posting, claiming, mid-order
-                victim = rng.choice(instances)
+                # Preferably one that holds signals now, so kills test the takeover, not only a restart.
+                holders = [i for i in instances if holds_signals(i)]
+                victim = rng.choice(holders or instances)
                 victim.kill()
                 kills += 1
-                time.sleep(rng.uniform(0.0, 0.4))  # down a moment, then started again under its name
+                # Down a moment, then started again under its name (it takes its own claims back); one kill
+                # stays down past the lease, so the other instance must take that one's signals over.
+                time.sleep(float(LEASE) + 2.0 if kills == LONG_DOWN else rng.uniform(0.0, 0.4))
                 victim.start()
             poster.join(120)
             assert not poster.is_alive(), "the alerts could not all be delivered"
