@@ -207,19 +207,24 @@ def test_headings_give_github_anchors_and_section_numbers(tmp_path: Path):
     assert sections == {"4", "3.7"}
 
 
+# Pages the next test writes into its own temporary docs/, not the project's: one it writes, one it never does.
+WRITTEN, NEVER_WRITTEN = "a.md", "z.md"
+
+
 def test_checker_catches_a_missing_file_anchor_and_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     (tmp_path / "docs").mkdir()
-    _page(tmp_path / "docs", "a.md", "## 1. One\n## Two\n")
+    _page(tmp_path / "docs", WRITTEN, "## 1. One\n## Two\n")
     page = _page(tmp_path / "docs", "b.md",
-                 "[ok](a.md#two) [gone](c.md) [bad](a.md#three) see docs/a.md §1 and docs/a.md §2 and §5\n"
-                 "[web](https://example.com) `docs/a.md#two`\n")
+                 f"[ok]({WRITTEN}#two) [gone](c.md) [bad]({WRITTEN}#three) see docs/{WRITTEN} §1 and"
+                 f" docs/{WRITTEN} §2 and §5\n[web](https://example.com) `docs/{WRITTEN}#two`\n")
     problems = markdown_problems(page)
     assert len(problems) == 4, problems
     assert any("c.md does not exist" in p for p in problems)
     assert any("#three" in p for p in problems)
     assert any("§2" in p for p in problems)
     assert any("§5 in this page" in p for p in problems)
-    code = _page(tmp_path, "m.py", '"""See docs/a.md §1, docs/a.md#two and docs/z.md."""\n# bare §3\n')
+    code = _page(tmp_path, "m.py", f'"""See docs/{WRITTEN} §1, docs/{WRITTEN}#two and docs/{NEVER_WRITTEN}."""\n'
+                                    "# bare §3\n")
     found = python_problems(code)
-    assert len(found) == 2 and "docs/z.md does not exist" in found[0] and "bare §3" in found[1]
+    assert len(found) == 2 and f"docs/{NEVER_WRITTEN} does not exist" in found[0] and "bare §3" in found[1]
