@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bitget.sim.auth import Credentials
 from bitget.sim.paper import start_embedded_sim
 from tests.support.arrivals import Arrivals
+from tests.support.crash import Webhook
 from tests.support.processes import SIM_ENV, TOKEN, Process, free_port, service_env, start_serving
 from tests.support.production import readme_command, runnable
 from tests.support.service import SimControl
@@ -146,6 +147,7 @@ class Service:
     def __init__(self, process: Process, port: int) -> None:
         self.process = process
         self.port = port
+        self.webhook = Webhook(port)  # the status questions, as the crash and soak tests ask them
 
     def post(self, body: dict) -> str:
         """POST one alert on a new connection (as a webhook sender opens one); its signal id."""
@@ -163,16 +165,11 @@ class Service:
     def outcome(self, signal_id: str, timeout: float = 20.0) -> str:
         """The signal's final status, asked every 50 ms."""
         deadline = time.monotonic() + timeout
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            while time.monotonic() < deadline:
-                conn.request("GET", f"/api/signals/{signal_id}", headers={"X-Webhook-Token": TOKEN})
-                status = json.loads(conn.getresponse().read())["status"]
-                if SignalStatus(status) in TERMINAL:
-                    return status
-                time.sleep(0.05)
-        finally:
-            conn.close()
+        while time.monotonic() < deadline:
+            status = self.webhook.status(signal_id)["status"]
+            if SignalStatus(status) in TERMINAL:
+                return status
+            time.sleep(0.05)
         raise AssertionError(f"signal {signal_id} not terminal after {timeout} s")
 
 
