@@ -36,10 +36,29 @@ def part(name: str) -> list[Row]:
     return ack_and_execution_rows()
 
 
+USAGE = f"usage: python -m bench [--only {','.join(PARTS)}]"
+
+
+def chosen_parts(argv: list[str]) -> tuple[str, ...] | str:
+    """The parts to run, or why the arguments cannot be run (the usage for ``--help``)."""
+    if not argv:
+        return PARTS
+    if argv[0] in ("-h", "--help"):
+        return f"{USAGE}\n{__doc__}"
+    if argv[0] != "--only" or len(argv) != 2:
+        return f"{USAGE}\nnot understood: {' '.join(argv)}"
+    names = tuple(name for name in argv[1].split(",") if name)
+    unknown = [name for name in names if name not in PARTS]
+    if unknown or not names:
+        return f"{USAGE}\nno such part: {', '.join(unknown) or '(none given)'}"
+    return names
+
+
 def main(argv: list[str]) -> int:
-    chosen = PARTS
-    if argv[:1] == ["--only"] and len(argv) > 1:
-        chosen = tuple(name for name in argv[1].split(",") if name in PARTS)
+    chosen = chosen_parts(argv)
+    if isinstance(chosen, str):  # asked for help, or nothing to run: no part starts
+        print(chosen)
+        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
     print(f"load generator: {'wrk' if have_wrk() else 'python (install wrk: apt-get install -y wrk)'}")
     rows: list[Row] = []
     for name in chosen:
