@@ -3,7 +3,10 @@
 The ack rows compare the webhook with a bare route. Between the two lie the checks (body, JSON,
 token, the alert's fields) and the durable journal write. This route does the first half with the
 service's own code (app.py's body rules, trading.signals' parser) and replies without storing
-anything, so a figure between bare and webhook says how much of the gap the journal is.
+anything, so a figure between bare and webhook says how much of the gap the journal is. It skips
+what needs the running service: the address guard, the accounts' own rules, and the ticker's
+look-up in the listed contracts (taken here by its shape, as the service does when the list
+cannot be read).
 Never a way to run the service: an alert acknowledged here is lost.
 
 ``python -m bench.validating_app PORT`` serves it with the production server's own settings
