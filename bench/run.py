@@ -37,13 +37,14 @@ def part(name: str) -> list[Row]:
 
 
 USAGE = f"usage: python -m bench [--only {','.join(PARTS)}]"
+HELP = ("-h", "--help")
 
 
 def chosen_parts(argv: list[str]) -> tuple[str, ...] | str:
     """The parts to run, or why the arguments cannot be run (the usage for ``--help``)."""
     if not argv:
         return PARTS
-    if argv[0] in ("-h", "--help"):
+    if argv[0] in HELP:
         return f"{USAGE}\n{__doc__}"
     if argv[0] != "--only" or len(argv) != 2:
         return f"{USAGE}\nnot understood: {' '.join(argv)}"
@@ -58,7 +59,7 @@ def main(argv: list[str]) -> int:
     chosen = chosen_parts(argv)
     if isinstance(chosen, str):  # asked for help, or nothing to run: no part starts
         print(chosen)
-        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
+        return 0 if argv[0] in HELP else 2  # a text comes back only for arguments given
     print(f"load generator: {'wrk' if have_wrk() else 'python (install wrk: apt-get install -y wrk)'}")
     rows: list[Row] = []
     for name in chosen:
