@@ -126,8 +126,9 @@ def _ack_rows(label: str, bares: list[Load], acks: list[Load], checks: list[Load
     pairs = list(zip(bares, acks, strict=True))
     p99s = [ack.p99 / bare.p99 for bare, ack in pairs]
     rates = [ack.rps / bare.rps for bare, ack in pairs]
-    checks_p99 = statistics.median(check.p99 / bare.p99 for bare, check in zip(bares, checks, strict=True))
-    checks_rate = statistics.median(check.rps / bare.rps for bare, check in zip(bares, checks, strict=True))
+    checked = list(zip(bares, checks, strict=True))
+    checks_p99 = statistics.median(check.p99 / bare.p99 for bare, check in checked)
+    checks_rate = statistics.median(check.rps / bare.rps for bare, check in checked)
     refused = sum(n for check in checks for code, n in check.statuses.items() if code != 200)
     if refused:  # a reference that refused alerts did less than the webhook's checks: not a figure to compare
         checks_p99 = checks_rate = float("nan")
