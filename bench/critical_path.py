@@ -115,29 +115,35 @@ def signal_floor(base_url: str, arrivals: Arrivals, reads: int, samples: int = F
     """
     parts = urlsplit(base_url)
     local = threading.local()
+    opened: list[http.client.HTTPConnection] = []
 
     def call() -> None:
         conn = getattr(local, "conn", None)
         if conn is None:
             conn = local.conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
+            opened.append(conn)
         conn.request("GET", PROBE)
         conn.getresponse().read()
 
     times = []
-    with ThreadPoolExecutor(max(reads - 1, 1)) as pool:
-        for sample in range(samples + 1):  # the first opens the connections: not counted
-            if sample:
-                time.sleep(REST)
-            started = time.monotonic()
-            if reads:
-                others = [pool.submit(call) for _ in range(reads - 1)]
+    try:
+        with ThreadPoolExecutor(max(reads - 1, 1)) as pool:
+            for sample in range(samples + 1):  # the first opens the connections: not counted
+                if sample:
+                    time.sleep(REST)
+                started = time.monotonic()
+                if reads:
+                    others = [pool.submit(call) for _ in range(reads - 1)]
+                    call()
+                    for other in others:
+                        other.result()
                 call()
-                for other in others:
-                    other.result()
-            call()
-            if sample:
-                last = [row for row in arrivals.since(started) if row.path == PROBE][-1]
-                times.append(last.at - started)
+                if sample:
+                    last = [row for row in arrivals.since(started) if row.path == PROBE][-1]
+                    times.append(last.at - started)
+    finally:
+        for conn in opened:  # kept alive across samples, as the service keeps its own
+            conn.close()
     return statistics.median(times)
 
 
