@@ -214,7 +214,8 @@ class Store:
             reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
             raise JournalUnavailable(f"the journal at {mask_url(str(target))} cannot be opened: {reason}") from None
         if self.path is not None:
-            self._checkpointer = Checkpointer(self.path)  # no commit pays for a checkpoint (journal_checkpoint.py)
+            # No commit pays for a checkpoint; the lock lets it restart the log (journal_checkpoint.py).
+            self._checkpointer = Checkpointer(self.path, self._lock)
 
     @property
     def path(self) -> Path | None:

@@ -78,12 +78,27 @@ def test_a_few_commits_stay_in_the_log_so_the_next_commit_does_not_start_it_over
     path = tmp_path / "journal.sqlite3"
     journal = Journal(path)
     try:
+        empty = path.stat().st_size
         admit(journal, 150)  # more than enough commits: copied into the file
-        size = settled_size(path, wait_for_growth(path, path.stat().st_size))
+        size = settled_size(path, wait_for_growth(path, empty))
         admit(journal, 3)  # a few signals, then quiet
         time.sleep(INTERVAL * 6)
         assert path.stat().st_size == size  # still only in the log
         admit(journal, CHECKPOINT_COMMITS)
         assert wait_for_growth(path, size) > size  # the count reached: copied
+    finally:
+        journal.close()
+
+
+def test_a_flood_of_commits_restarts_the_log_long_before_the_writers_own_threshold(tmp_path):
+    """Under back-to-back commits a PASSIVE checkpoint never finds the log wholly copied, so the log only
+    started over at the writer's backstop (4,000 pages, ~16 MB, every time): the thread restarts it."""
+    path = tmp_path / "journal.sqlite3"
+    journal = Journal(path)
+    try:
+        for i in range(3000):  # about 12,000 pages of log in a second or two
+            payload = {"action": "buy", "sentiment": "long", "ticker": "BTCUSDT", "id": f"f{i}", "note": "x" * 900}
+            journal.admit(parse_signal(payload), payload, source="t", dedup_window=0)
+        assert log_pages(path) < WRITER_BACKSTOP_PAGES * 3 // 4  # the file keeps its largest length
     finally:
         journal.close()
