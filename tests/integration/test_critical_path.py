@@ -34,7 +34,7 @@ def recorded() -> Iterator[tuple[str, Arrivals]]:
 
 
 @pytest.fixture(params=["classic", "uta"])
-def setup(request, recorded, tmp_path) -> Iterator[tuple[SimControl, Service, Arrivals]]:
+def setup(request, recorded, tmp_path, no_collector_pause) -> Iterator[tuple[SimControl, Service, Arrivals]]:
     base_url, arrivals = recorded
     sim = SimControl(base_url)
     sim.reset(position_mode="one_way_mode", balance="10000", leverage="10", account_mode=request.param)
