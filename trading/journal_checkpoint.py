@@ -28,7 +28,7 @@ own checkpoint likely having found this thread's in progress). So once a checkpo
 the store's write lock (``hold``): no commit can add to the log meanwhile, the copy is whole and
 the next commit starts the log over (measured under the ack bench: the lock held 3.8 ms median,
 18 ms at most, about every 0.27 s). A RESTART checkpoint would do the same and also wait for
-readers while holding commits back: it held them 37–60 ms in 13 of 38 restarts. And a flood can
+readers while holding commits back: it held them 37–60 ms in 13 of 40 restarts. And a flood can
 write 3,000 pages in one ``INTERVAL``, so ``RUSH_COMMITS`` commits wake the thread before its
 interval is over.
 """
