@@ -56,18 +56,13 @@ class Checkpointer:
     until closed, and checkpoints it once ``commits`` transactions were committed since the last one."""
 
     def __init__(
-        self,
-        path: Path,
-        hold: AbstractContextManager[object],
-        interval: float = INTERVAL,
+        self, path: Path, hold: AbstractContextManager[object], interval: float = INTERVAL,
         commits: int = CHECKPOINT_COMMITS,
-        restart: int = RESTART_PAGES,
     ) -> None:
         self._path = path
         self._hold = hold
         self._interval = interval
         self._every = commits
-        self._restart = restart
         self._commits = 0  # counted by the store (under its write lock)
         self._copied = 0  # the count when the log was last checkpointed
         self._stop = threading.Event()
@@ -104,7 +99,7 @@ class Checkpointer:
                     continue
                 try:
                     _busy, pages, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                    if pages >= self._restart:
+                    if pages >= RESTART_PAGES:
                         with self._hold:  # no commit meanwhile: the copy is whole and the next commit restarts the log
                             conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                     self._copied = commits

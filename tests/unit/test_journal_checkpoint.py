@@ -12,9 +12,9 @@ from trading.journal_checkpoint import CHECKPOINT_COMMITS, INTERVAL, WRITER_BACK
 from trading.signals import parse_signal
 
 
-def admit(journal: Journal, count: int) -> None:
+def admit(journal: Journal, count: int, note: str = "") -> None:
     for i in range(count):
-        payload = {"action": "buy", "sentiment": "long", "ticker": "BTCUSDT", "id": f"a{i}"}
+        payload = {"action": "buy", "sentiment": "long", "ticker": "BTCUSDT", "id": f"a{i}", "note": note}
         journal.admit(parse_signal(payload), payload, source="t", dedup_window=0)
 
 
@@ -96,9 +96,7 @@ def test_a_flood_of_commits_restarts_the_log_long_before_the_writers_own_thresho
     path = tmp_path / "journal.sqlite3"
     journal = Journal(path)
     try:
-        for i in range(3000):  # more log than the backstop: without the restart it reached 4,000 pages
-            payload = {"action": "buy", "sentiment": "long", "ticker": "BTCUSDT", "id": f"f{i}", "note": "x" * 900}
-            journal.admit(parse_signal(payload), payload, source="t", dedup_window=0)
+        admit(journal, 3000, note="x" * 900)  # more log than the backstop: without the restart it reached 4,000 pages
         assert log_pages(path) < WRITER_BACKSTOP_PAGES * 3 // 4  # the file keeps its largest length
     finally:
         journal.close()
